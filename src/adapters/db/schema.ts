@@ -1,0 +1,51 @@
+/** Table shapes as stored. JSON columns hold text; times are ISO-8601 UTC strings. */
+export interface AssetsTable {
+  project_id: string;
+  asset_id: string;
+  produce_id: string;
+  asset_name: string;
+  asset_description: string | null;
+  app_user_id: string | null;
+  asset_type: string;
+  asset_state: string;
+  state_before_delete: string | null;
+  fail_type: string | null;
+  block_reason_code: string | null;
+  reason: string | null;
+  tags: string;
+  asset_extra_meta: string;
+  system_properties: string;
+  asset_order: number | null;
+  supported_service: string;
+  auto_operation_config: string;
+  review_config: string | null;
+  shared_config: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface FilesTable {
+  file_id: string;
+  project_id: string;
+  asset_id: string;
+  file_name: string;
+  file_size: number;
+  file_type: string;
+  category: string;
+  state: string;
+  declared_md5: string | null;
+  md5_hex: string | null;
+  sha256_hex: string | null;
+  etag: string | null;
+  blob_key: string;
+  file_extra_meta: string;
+  upload_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  assets: AssetsTable;
+  files: FilesTable;
+}

@@ -1,0 +1,56 @@
+/**
+ * The one catalogue of error codes. MetaStudio documents the codes marked "(doc)"; the others
+ * are ours (listed in the README). Each entry: HTTP status and the default message.
+ */
+export const errorCatalogue = {
+  invalidBody: { code: 'MSS.00000002', status: 400, message: 'Invalid body' }, // (doc)
+  invalidParameter: { code: 'MSS.00000003', status: 400, message: 'Invalid parameter' }, // (doc)
+  apiNotFound: { code: 'MSS.00010003', status: 404, message: 'SR.api not found' }, // (doc)
+  methodNotAllowed: { code: 'MSS.00010004', status: 405, message: 'SR.method not allowed' }, // (doc)
+  invalidToken: { code: 'MSS.00010008', status: 401, message: 'Invalid token in the header.' }, // (doc)
+  projectMismatch: { code: 'MSS.00010009', status: 403, message: 'urlTenantId is not equal tokenTenantId' }, // (doc)
+  authenticationFailed: { code: 'MSS.00010010', status: 401, message: 'Incorrect IAM authentication information' },
+  accessKeyLocked: { code: 'MSS.00010011', status: 401, message: 'Access key temporarily locked' },
+  forbidden: { code: 'MSS.00010012', status: 403, message: 'Access denied' },
+  jsonException: { code: 'MSS.10000002', status: 400, message: 'Request JSON exception' }, // (doc)
+  validationFailed: { code: 'MSS.10000003', status: 400, message: 'Parameter validation abnormal' }, // (doc)
+  assetNotFound: { code: 'MSS.10001001', status: 404, message: 'Asset not found' }, // (doc)
+  illegalUrlParameter: { code: 'MSS.10001002', status: 400, message: 'Illegal URL parameter, please check' }, // (doc)
+  fileTypeEmpty: { code: 'MSS.10001003', status: 400, message: 'The file type are empty, please check' }, // (doc)
+  fileNotFound: { code: 'MSS.10001004', status: 404, message: 'The file not found' }, // (doc)
+  assetNameExists: { code: 'MSS.10001005', status: 409, message: 'Asset name already exists' }, // (doc)
+  mainFileExists: { code: 'MSS.10001008', status: 409, message: 'Asset main file already exists' }, // (doc)
+  coverFileExists: { code: 'MSS.10001009', status: 409, message: 'Asset cover file already exists' }, // (doc)
+  assetStateConflict: { code: 'MSS.10002001', status: 409, message: 'The asset state does not allow this operation' },
+  fileStateConflict: { code: 'MSS.10002002', status: 409, message: 'The file state does not allow this operation' },
+  fileTooLarge: { code: 'MSS.10002003', status: 413, message: 'File too large' },
+  bodyTooLarge: { code: 'MSS.10002004', status: 413, message: 'Request body too large' },
+  urlSignatureInvalid: { code: 'MSS.10002005', status: 403, message: 'The signed URL is invalid or has expired' },
+  contentMd5Mismatch: { code: 'MSS.10002006', status: 400, message: 'Content-MD5 does not match the uploaded bytes' },
+  contentSizeMismatch: { code: 'MSS.10002007', status: 400, message: 'Uploaded size does not match file_size' },
+  fileNotUploaded: { code: 'MSS.10002008', status: 409, message: 'The file has not been uploaded yet' },
+  unsupportedAction: { code: 'MSS.10002009', status: 400, message: 'Action not supported' },
+  rangeNotSatisfiable: { code: 'MSS.10002010', status: 416, message: 'Requested range not satisfiable' },
+  internal: { code: 'MSS.00000500', status: 500, message: 'Internal server error' },
+  unavailable: { code: 'MSS.00000503', status: 503, message: 'Service temporarily unavailable' },
+} as const satisfies Record<string, { code: string; status: number; message: string }>;
+
+export type ErrorKind = keyof typeof errorCatalogue;
+
+/** The one error class of the service: a catalogue entry, a precise message, the cause. */
+export class AppError extends Error {
+  readonly kind: ErrorKind;
+  readonly code: string;
+  readonly status: number;
+
+  constructor(kind: ErrorKind, detail?: string, options?: { cause?: unknown }) {
+    const entry = errorCatalogue[kind];
+    super(detail ? `${entry.message}: ${detail}` : entry.message, options);
+    this.name = 'AppError';
+    this.kind = kind;
+    this.code = entry.code;
+    this.status = entry.status;
+  }
+}
+
+export const isAppError = (err: unknown): err is AppError => err instanceof AppError;

@@ -1,0 +1,54 @@
+import type { Static } from '@sinclair/typebox';
+import type { Asset, AssetFile } from '../domain/asset.js';
+import type { AssetFileInfo, DigitalAssetInfo } from './schemas/common.js';
+
+/** Seconds precision, `Z` suffix, as MetaStudio shows times. */
+export const apiTime = (iso: string): string => `${iso.slice(0, 19)}Z`;
+
+const opt = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+
+export function presentFile(file: AssetFile, downloadUrl: string | undefined): Static<typeof AssetFileInfo> {
+  return {
+    file_id: file.fileId,
+    file_name: file.fileName,
+    file_size: file.fileSize,
+    file_type: file.fileType,
+    asset_file_category: file.category,
+    download_url: downloadUrl,
+    state: file.state,
+    file_extra_meta: file.fileExtraMeta,
+    file_md5: file.md5Hex ? Buffer.from(file.md5Hex, 'hex').toString('base64') : opt(file.declaredMd5),
+    file_sha256: opt(file.sha256Hex),
+  };
+}
+
+export function presentAsset(
+  asset: Asset,
+  files: AssetFile[],
+  downloadUrl: (file: AssetFile, asset: Asset) => string | undefined,
+): Static<typeof DigitalAssetInfo> {
+  return {
+    project_id: asset.projectId,
+    asset_id: asset.assetId,
+    produce_id: asset.produceId,
+    asset_name: asset.assetName,
+    asset_description: opt(asset.assetDescription),
+    app_user_id: opt(asset.appUserId),
+    create_time: apiTime(asset.createdAt),
+    update_time: apiTime(asset.updatedAt),
+    asset_type: asset.assetType,
+    asset_state: asset.assetState,
+    fail_type: opt(asset.failType),
+    block_reason_code: opt(asset.blockReasonCode),
+    reason: opt(asset.reason),
+    tags: asset.tags,
+    asset_extra_meta: asset.assetExtraMeta,
+    system_properties: asset.systemProperties,
+    files: files.map((f) => presentFile(f, downloadUrl(f, asset))),
+    asset_order: opt(asset.assetOrder),
+    supported_service: asset.supportedService,
+    auto_operation_config: asset.autoOperationConfig,
+    review_config: opt(asset.reviewConfig),
+    shared_config: opt(asset.sharedConfig),
+  };
+}

@@ -1,0 +1,79 @@
+import { Type } from '@sinclair/typebox';
+import { assetStates, assetTypes, type AssetState, type AssetType } from '../../../domain/asset.js';
+import { AppError } from '../../../domain/errors.js';
+import type { AppInstance } from '../../types.js';
+import { principalOf } from '../../types.js';
+import { presentAsset } from '../../presenters.js';
+import { DigitalAssetInfo, Id, ProjectParams, stringEnum, withErrors } from '../../schemas/common.js';
+import type { RouteDeps } from '../deps.js';
+
+const ListAssetsQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  tag: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  asset_type: Type.Optional(Type.String({ maxLength: 512, description: 'comma-separated asset types' })),
+  asset_state: Type.Optional(Type.String({ maxLength: 256, description: 'comma-separated states' })),
+  asset_id: Type.Optional(Type.Array(Id, { maxItems: 100 })),
+  app_user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  system_property: Type.Optional(Type.String({ maxLength: 512, description: 'KEY or KEY:VALUE, comma-separated' })),
+  start_time: Type.Optional(Type.String({ format: 'date-time' })),
+  end_time: Type.Optional(Type.String({ format: 'date-time' })),
+  sort_key: Type.Optional(stringEnum(['create_time', 'update_time', 'asset_name'] as const)),
+  sort_dir: Type.Optional(stringEnum(['asc', 'desc'] as const)),
+});
+
+/** Splits a comma list and checks every item against an enum. */
+function enumList<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined {
+  if (raw === undefined) return undefined;
+  const items = raw.split(',').map((s) => s.trim());
+  const bad = items.find((i) => !(allowed as readonly string[]).includes(i));
+  if (bad !== undefined) throw new AppError('invalidParameter', `${name}: unknown value "${bad}"`);
+  return items as T[];
+}
+
+function systemPropertyFilter(raw: string | undefined): { key: string; value?: string }[] | undefined {
+  if (raw === undefined) return undefined;
+  return raw.split(',').map((item) => {
+    const [key, ...rest] = item.split(':');
+    if (!key) throw new AppError('invalidParameter', 'system_property: expected KEY or KEY:VALUE items');
+    return rest.length ? { key, value: rest.join(':') } : { key };
+  });
+}
+
+const isoOf = (value: string | undefined): string | undefined => (value === undefined ? undefined : new Date(value).toISOString());
+
+export default function register(app: AppInstance, deps: RouteDeps): void {
+  app.get(
+    '/v1/:project_id/digital-assets',
+    {
+      config: { operation: 'asset.list' },
+      schema: {
+        operationId: 'ListAssets',
+        tags: ['assets'],
+        params: ProjectParams,
+        querystring: ListAssetsQuery,
+        response: withErrors(Type.Object({ count: Type.Integer(), assets: Type.Array(DigitalAssetInfo) })),
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const { count, items } = await deps.assets.list(principalOf(request), {
+        limit: q.limit,
+        offset: q.offset,
+        name: q.name,
+        tag: q.tag,
+        assetTypes: enumList<AssetType>('asset_type', q.asset_type, assetTypes),
+        assetStates: enumList<AssetState>('asset_state', q.asset_state, assetStates),
+        assetIds: q.asset_id,
+        appUserId: q.app_user_id,
+        systemProperties: systemPropertyFilter(q.system_property),
+        startTime: isoOf(q.start_time),
+        endTime: isoOf(q.end_time),
+        sortKey: q.sort_key ?? 'create_time',
+        sortDir: q.sort_dir ?? 'desc',
+      });
+      return { count, assets: items.map(({ asset, files }) => presentAsset(asset, files, (f, a) => deps.files.downloadUrl(f, a))) };
+    },
+  );
+}

@@ -1,0 +1,27 @@
+import type { AppInstance } from '../types.js';
+import type { RouteDeps } from './deps.js';
+import batchAction from './assets/batch-action.js';
+import createAsset from './assets/create-asset.js';
+import deleteAsset from './assets/delete-asset.js';
+import listAssetSummary from './assets/list-asset-summary.js';
+import listAssets from './assets/list-assets.js';
+import restoreAsset from './assets/restore-asset.js';
+import showAsset from './assets/show-asset.js';
+import updateAsset from './assets/update-asset.js';
+import downloadBlob from './blobs/download-blob.js';
+import uploadBlob from './blobs/upload-blob.js';
+import confirmFile from './files/confirm-file.js';
+import createFile from './files/create-file.js';
+import deleteFile from './files/delete-file.js';
+
+/** The project API: every route here passes the authentication step. */
+export const projectRoutes = [
+  createAsset, listAssets, showAsset, updateAsset, deleteAsset, restoreAsset, listAssetSummary, batchAction,
+  createFile, confirmFile, deleteFile,
+];
+
+export function registerBlobRoutes(app: AppInstance, deps: RouteDeps): void {
+  downloadBlob(app, deps);
+  // Upload has its own content-type parsing: its own scope.
+  void app.register(async (scope) => uploadBlob(scope, deps));
+}

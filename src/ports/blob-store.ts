@@ -1,0 +1,58 @@
+import type { Readable } from 'node:stream';
+
+/** What a stored blob looks like from outside. */
+export interface BlobStat {
+  /** Size in bytes. */
+  size: number;
+  /** Strong validator, stable for the blob's content (quoted, as sent in an HTTP ETag header). */
+  etag: string;
+}
+
+/** Inclusive byte range, as in HTTP `Range: bytes=start-end`. */
+export interface ByteRange {
+  start: number;
+  /** Inclusive; absent means "to the end". */
+  end?: number;
+}
+
+/**
+ * Where file bytes live. Keys are relative, slash-separated names made of
+ * `[A-Za-z0-9._-]` segments; an adapter refuses any other key (no escape from its root).
+ *
+ * Atomicity: `put` makes the blob visible only once every byte has been received and the
+ * body stream ended without error. If the body stream errors (for example a verifying
+ * transform rejects the bytes), nothing becomes visible under `key` and any previous blob
+ * under `key` is left as it was.
+ */
+export interface BlobStore {
+  /** Which adapter this is, for logs and metrics. */
+  readonly kind: 'disk' | 's3';
+  put(key: string, body: Readable, options?: { contentType?: string }): Promise<BlobStat>;
+  /** Streams the blob (or a range of it). Throws BlobNotFoundError when absent. */
+  get(key: string, range?: ByteRange): Promise<Readable>;
+  /** Undefined when absent. */
+  head(key: string): Promise<BlobStat | undefined>;
+  /** Idempotent: deleting an absent key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Moves a blob to a new key (replacing what is there); atomic for readers of `to`. */
+  move(from: string, to: string): Promise<void>;
+  /** Every key under a prefix (a folder-like prefix ending in `/`, or '' for all). */
+  list(prefix: string): AsyncIterable<string>;
+  /** A URL that lets anyone GET the blob until it expires; undefined if the adapter has none. */
+  presignGet?(key: string, expiresInSeconds: number): Promise<string>;
+  close?(): Promise<void>;
+}
+
+export class BlobNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`blob not found: ${key}`);
+    this.name = 'BlobNotFoundError';
+  }
+}
+
+export class InvalidBlobKeyError extends Error {
+  constructor(readonly key: string) {
+    super('invalid blob key');
+    this.name = 'InvalidBlobKeyError';
+  }
+}

@@ -1,0 +1,83 @@
+import type { Asset, AssetFile, AssetState, AssetType, FileState } from '../domain/asset.js';
+
+export type AssetSortKey = 'create_time' | 'update_time' | 'asset_name';
+
+/** ListAssets filters, already validated. Every present filter narrows the result. */
+export interface AssetQuery {
+  projectId: string;
+  /** Narrows to one app user's assets (from `X-App-UserId` or the `app_user_id` filter). */
+  appUserId?: string;
+  /** Substring of the name, case-sensitive. */
+  name?: string;
+  assetTypes?: AssetType[];
+  /** Default: every state except DELETED. */
+  assetStates?: AssetState[];
+  assetIds?: string[];
+  tag?: string;
+  /** `KEY` or `KEY:VALUE` pairs; all must match. */
+  systemProperties?: { key: string; value?: string }[];
+  /** ISO-8601, inclusive bounds on create time. */
+  startTime?: string;
+  endTime?: string;
+  sortKey: AssetSortKey;
+  sortDir: 'asc' | 'desc';
+  offset: number;
+  limit: number;
+}
+
+export interface AssetPatch {
+  assetName?: string;
+  assetDescription?: string | null;
+  assetType?: AssetType;
+  assetState?: AssetState;
+  stateBeforeDelete?: AssetState | null;
+  failType?: string | null;
+  reason?: string | null;
+  tags?: string[];
+  assetExtraMeta?: Record<string, unknown>;
+  systemProperties?: Asset['systemProperties'];
+  assetOrder?: number | null;
+  supportedService?: string[];
+  autoOperationConfig?: unknown[];
+  reviewConfig?: Record<string, unknown> | null;
+  sharedConfig?: Record<string, unknown> | null;
+  deletedAt?: string | null;
+  updatedAt: string;
+}
+
+export interface FilePatch {
+  state?: FileState;
+  md5Hex?: string | null;
+  sha256Hex?: string | null;
+  etag?: string | null;
+  uploadExpiresAt?: string | null;
+  blobKey?: string;
+  updatedAt: string;
+}
+
+/**
+ * Metadata repositories. Methods run in the current transaction when called on the
+ * store handed to `transaction`'s callback.
+ */
+export interface MetadataStore {
+  transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T>;
+
+  /** Throws AppError `assetNameExists` when the name is taken in the project. */
+  insertAsset(asset: Asset): Promise<void>;
+  getAsset(projectId: string, assetId: string): Promise<Asset | undefined>;
+  /**
+   * Applies the patch when the asset exists and (if given) is in one of `onlyIn` states.
+   * Returns false when nothing matched. Throws `assetNameExists` on a name clash.
+   */
+  updateAsset(projectId: string, assetId: string, patch: AssetPatch, onlyIn?: readonly AssetState[]): Promise<boolean>;
+  listAssets(query: AssetQuery): Promise<{ count: number; assets: Asset[] }>;
+  /** Assets in the recycle bin deleted before `before` (ISO time), oldest first. */
+  listExpiredRecycled(before: string, limit: number): Promise<Asset[]>;
+
+  insertFile(file: AssetFile): Promise<void>;
+  getFile(projectId: string, fileId: string): Promise<AssetFile | undefined>;
+  listFiles(projectId: string, assetIds: readonly string[]): Promise<AssetFile[]>;
+  /** Returns false when the file is gone or not in one of `onlyIn` states. */
+  updateFile(fileId: string, patch: FilePatch, onlyIn?: readonly FileState[]): Promise<boolean>;
+  deleteFile(fileId: string): Promise<void>;
+}

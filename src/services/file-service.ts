@@ -1,0 +1,252 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PassThrough } from 'node:stream';
+import type { Asset, AssetFile, AssetState, FileCategory } from '../domain/asset.js';
+import { liveStates } from '../domain/asset.js';
+import { AppError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { AssetService } from './asset-service.js';
+import { isoTime, type Clock } from './clock.js';
+import { HashingVerifier } from './hashing-verifier.js';
+import type { Principal } from './principal.js';
+import type { UrlSigner } from './signed-url.js';
+
+export interface CreateFileInput {
+  assetId: string;
+  fileName: string;
+  fileMd5: string;
+  fileSize: number;
+  fileType?: string;
+  category?: FileCategory;
+}
+
+/** Categories of which an asset holds at most one live file. */
+const singleCategories: Partial<Record<FileCategory, 'mainFileExists' | 'coverFileExists'>> = {
+  MAIN: 'mainFileExists',
+  COVER: 'coverFileExists',
+};
+
+/** Files: declare, upload through a signed URL, confirm, delete, download. */
+export class FileService {
+  constructor(
+    private readonly deps: {
+      store: MetadataStore;
+      blobs: BlobStore;
+      clock: Clock;
+      assets: AssetService;
+      urls: UrlSigner;
+      /** Read per use: a region bound to port 0 knows its endpoint only once listening. */
+      publicEndpoint: () => string;
+      uploadUrlTtlSeconds: number;
+      downloadUrlTtlSeconds: number;
+      maxFileSizeBytes: number;
+    },
+  ) {}
+
+  async create(principal: Principal, input: CreateFileInput): Promise<{ fileId: string; uploadUrl: string }> {
+    if (input.fileSize > this.deps.maxFileSizeBytes) {
+      throw new AppError('fileTooLarge', `file_size ${input.fileSize} exceeds this region's limit of ${this.deps.maxFileSizeBytes} bytes`);
+    }
+    const fileType = input.fileType ?? suffixOf(input.fileName);
+    if (!fileType) throw new AppError('fileTypeEmpty', 'file_type is missing and file_name has no suffix');
+    const category = input.category ?? 'OTHER';
+    const now = this.deps.clock.now();
+    const expires = Math.floor(now.getTime() / 1000) + this.deps.uploadUrlTtlSeconds;
+    const fileId = newId();
+    await this.deps.store.transaction(async (tx) => {
+      const asset = await this.deps.assets.get(principal, input.assetId, tx);
+      if (!liveStates.includes(asset.assetState)) {
+        throw new AppError('assetStateConflict', `asset ${asset.assetId} is ${asset.assetState}`);
+      }
+      const single = singleCategories[category];
+      if (single) {
+        const files = await tx.listFiles(principal.projectId, [asset.assetId]);
+        if (files.some((f) => f.category === category && holdsSlot(f))) throw new AppError(single);
+      }
+      const file: AssetFile = {
+        fileId,
+        projectId: principal.projectId,
+        assetId: asset.assetId,
+        fileName: input.fileName,
+        fileSize: input.fileSize,
+        fileType,
+        category,
+        state: 'CREATING',
+        declaredMd5: input.fileMd5,
+        md5Hex: null,
+        sha256Hex: null,
+        etag: null,
+        blobKey: blobKeyFor(principal.projectId, fileId, newId()),
+        fileExtraMeta: {},
+        uploadExpiresAt: isoTime(new Date(expires * 1000)),
+        createdAt: isoTime(now),
+        updatedAt: isoTime(now),
+      };
+      await tx.insertFile(file);
+    });
+    const path = this.deps.urls.path({ op: 'upload', projectId: principal.projectId, fileId, expires });
+    return { fileId, uploadUrl: `${this.deps.publicEndpoint()}${path}` };
+  }
+
+  /**
+   * Receives the bytes of a declared file through its signed upload URL. The bytes are
+   * verified while they stream; only a complete, matching upload becomes visible.
+   */
+  async upload(input: {
+    projectId: string;
+    fileId: string;
+    expires: number;
+    signature: string;
+    contentMd5?: string;
+    contentLength?: number;
+    body: Readable;
+  }): Promise<void> {
+    const now = this.deps.clock.now();
+    const grant = { op: 'upload' as const, projectId: input.projectId, fileId: input.fileId, expires: input.expires };
+    if (!this.deps.urls.verify(grant, input.signature, Math.floor(now.getTime() / 1000))) {
+      throw new AppError('urlSignatureInvalid');
+    }
+    const file = await this.deps.store.getFile(input.projectId, input.fileId);
+    if (!file || (file.state !== 'CREATING' && file.state !== 'UPLOADED')) {
+      throw new AppError('urlSignatureInvalid', 'the file no longer accepts uploads');
+    }
+    if (input.contentMd5 !== undefined && input.contentMd5 !== file.declaredMd5) {
+      throw new AppError('contentMd5Mismatch', 'the Content-MD5 header differs from file_md5');
+    }
+    if (input.contentLength !== undefined && input.contentLength !== file.fileSize) {
+      throw new AppError('contentSizeMismatch', `Content-Length ${input.contentLength}, declared file_size ${file.fileSize}`);
+    }
+    const verifier = new HashingVerifier({ size: file.fileSize, md5Base64: file.declaredMd5 });
+    const sink = new PassThrough();
+    const key = blobKeyFor(input.projectId, input.fileId, newId());
+    // The store sees an error when the client aborts or the verifier rejects: nothing kept.
+    const stored = this.deps.blobs.put(key, sink);
+    const piped = pipeline(input.body, verifier, sink);
+    const [pipeResult, putResult] = await Promise.allSettled([piped, stored]);
+    if (pipeResult.status === 'rejected') {
+      if (putResult.status === 'fulfilled') await this.deps.blobs.delete(key);
+      throw pipeResult.reason;
+    }
+    if (putResult.status === 'rejected') throw putResult.reason;
+    const digests = verifier.digests();
+    const accepted = await this.deps.store.updateFile(
+      file.fileId,
+      { state: 'UPLOADED', md5Hex: digests.md5Hex, sha256Hex: digests.sha256Hex, etag: `"${digests.sha256Hex}"`, blobKey: key, updatedAt: isoTime(this.deps.clock.now()) },
+      ['CREATING', 'UPLOADED'],
+    );
+    if (!accepted) {
+      await this.deps.blobs.delete(key);
+      throw new AppError('fileStateConflict', 'the file was confirmed or deleted during the upload');
+    }
+    if (file.blobKey !== key) await this.deps.blobs.delete(file.blobKey);
+  }
+
+  /** ConfirmFileUpload: CREATED (bytes must be there), FAILED or CANCELLED. */
+  async confirm(principal: Principal, fileId: string, state: 'CREATED' | 'FAILED' | 'CANCELLED'): Promise<void> {
+    const now = isoTime(this.deps.clock.now());
+    const drop = await this.deps.store.transaction(async (tx) => {
+      const file = await this.visibleFile(principal, fileId, tx);
+      const asset = await this.deps.assets.get(principal, file.assetId, tx);
+      if (file.state === state) return undefined;
+      if (file.state !== 'CREATING' && file.state !== 'UPLOADED') {
+        throw new AppError('fileStateConflict', `file ${fileId} is ${file.state}`);
+      }
+      if (state === 'CREATED' && file.state !== 'UPLOADED') {
+        throw new AppError('fileNotUploaded', `file ${fileId} has no uploaded bytes`);
+      }
+      await tx.updateFile(fileId, { state, uploadExpiresAt: null, updatedAt: now }, [file.state]);
+      if (file.category === 'MAIN' && (asset.assetState === 'CREATING' || asset.assetState === 'FAILED')) {
+        const next = state === 'CREATED' ? 'ACTIVED' : state === 'FAILED' ? 'FAILED' : 'CREATING';
+        const reason = state === 'FAILED' ? 'main file upload failed' : null;
+        await tx.updateAsset(principal.projectId, asset.assetId, { assetState: next, reason, updatedAt: now }, [asset.assetState]);
+      }
+      return state === 'CANCELLED' ? file.blobKey : undefined;
+    });
+    if (drop) await this.deps.blobs.delete(drop);
+  }
+
+  async delete(principal: Principal, fileId: string): Promise<void> {
+    const now = isoTime(this.deps.clock.now());
+    const key = await this.deps.store.transaction(async (tx) => {
+      const file = await this.visibleFile(principal, fileId, tx);
+      const asset = await this.deps.assets.get(principal, file.assetId, tx);
+      if (!liveStates.includes(asset.assetState)) {
+        throw new AppError('assetStateConflict', `asset ${asset.assetId} is ${asset.assetState}`);
+      }
+      await tx.updateFile(fileId, { state: 'DELETED', uploadExpiresAt: null, updatedAt: now });
+      return file.blobKey;
+    });
+    await this.deps.blobs.delete(key);
+  }
+
+  /** Signed download URL for a file whose bytes are confirmed. */
+  downloadUrl(file: AssetFile, asset: Asset): string | undefined {
+    if (file.state !== 'CREATED' || !readableStates.has(asset.assetState)) return undefined;
+    const expires = Math.floor(this.deps.clock.now().getTime() / 1000) + this.deps.downloadUrlTtlSeconds;
+    return `${this.deps.publicEndpoint()}${this.deps.urls.path({ op: 'download', projectId: file.projectId, fileId: file.fileId, expires })}`;
+  }
+
+  /** Download URL of each asset's cover (else of an image asset's main file), for thumbnails. */
+  async coverUrls(principal: Principal, assetIds: string[]): Promise<Map<string, string>> {
+    const files = await this.deps.store.listFiles(principal.projectId, assetIds);
+    const assets = new Map<string, Asset>();
+    for (const id of new Set(files.map((f) => f.assetId))) {
+      const asset = await this.deps.store.getAsset(principal.projectId, id);
+      if (asset) assets.set(id, asset);
+    }
+    const urls = new Map<string, string>();
+    for (const category of ['MAIN', 'COVER'] as const) {
+      for (const file of files.filter((f) => f.category === category)) {
+        const asset = assets.get(file.assetId);
+        const url = asset && this.downloadUrl(file, asset);
+        if (url && (category === 'COVER' || /^(png|jpe?g|gif|webp|bmp|svg)$/.test(file.fileType))) urls.set(file.assetId, url);
+      }
+    }
+    return urls;
+  }
+
+  /** Checks a download URL and returns the file if it may still be read. */
+  async authorizeDownload(input: { projectId: string; fileId: string; expires: number; signature: string }): Promise<AssetFile> {
+    const grant = { op: 'download' as const, ...input };
+    if (!this.deps.urls.verify(grant, input.signature, Math.floor(this.deps.clock.now().getTime() / 1000))) {
+      throw new AppError('urlSignatureInvalid');
+    }
+    const file = await this.deps.store.getFile(input.projectId, input.fileId);
+    const asset = file && (await this.deps.store.getAsset(file.projectId, file.assetId));
+    if (!file || file.state !== 'CREATED' || !asset || !readableStates.has(asset.assetState)) {
+      throw new AppError('fileNotFound', input.fileId);
+    }
+    return file;
+  }
+
+  /** The bytes of a file (or an inclusive range of them). */
+  async openContent(file: AssetFile, range: { start: number; end: number }): Promise<Readable> {
+    return this.deps.blobs.get(file.blobKey, range);
+  }
+
+  private async visibleFile(principal: Principal, fileId: string, store: MetadataStore): Promise<AssetFile> {
+    const file = await store.getFile(principal.projectId, fileId);
+    if (!file || file.state === 'DELETED') throw new AppError('fileNotFound', fileId);
+    // A file is visible exactly when its asset is (same app-user rule).
+    await this.deps.assets.get(principal, file.assetId, store).catch(() => {
+      throw new AppError('fileNotFound', fileId);
+    });
+    return file;
+  }
+}
+
+/** Asset states whose confirmed files may be downloaded. */
+const readableStates = new Set<AssetState>(['CREATING', 'FAILED', 'UNACTIVED', 'ACTIVED']);
+
+/** A file occupies its asset's single MAIN/COVER slot unless it is gone or failed. */
+const holdsSlot = (f: AssetFile): boolean => !['DELETED', 'CANCELLED', 'FAILED'].includes(f.state);
+
+const suffixOf = (name: string): string | undefined => {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && dot < name.length - 1 ? name.slice(dot + 1).toLowerCase() : undefined;
+};
+
+/** Each upload attempt writes its own key, so concurrent attempts never mix bytes. */
+const blobKeyFor = (projectId: string, fileId: string, attempt: string): string => `files/${projectId}/${fileId}/${attempt}`;

@@ -1,0 +1,7 @@
+/** Who is calling, as the authentication step established it. Route code knows only this. */
+export interface Principal {
+  accountId: string;
+  projectId: string;
+  /** From `X-App-UserId`: narrows every read and write to that app user's assets. */
+  appUserId?: string;
+}
