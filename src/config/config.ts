@@ -38,9 +38,19 @@ export interface RegionConfig {
   recycleRetentionSeconds: number;
   /** Secret that signs this region's upload and download URLs (at least 32 characters). */
   urlSecret: string;
-  /** The single credential accepted until the identity store exists. */
-  auth: { accessKey: string; secretKey: string; projectId: string; accountId: string };
+  /** The global identity store shared by every region of the deployment. */
+  identity: IdentityConfig;
   logLevel: string;
+}
+
+/** Where identities live and how their secrets are protected. */
+export interface IdentityConfig {
+  /** `sqlite:<file>` (shared by the local regions) or `postgres://...`. */
+  databaseUrl: string;
+  /** 32-byte key (64 hex characters) that encrypts secret keys and token-signing keys at rest. */
+  masterKey: Buffer;
+  /** Lifetime of IAM tokens, seconds (default 86400). */
+  tokenTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -127,7 +137,19 @@ export class SettingsReader {
 }
 
 const regionPattern = /^[a-z]{2}-[a-z]+-\d+$/;
-const hex32 = /^[0-9a-f]{32}$/;
+
+/** Identity settings, shared by the region server and the operator commands. */
+export function parseIdentityConfig(r: SettingsReader, dataDir: string): IdentityConfig {
+  const databaseUrl = r.string('IDENTITY_DATABASE_URL', `sqlite:${path.join(dataDir, 'identity.db')}`);
+  r.check(/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl), 'ASSETBRIDGE_IDENTITY_DATABASE_URL must start with sqlite: or postgres://');
+  const masterHex = r.string('MASTER_KEY');
+  r.check(masterHex === '' || /^[0-9a-f]{64}$/.test(masterHex), 'ASSETBRIDGE_MASTER_KEY must be 64 lowercase hex characters (32 bytes)');
+  return {
+    databaseUrl,
+    masterKey: Buffer.from(/^[0-9a-f]{64}$/.test(masterHex) ? masterHex : '', 'hex'),
+    tokenTtlSeconds: r.int('TOKEN_TTL', 86_400, 60, 7 * 86_400),
+  };
+}
 
 /** Parses one region's configuration; every bad value is named in one ConfigError. */
 export function parseRegionConfig(env: Env): RegionConfig {
@@ -157,11 +179,7 @@ export function parseRegionConfig(env: Env): RegionConfig {
         };
   const urlSecret = r.string('URL_SECRET');
   r.check(urlSecret === '' || urlSecret.length >= 32, 'ASSETBRIDGE_URL_SECRET must be at least 32 characters');
-  const accessKey = r.string('ACCESS_KEY');
-  const secretKey = r.string('SECRET_KEY');
-  const projectId = r.string('PROJECT_ID');
-  r.check(projectId === '' || hex32.test(projectId), 'ASSETBRIDGE_PROJECT_ID must be 32 lowercase hex characters');
-  const accountId = r.string('ACCOUNT_ID', 'default');
+  const identity = parseIdentityConfig(r, dataDir);
   const config: RegionConfig = {
     region,
     host,
@@ -176,7 +194,7 @@ export function parseRegionConfig(env: Env): RegionConfig {
     bodyLimitBytes: r.int('BODY_LIMIT', 1_048_576, 1_024, 64 * 1_048_576),
     recycleRetentionSeconds: r.int('RECYCLE_RETENTION', 7 * 86_400, 0, 3_650 * 86_400),
     urlSecret,
-    auth: { accessKey, secretKey, projectId, accountId },
+    identity,
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   };
   r.done();

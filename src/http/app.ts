@@ -6,7 +6,7 @@ import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.js';
 import type { RouteDeps } from './routes/deps.js';
-import { projectRoutes, registerBlobRoutes } from './routes/index.js';
+import { iamRoutes, projectRoutes, registerBlobRoutes } from './routes/index.js';
 import type { AppInstance } from './types.js';
 import { validatorCompiler } from './validation.js';
 
@@ -38,5 +38,8 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
     for (const route of projectRoutes) route(api, options.deps);
   });
   await app.register(async (blobs) => registerBlobRoutes(blobs, options.deps));
+  await app.register(async (iam) => {
+    for (const route of iamRoutes) route(iam, options.deps);
+  });
   return app;
 }

@@ -9,14 +9,21 @@ export interface AuthRequest {
   headers: IncomingHttpHeaders;
   /** Body bytes as received (empty when none). */
   body: Buffer;
-  /** The `{project_id}` of the path. */
-  pathProjectId: string;
+}
+
+/** Who signed or presented a token, before any project is considered. */
+export interface Caller {
+  accountId: string;
+  via: 'aksk' | 'token';
+  /** Tokens are scoped to one project. */
+  tokenProjectId?: string;
 }
 
 /**
- * Establishes who calls. Throws AppError (401 bad credentials, 403 wrong project) when the
- * request may not act on the path's project. The principal's `appUserId` is left to the caller.
+ * Establishes who calls (401 on bad credentials) and whether the caller may act on a
+ * project (403 otherwise). Errors are AppErrors.
  */
 export interface Authenticator {
-  authenticate(request: AuthRequest): Promise<Omit<Principal, 'appUserId'>>;
+  identify(request: AuthRequest): Promise<Caller>;
+  authorizeProject(caller: Caller, projectId: string): Promise<Omit<Principal, 'appUserId'>>;
 }

@@ -1,20 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { newId } from '../domain/ids.js';
 
-/** What the local mode generates on first start and keeps (mode 0600). */
-export interface LocalState {
+/** The demo identity the local mode creates on first start. */
+export interface LocalDemo {
+  accountName: string;
+  userName: string;
+  password: string;
   accessKey: string;
   secretKey: string;
-  accountId: string;
-  /** Per region: project id and URL-signing secret. */
-  regions: Record<string, { projectId: string; urlSecret: string }>;
 }
 
-const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-const randomChars = (n: number, chars: string): string =>
-  Array.from(randomBytes(n), (b) => chars[b % chars.length]).join('');
+/** What the local mode generates on first start and keeps (`local-state.json`, mode 0600). */
+export interface LocalState {
+  /** 64 hex: encrypts secrets in the identity store. */
+  masterKey: string;
+  /** Per region: the URL-signing secret. */
+  regions: Record<string, { urlSecret: string }>;
+  demo?: LocalDemo;
+}
 
 /** Writes a private file atomically: temp name, mode 0600, rename. */
 export function writePrivateJson(file: string, value: unknown): void {
@@ -25,21 +29,19 @@ export function writePrivateJson(file: string, value: unknown): void {
   renameSync(tmp, file);
 }
 
-/** Loads the local mode's state, creating what is missing (new regions get a project). */
+export const localStateFile = (dataDir: string): string => path.join(dataDir, 'local-state.json');
+
+/** Loads the local mode's state, creating what is missing (new regions get a URL secret). */
 export function loadLocalState(dataDir: string, regionNames: string[]): LocalState {
-  const file = path.join(dataDir, 'local-state.json');
-  const state: LocalState = existsSync(file)
+  const file = localStateFile(dataDir);
+  const exists = existsSync(file);
+  const state: LocalState = exists
     ? (JSON.parse(readFileSync(file, 'utf8')) as LocalState)
-    : {
-        accessKey: randomChars(20, alnum),
-        secretKey: randomChars(40, `${alnum}abcdefghijklmnopqrstuvwxyz`),
-        accountId: newId(),
-        regions: {},
-      };
-  let changed = !existsSync(file);
+    : { masterKey: randomBytes(32).toString('hex'), regions: {} };
+  let changed = !exists;
   for (const name of regionNames) {
     if (!state.regions[name]) {
-      state.regions[name] = { projectId: newId(), urlSecret: randomBytes(32).toString('hex') };
+      state.regions[name] = { urlSecret: randomBytes(32).toString('hex') };
       changed = true;
     }
   }

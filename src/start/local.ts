@@ -1,17 +1,29 @@
 import path from 'node:path';
 import { ConfigError, SettingsReader, loadSettings, parseRegionConfig, type Env } from '../config/config.js';
+import type { IdentityService } from '../services/identity/identity-service.js';
+import { openIdentity } from './identity.js';
 import { createLogger } from './logger.js';
-import { loadLocalState, writePrivateJson } from './local-state.js';
+import { loadLocalState, localStateFile, writePrivateJson, type LocalDemo } from './local-state.js';
 import { createRegion, type Region } from './region.js';
 
 export interface LocalMode {
   regions: Region[];
+  identity: IdentityService;
   close(): Promise<void>;
+}
+
+/** The demo account, user and AK/SK, created once and kept in the local state. */
+async function ensureDemo(identity: IdentityService, existing: LocalDemo | undefined): Promise<LocalDemo> {
+  if (existing) return existing;
+  await identity.createAccount('demo');
+  const { password } = await identity.createUser('demo', 'demo');
+  const { accessKey, secretKey } = await identity.createCredential('demo', { userName: 'demo', description: 'local mode demo key' });
+  return { accountName: 'demo', userName: 'demo', password, accessKey, secretKey };
 }
 
 /**
  * Local mode: several regions in one process (default cn-north-4 and ap-southeast-3) on
- * consecutive ports, each with its own data folder, sharing one generated credential.
+ * consecutive ports, each with its own data folder, sharing one identity store.
  */
 export async function startLocal(env: Env): Promise<LocalMode> {
   const settings = loadSettings(env);
@@ -25,50 +37,61 @@ export async function startLocal(env: Env): Promise<LocalMode> {
 
   const state = loadLocalState(dataDir, names);
   const logger = createLogger(settings.ASSETBRIDGE_LOG_LEVEL ?? 'info');
+  const shared = {
+    ...settings,
+    ASSETBRIDGE_CONFIG_FILE: undefined,
+    ASSETBRIDGE_HOST: host,
+    ASSETBRIDGE_MASTER_KEY: state.masterKey,
+    ASSETBRIDGE_IDENTITY_DATABASE_URL: settings.ASSETBRIDGE_IDENTITY_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'identity.db')}`,
+    ASSETBRIDGE_PUBLIC_ENDPOINT: undefined,
+    ASSETBRIDGE_DATABASE_URL: undefined,
+    ASSETBRIDGE_BLOB_DIR: undefined,
+  };
+  const configs = names.map((name, i) =>
+    parseRegionConfig({
+      ...shared,
+      ASSETBRIDGE_REGION: name,
+      ASSETBRIDGE_PORT: String(basePort === 0 ? 0 : basePort + i),
+      ASSETBRIDGE_DATA_DIR: path.join(dataDir, name),
+      ASSETBRIDGE_URL_SECRET: state.regions[name]?.urlSecret,
+    }),
+  );
+  const first = configs[0];
+  if (!first) throw new ConfigError(['no local regions']);
+  const identity = await openIdentity(first.identity);
   const regions: Region[] = [];
   try {
-    for (const [i, name] of names.entries()) {
-      const own = state.regions[name];
-      if (!own) throw new ConfigError([`no local state for region ${name}`]);
-      const port = basePort === 0 ? 0 : basePort + i;
-      const config = parseRegionConfig({
-        ...settings,
-        ASSETBRIDGE_CONFIG_FILE: undefined,
-        ASSETBRIDGE_REGION: name,
-        ASSETBRIDGE_PORT: String(port),
-        ASSETBRIDGE_HOST: host,
-        ASSETBRIDGE_DATA_DIR: path.join(dataDir, name),
-        ASSETBRIDGE_PUBLIC_ENDPOINT: undefined,
-        ASSETBRIDGE_DATABASE_URL: undefined,
-        ASSETBRIDGE_BLOB_DIR: undefined,
-        ASSETBRIDGE_URL_SECRET: own.urlSecret,
-        ASSETBRIDGE_ACCESS_KEY: state.accessKey,
-        ASSETBRIDGE_SECRET_KEY: state.secretKey,
-        ASSETBRIDGE_PROJECT_ID: own.projectId,
-        ASSETBRIDGE_ACCOUNT_ID: state.accountId,
-      });
-      const region = await createRegion(config, logger.child({ region: name }));
+    for (const config of configs) {
+      const region = await createRegion(config, logger.child({ region: config.region }), { identity });
       regions.push(region);
       await region.listen();
     }
+    state.demo = await ensureDemo(identity, state.demo);
+    writePrivateJson(localStateFile(dataDir), state);
+    const account = await identity.account(state.demo.accountName);
+    const projects = await identity.projects(account.name);
+    writePrivateJson(path.join(dataDir, 'local.json'), {
+      access_key: state.demo.accessKey,
+      secret_key: state.demo.secretKey,
+      account: { id: account.id, name: account.name },
+      user: { name: state.demo.userName, password: state.demo.password },
+      regions: regions.map((region) => ({
+        name: region.config.region,
+        endpoint: region.config.publicEndpoint,
+        project_id: projects.find((p) => p.region === region.config.region)?.id,
+      })),
+    });
   } catch (err) {
     await Promise.allSettled(regions.map((region) => region.close()));
+    await identity.close();
     throw err;
   }
-
-  writePrivateJson(path.join(dataDir, 'local.json'), {
-    access_key: state.accessKey,
-    secret_key: state.secretKey,
-    regions: regions.map((region) => ({
-      name: region.config.region,
-      endpoint: region.config.publicEndpoint,
-      project_id: state.regions[region.config.region]?.projectId,
-    })),
-  });
   return {
     regions,
+    identity,
     close: async () => {
       await Promise.allSettled(regions.map((region) => region.close()));
+      await identity.close();
     },
   };
 }

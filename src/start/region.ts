@@ -11,7 +11,9 @@ import { AssetService } from '../services/asset-service.js';
 import { systemClock, type Clock } from '../services/clock.js';
 import { FileService } from '../services/file-service.js';
 import { UrlSigner } from '../services/signed-url.js';
-import { StaticAuthenticator } from '../services/static-authenticator.js';
+import { IdentityAuthenticator } from '../services/identity/identity-authenticator.js';
+import type { IdentityService } from '../services/identity/identity-service.js';
+import { openIdentity } from './identity.js';
 
 export interface Region {
   config: RegionConfig;
@@ -19,6 +21,7 @@ export interface Region {
   assets: AssetService;
   files: FileService;
   blobs: BlobStore;
+  identity: IdentityService;
   /** Listens on the configured host and port; resolves to the bound port. */
   listen(): Promise<number>;
   /** Stops accepting, lets in-flight requests finish, closes pools. */
@@ -31,9 +34,11 @@ const purgeIntervalMs = 60_000;
 export async function createRegion(
   config: RegionConfig,
   logger: Logger,
-  options: { clock?: Clock; authenticator?: Authenticator } = {},
+  options: { clock?: Clock; identity?: IdentityService } = {},
 ): Promise<Region> {
   const clock = options.clock ?? systemClock;
+  // Local mode shares one identity service between its regions; otherwise the region owns one.
+  const identity = options.identity ?? (await openIdentity(config.identity, clock));
   const database = openDatabase(config.databaseUrl);
   await migrate(database.db);
   const store = new KyselyMetadataStore(database.db);
@@ -50,8 +55,13 @@ export async function createRegion(
     downloadUrlTtlSeconds: config.downloadUrlTtlSeconds,
     maxFileSizeBytes: config.maxFileSizeBytes,
   });
-  const authenticator = options.authenticator ?? new StaticAuthenticator(config.auth, clock);
-  const app = await buildApp({ logger, bodyLimitBytes: config.bodyLimitBytes, authenticator, deps: { assets, files } });
+  const authenticator: Authenticator = new IdentityAuthenticator({ identity, clock, region: config.region });
+  const app = await buildApp({
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    authenticator,
+    deps: { assets, files, identity, authenticator, region: config.region },
+  });
 
   const purge = setInterval(() => {
     assets.purgeExpired().catch((err: unknown) => logger.error({ err }, 'recycle-bin purge failed'));
@@ -64,6 +74,7 @@ export async function createRegion(
     assets,
     files,
     blobs,
+    identity,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       const address = app.server.address();
@@ -72,6 +83,7 @@ export async function createRegion(
         config.publicEndpoint = config.publicEndpoint.replace(/:0$/, `:${port}`);
       }
       config.port = port;
+      await identity.registerRegion(config.region, config.publicEndpoint);
       return port;
     },
     async close() {
@@ -79,6 +91,7 @@ export async function createRegion(
       await app.close();
       await blobs.close?.();
       await database.close();
+      if (!options.identity) await identity.close();
     },
   };
 }

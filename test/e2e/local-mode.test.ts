@@ -20,6 +20,9 @@ describe('npm start: the local mode', () => {
       expect(statSync(path.join(dataDir, 'local.json')).mode & 0o777).toBe(0o600);
       expect(local.access_key).toMatch(/^[A-Z0-9]{20}$/);
       expect(local.secret_key).toHaveLength(40);
+      expect(local.account).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'demo' });
+      expect(local.user.name).toBe('demo');
+      expect(local.user.password.length).toBeGreaterThanOrEqual(8);
       expect(local.regions.map((r) => r.name)).toEqual(['cn-north-4', 'ap-southeast-3']);
       for (const region of local.regions) {
         expect(region.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -40,6 +43,7 @@ describe('npm start: the local mode', () => {
     const second = await startLocalProcess(dataDir);
     try {
       expect(second.local.access_key).toBe(first.local.access_key);
+      expect(second.local.user).toEqual(first.local.user);
       expect(second.local.regions.map((r) => r.project_id)).toEqual(first.local.regions.map((r) => r.project_id));
       const r0 = second.local.regions[0]!;
       const client = new ApiClient({ endpoint: r0.endpoint, projectId: r0.project_id, accessKey: second.local.access_key, secretKey: second.local.secret_key });

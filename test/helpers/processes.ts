@@ -7,6 +7,8 @@ export const mainScript = path.resolve('dist/start/main.js');
 export interface LocalJson {
   access_key: string;
   secret_key: string;
+  account: { id: string; name: string };
+  user: { name: string; password: string };
   regions: { name: string; endpoint: string; project_id: string }[];
 }
 

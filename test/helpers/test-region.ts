@@ -3,21 +3,32 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseRegionConfig } from '../../src/config/config.js';
-import { newId } from '../../src/domain/ids.js';
 import { createLogger } from '../../src/start/logger.js';
 import { createRegion, type Region } from '../../src/start/region.js';
 import type { Clock } from '../../src/services/clock.js';
+import type { IdentityService } from '../../src/services/identity/identity-service.js';
 import { backendSettings } from './backend.js';
 import { ApiClient } from './api-client.js';
 
-export interface TestRegion {
-  region: Region;
-  endpoint: string;
-  projectId: string;
+/** An account of the test deployment with its AK/SK, a user, and its project in one region. */
+export interface TestAccount {
+  name: string;
+  accountId: string;
+  userName: string;
+  password: string;
   accessKey: string;
   secretKey: string;
-  dataDir: string;
+  projectId: string;
   client: ApiClient;
+}
+
+export interface TestRegion extends TestAccount {
+  region: Region;
+  endpoint: string;
+  dataDir: string;
+  identity: IdentityService;
+  /** A new account (and its project in this region). */
+  addAccount(): Promise<TestAccount>;
   close(): Promise<void>;
 }
 
@@ -29,34 +40,45 @@ export class TestClock implements Clock {
   }
 }
 
-/** Starts one region on a free loopback port, on the backend chosen by ASSETBRIDGE_TEST_BACKEND. */
-export async function startTestRegion(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestRegion> {
+const unique = () => randomBytes(4).toString('hex');
+
+/**
+ * Starts one region on a free loopback port, on the backend chosen by ASSETBRIDGE_TEST_BACKEND,
+ * with a fresh identity store (or the given one, to run a second region of one deployment).
+ */
+export async function startTestRegion(options: { env?: Record<string, string>; clock?: Clock; identity?: IdentityService } = {}): Promise<TestRegion> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'assetbridge-test-'));
   const backend = await backendSettings();
-  const accessKey = `AK${randomBytes(9).toString('hex').toUpperCase()}`;
-  const secretKey = randomBytes(20).toString('hex');
-  const projectId = newId();
   const config = parseRegionConfig({
     ASSETBRIDGE_PORT: '0',
     ASSETBRIDGE_DATA_DIR: dataDir,
     ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex'),
-    ASSETBRIDGE_ACCESS_KEY: accessKey,
-    ASSETBRIDGE_SECRET_KEY: secretKey,
-    ASSETBRIDGE_PROJECT_ID: projectId,
+    ASSETBRIDGE_MASTER_KEY: randomBytes(32).toString('hex'),
+    ...(backend.env.ASSETBRIDGE_DATABASE_URL ? { ASSETBRIDGE_IDENTITY_DATABASE_URL: backend.env.ASSETBRIDGE_DATABASE_URL } : {}),
     ...backend.env,
     ...options.env,
   });
-  const region = await createRegion(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), { clock: options.clock });
+  const region = await createRegion(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), { clock: options.clock, identity: options.identity });
   await region.listen();
   const endpoint = region.config.publicEndpoint;
+  const identity = region.identity;
+
+  const addAccount = async (): Promise<TestAccount> => {
+    const name = `acct-${unique()}`;
+    const { account } = await identity.createAccount(name);
+    const { password } = await identity.createUser(name, 'tester');
+    const { accessKey, secretKey } = await identity.createCredential(name, { userName: 'tester' });
+    const projectId = (await identity.projects(name)).find((p) => p.region === config.region)?.id ?? '';
+    return { name, accountId: account.id, userName: 'tester', password, accessKey, secretKey, projectId, client: new ApiClient({ endpoint, projectId, accessKey, secretKey }) };
+  };
+  const main = await addAccount();
   return {
+    ...main,
     region,
     endpoint,
-    projectId,
-    accessKey,
-    secretKey,
     dataDir,
-    client: new ApiClient({ endpoint, projectId, accessKey, secretKey }),
+    identity,
+    addAccount,
     close: async () => {
       await region.close();
       await backend.close();

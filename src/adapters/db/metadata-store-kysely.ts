@@ -3,15 +3,11 @@ import type { Asset, AssetFile, AssetState, FileState } from '../../domain/asset
 import { AppError } from '../../domain/errors.js';
 import type { AssetPatch, AssetQuery, FilePatch, MetadataStore } from '../../ports/metadata-store.js';
 import type { Database } from './schema.js';
+import { isUniqueViolation } from './unique-violation.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
 
 const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_name: 'asset_name' } as const;
 
-/** SQLite and PostgreSQL report a unique violation differently. */
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string } | undefined;
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
 
 /** `LIKE` pattern matching `needle` literally (backslash escapes). */
 const likeContaining = (needle: string): string => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { isId } from '../../domain/ids.js';
-import type { Authenticator } from '../../ports/authenticator.js';
+import type { Authenticator, Caller } from '../../ports/authenticator.js';
 
 const appUserIdPattern = /^[\x21-\x7e]{1,64}$/;
 
@@ -15,6 +15,16 @@ export function appUserIdOf(request: FastifyRequest): string | undefined {
   return value;
 }
 
+/** Who calls: AK/SK signature over the raw bytes, or a token. */
+export function identifyCaller(request: FastifyRequest, authenticator: Authenticator): Promise<Caller> {
+  return authenticator.identify({
+    method: request.method,
+    rawUrl: request.raw.url ?? request.url,
+    headers: request.headers,
+    body: request.rawBody ?? Buffer.alloc(0),
+  });
+}
+
 /**
  * The one authentication step in front of every `/v1/{project_id}/...` route: it runs before
  * validation, so an anonymous caller learns nothing about the input rules.
@@ -25,13 +35,12 @@ export function registerAuth(app: FastifyInstance, authenticator: Authenticator)
     const params = request.params as { project_id?: string };
     const pathProjectId = params.project_id ?? '';
     if (!isId(pathProjectId)) throw new AppError('illegalUrlParameter', 'project_id must be 32 lowercase hex characters');
-    const principal = await authenticator.authenticate({
-      method: request.method,
-      rawUrl: request.raw.url ?? request.url,
-      headers: request.headers,
-      body: request.rawBody ?? Buffer.alloc(0),
-      pathProjectId,
-    });
+    const caller = await identifyCaller(request, authenticator);
+    const headerProject = request.headers['x-project-id'];
+    if (headerProject !== undefined && headerProject !== pathProjectId) {
+      throw new AppError('projectMismatch', 'X-Project-Id differs from the project in the path');
+    }
+    const principal = await authenticator.authorizeProject(caller, pathProjectId);
     request.principal = { ...principal, appUserId: appUserIdOf(request) };
   });
 }

@@ -13,12 +13,17 @@ import uploadBlob from './blobs/upload-blob.js';
 import confirmFile from './files/confirm-file.js';
 import createFile from './files/create-file.js';
 import deleteFile from './files/delete-file.js';
+import createToken from './iam/create-token.js';
+import listProjects from './iam/list-projects.js';
 
 /** The project API: every route here passes the authentication step. */
 export const projectRoutes = [
   createAsset, listAssets, showAsset, updateAsset, deleteAsset, restoreAsset, listAssetSummary, batchAction,
   createFile, confirmFile, deleteFile,
 ];
+
+/** IAM (Keystone-shaped) routes: they authenticate for themselves. */
+export const iamRoutes = [createToken, listProjects];
 
 export function registerBlobRoutes(app: AppInstance, deps: RouteDeps): void {
   downloadBlob(app, deps);

@@ -1,4 +1,5 @@
 import type { Migration, MigrationProvider } from 'kysely';
+import * as identity001 from '../identity/001-identity.js';
 import * as m001 from './001-assets-and-files.js';
 
 /** Numbered migrations, compiled in (no folder scanning at run time). */
@@ -8,4 +9,11 @@ const migrations: Record<string, Migration> = {
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
+};
+
+/** The identity store's own migrations, tracked in their own table (it may share a database). */
+export const identityMigrations = {
+  provider: { getMigrations: async () => ({ '001-identity': identity001 }) } satisfies MigrationProvider,
+  tableName: 'iam_migration',
+  lockTableName: 'iam_migration_lock',
 };

@@ -1,0 +1,71 @@
+import { AppError } from '../../domain/errors.js';
+import type { AuthRequest, Authenticator, Caller } from '../../ports/authenticator.js';
+import { parseAuthorizationHeader, verifySdkSignature } from '../../auth/sdk-signature.js';
+import type { Clock } from '../clock.js';
+import type { Principal } from '../principal.js';
+import type { IdentityService } from './identity-service.js';
+import { FailureLock } from './failure-lock.js';
+
+/**
+ * The authentication step of a region: AK/SK (`SDK-HMAC-SHA256`, as the official SDK signs)
+ * or an IAM token (`X-Auth-Token`), against the global identity store.
+ */
+export class IdentityAuthenticator implements Authenticator {
+  private readonly lock: FailureLock;
+
+  constructor(
+    private readonly deps: { identity: IdentityService; clock: Clock; region: string },
+  ) {
+    // The real gateway locks an AK for 5 minutes after more than 5 consecutive bad signatures.
+    this.lock = new FailureLock({ maxFailures: 5, lockMs: 5 * 60_000, clock: deps.clock });
+  }
+
+  async identify(request: AuthRequest): Promise<Caller> {
+    const token = request.headers['x-auth-token'];
+    if (typeof token === 'string') {
+      const result = this.deps.identity.tokens.verify(token, Math.floor(this.deps.clock.now().getTime() / 1000));
+      if (!result.ok) throw new AppError('invalidToken', result.reason);
+      return { accountId: result.claims.accountId, via: 'token', tokenProjectId: result.claims.projectId };
+    }
+    const authorization = request.headers.authorization;
+    if (authorization === undefined) {
+      throw new AppError('authenticationFailed', 'send an Authorization header (SDK-HMAC-SHA256) or an X-Auth-Token');
+    }
+    const parsed = parseAuthorizationHeader(authorization);
+    if ('error' in parsed) throw new AppError('authenticationFailed', parsed.error);
+    if (this.lock.isLocked(parsed.accessKey)) {
+      throw new AppError('accessKeyLocked', 'too many consecutive bad signatures; try again in a few minutes');
+    }
+    const resolved = await this.deps.identity.resolveAccessKey(parsed.accessKey);
+    if (resolved.status === 'disabled') throw new AppError('authenticationFailed', 'the access key is disabled');
+    const result = verifySdkSignature({
+      method: request.method,
+      rawUrl: request.rawUrl,
+      headers: request.headers,
+      body: request.body,
+      now: this.deps.clock.now(),
+      lookupSecret: () => (resolved.status === 'ok' ? resolved.secretKey : undefined),
+    });
+    if (!result.ok) {
+      if (result.reason === 'signature_mismatch') this.lock.fail(parsed.accessKey);
+      throw new AppError('authenticationFailed', result.message);
+    }
+    this.lock.succeed(parsed.accessKey);
+    if (resolved.status !== 'ok') throw new AppError('authenticationFailed', 'unknown access key');
+    return { accountId: resolved.accountId, via: 'aksk' };
+  }
+
+  async authorizeProject(caller: Caller, projectId: string): Promise<Omit<Principal, 'appUserId'>> {
+    const project = await this.deps.identity.getProject(projectId);
+    if (!project || project.accountId !== caller.accountId) {
+      throw new AppError('projectMismatch', `project ${projectId} is not the caller's`);
+    }
+    if (project.region !== this.deps.region) {
+      throw new AppError('projectMismatch', `project ${projectId} is served by region ${project.region}, not ${this.deps.region}`);
+    }
+    if (caller.tokenProjectId !== undefined && caller.tokenProjectId !== projectId) {
+      throw new AppError('projectMismatch', `the token is scoped to project ${caller.tokenProjectId}`);
+    }
+    return { accountId: caller.accountId, projectId };
+  }
+}
