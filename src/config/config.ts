@@ -41,6 +41,25 @@ export interface RegionConfig {
   /** The global identity store shared by every region of the deployment. */
   identity: IdentityConfig;
   logLevel: string;
+  replication: ReplicationConfig;
+}
+
+/** Cross-region copy settings. */
+export interface ReplicationConfig {
+  /** Key-ring file shared by every region (absent: this region neither seals nor opens). */
+  keyRingFile: string;
+  /** Peer regions: name -> public endpoint (scheme, host, port; no trailing slash). */
+  peers: Record<string, string>;
+  /** Lifetime of replication info, seconds (default 3600). */
+  tokenTtlSeconds: number;
+  /** How much longer download capabilities live, for long copies, seconds (default 86400). */
+  copyWindowSeconds: number;
+  /** Files of one copy downloaded at once (default 2). */
+  parallelFiles: number;
+  /** Copies run at once by one instance (default 2). */
+  parallelTasks: number;
+  /** Download limit per peer, bytes per second (0: none). */
+  peerBandwidthBytesPerSecond: number;
 }
 
 /** Where identities live and how their secrets are protected. */
@@ -151,6 +170,43 @@ export function parseIdentityConfig(r: SettingsReader, dataDir: string): Identit
   };
 }
 
+/** `name=url,name=url` or a JSON object. */
+function parsePeers(r: SettingsReader, self: string): Record<string, string> {
+  const raw = r.optional('PEERS');
+  if (raw === undefined) return {};
+  let entries: [string, unknown][];
+  try {
+    entries = raw.trim().startsWith('{')
+      ? Object.entries(JSON.parse(raw) as Record<string, unknown>)
+      : raw.split(',').map((item) => {
+          const at = item.indexOf('=');
+          return [item.slice(0, at).trim(), item.slice(at + 1).trim()];
+        });
+  } catch {
+    r.check(false, 'ASSETBRIDGE_PEERS must be name=url,... or a JSON object');
+    return {};
+  }
+  const peers: Record<string, string> = {};
+  for (const [name, url] of entries) {
+    const ok = regionPattern.test(name) && typeof url === 'string' && /^https?:\/\/[^/]+$/.test(url) && name !== self;
+    r.check(ok, `ASSETBRIDGE_PEERS: "${name}" needs a region name other than this one and an http(s)://host:port endpoint`);
+    if (ok) peers[name] = url;
+  }
+  return peers;
+}
+
+function parseReplicationConfig(r: SettingsReader, dataDir: string, region: string): ReplicationConfig {
+  return {
+    keyRingFile: path.resolve(r.string('KEYRING_FILE', path.join(dataDir, 'keyring.json'))),
+    peers: parsePeers(r, region),
+    tokenTtlSeconds: r.int('REPLICATION_TTL', 3_600, 60, 7 * 86_400),
+    copyWindowSeconds: r.int('COPY_WINDOW', 86_400, 60, 30 * 86_400),
+    parallelFiles: r.int('COPY_PARALLEL_FILES', 2, 1, 16),
+    parallelTasks: r.int('COPY_PARALLEL_TASKS', 2, 1, 64),
+    peerBandwidthBytesPerSecond: r.int('PEER_BANDWIDTH_LIMIT', 0, 0, 100 * 1024 * 1024 * 1024),
+  };
+}
+
 /** Parses one region's configuration; every bad value is named in one ConfigError. */
 export function parseRegionConfig(env: Env): RegionConfig {
   const r = new SettingsReader(loadSettings(env));
@@ -195,6 +251,7 @@ export function parseRegionConfig(env: Env): RegionConfig {
     recycleRetentionSeconds: r.int('RECYCLE_RETENTION', 7 * 86_400, 0, 3_650 * 86_400),
     urlSecret,
     identity,
+    replication: parseReplicationConfig(r, dataDir, region),
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   };
   r.done();

@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { Asset, AssetFile } from '../domain/asset.js';
-import type { AssetFileInfo, DigitalAssetInfo } from './schemas/common.js';
+import type { CopyTask } from '../domain/copy-task.js';
+import type { AssetFileInfo, DigitalAssetInfo, ReplicationProgress } from './schemas/common.js';
 
 /** Seconds precision, `Z` suffix, as MetaStudio shows times. */
 export const apiTime = (iso: string): string => `${iso.slice(0, 19)}Z`;
@@ -22,12 +23,32 @@ export function presentFile(file: AssetFile, downloadUrl: string | undefined): S
   };
 }
 
+/** Progress of the copy that makes this asset (our addition to DigitalAssetInfo). */
+export function presentCopy(copy: CopyTask): Static<typeof ReplicationProgress> {
+  return {
+    source_region: copy.sourceRegion,
+    source_asset_id: copy.sourceAssetId,
+    state: copy.state,
+    files_done: copy.filesDone,
+    files_total: copy.files.length,
+    bytes_done: copy.bytesDone,
+    bytes_total: copy.bytesTotal,
+    attempts: copy.attempts,
+    last_error: opt(copy.lastError),
+    failure_code: opt(copy.failureCode),
+    started_at: apiTime(copy.startedAt),
+    finished_at: copy.finishedAt ? apiTime(copy.finishedAt) : undefined,
+  };
+}
+
 export function presentAsset(
   asset: Asset,
   files: AssetFile[],
   downloadUrl: (file: AssetFile, asset: Asset) => string | undefined,
+  copy?: CopyTask,
 ): Static<typeof DigitalAssetInfo> {
   return {
+    replication: copy ? presentCopy(copy) : undefined,
     project_id: asset.projectId,
     asset_id: asset.assetId,
     produce_id: asset.produceId,

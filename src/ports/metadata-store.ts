@@ -1,4 +1,5 @@
 import type { Asset, AssetFile, AssetState, AssetType, FileState } from '../domain/asset.js';
+import type { CopyTaskStore } from './copy-task-store.js';
 
 export type AssetSortKey = 'create_time' | 'update_time' | 'asset_name';
 
@@ -55,14 +56,24 @@ export interface FilePatch {
   updatedAt: string;
 }
 
+/** Thrown by `insertAsset` when the (project, asset id) pair is taken: a race to lose gracefully. */
+export class DuplicateAssetIdError extends Error {
+  constructor() {
+    super('asset id already exists in the project');
+    this.name = 'DuplicateAssetIdError';
+  }
+}
+
 /**
  * Metadata repositories. Methods run in the current transaction when called on the
  * store handed to `transaction`'s callback.
  */
 export interface MetadataStore {
   transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T>;
+  /** Copy tasks, in the same transaction as the rest. */
+  readonly copyTasks: CopyTaskStore;
 
-  /** Throws AppError `assetNameExists` when the name is taken in the project. */
+  /** Throws AppError `assetNameExists` when the name is taken, DuplicateAssetIdError when the id is. */
   insertAsset(asset: Asset): Promise<void>;
   getAsset(projectId: string, assetId: string): Promise<Asset | undefined>;
   /**
@@ -73,6 +84,8 @@ export interface MetadataStore {
   listAssets(query: AssetQuery): Promise<{ count: number; assets: Asset[] }>;
   /** Assets in the recycle bin deleted before `before` (ISO time), oldest first. */
   listExpiredRecycled(before: string, limit: number): Promise<Asset[]>;
+  /** Removes an asset deleted for good (and its file rows), so its id can be used anew. */
+  removeDeletedAsset(projectId: string, assetId: string): Promise<void>;
 
   insertFile(file: AssetFile): Promise<void>;
   getFile(projectId: string, fileId: string): Promise<AssetFile | undefined>;

@@ -1,5 +1,6 @@
 import type { Asset, AssetFile, AssetState, AssetType, SystemProperty } from '../domain/asset.js';
 import { deletableStates, liveStates } from '../domain/asset.js';
+import type { CopyTask } from '../domain/copy-task.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -40,6 +41,8 @@ export interface UpdateAssetInput {
 export interface AssetWithFiles {
   asset: Asset;
   files: AssetFile[];
+  /** The copy that made (or is making) this asset, if it came from another region. */
+  copy?: CopyTask;
 }
 
 export type ListAssetsInput = Omit<AssetQuery, 'projectId'>;
@@ -93,7 +96,8 @@ export class AssetService {
   async show(principal: Principal, assetId: string): Promise<AssetWithFiles> {
     const asset = await this.get(principal, assetId);
     const files = await this.deps.store.listFiles(principal.projectId, [assetId]);
-    return { asset, files: files.filter(isListedFile) };
+    const copy = await this.deps.store.copyTasks.getTask(principal.projectId, assetId);
+    return { asset, files: files.filter(isListedFile), copy };
   }
 
   async list(principal: Principal, input: ListAssetsInput): Promise<{ count: number; items: AssetWithFiles[] }> {
@@ -105,8 +109,14 @@ export class AssetService {
       projectId: principal.projectId,
       appUserId: principal.appUserId ?? input.appUserId,
     });
-    const files = await this.deps.store.listFiles(principal.projectId, assets.map((a) => a.assetId));
-    const items = assets.map((asset) => ({ asset, files: files.filter((f) => f.assetId === asset.assetId && isListedFile(f)) }));
+    const ids = assets.map((a) => a.assetId);
+    const files = await this.deps.store.listFiles(principal.projectId, ids);
+    const copies = await this.deps.store.copyTasks.listTasks(principal.projectId, ids);
+    const items = assets.map((asset) => ({
+      asset,
+      files: files.filter((f) => f.assetId === asset.assetId && isListedFile(f)),
+      copy: copies.find((c) => c.assetId === asset.assetId),
+    }));
     return { count, items };
   }
 
@@ -145,6 +155,8 @@ export class AssetService {
     const now = isoTime(this.deps.clock.now());
     const removed = await this.deps.store.transaction(async (tx) => {
       const asset = await this.get(principal, assetId, tx);
+      // Deleting a copy in progress cancels it: its worker's next write fails.
+      await tx.copyTasks.cancel(principal.projectId, assetId, now);
       if (force) {
         await tx.updateAsset(principal.projectId, assetId, { assetState: 'DELETED', deletedAt: now, updatedAt: now });
         return this.markFilesDeleted(tx, principal.projectId, assetId, now);
@@ -170,11 +182,21 @@ export class AssetService {
       if (asset.assetState !== 'DELETING') {
         throw new AppError('assetStateConflict', `asset ${assetId} is ${asset.assetState}, not in the recycle bin`);
       }
-      const back: AssetState = asset.stateBeforeDelete ?? 'UNACTIVED';
+      let back: AssetState = asset.stateBeforeDelete ?? 'UNACTIVED';
+      const task = await tx.copyTasks.getTask(principal.projectId, assetId);
+      // A copy cancelled by the delete cannot resume: it comes back FAILED, to be posted again.
+      const cancelledCopy = back === 'CREATING' && task?.state === 'CANCELLED';
+      if (cancelledCopy) back = 'FAILED';
       await tx.updateAsset(
         principal.projectId,
         assetId,
-        { assetState: back, stateBeforeDelete: null, deletedAt: null, updatedAt: isoTime(this.deps.clock.now()) },
+        {
+          assetState: back,
+          stateBeforeDelete: null,
+          deletedAt: null,
+          updatedAt: isoTime(this.deps.clock.now()),
+          ...(cancelledCopy ? { reason: 'the copy was cancelled by a delete; post the replication info again' } : {}),
+        },
         ['DELETING'],
       );
     });

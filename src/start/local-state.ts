@@ -48,3 +48,9 @@ export function loadLocalState(dataDir: string, regionNames: string[]): LocalSta
   if (changed) writePrivateJson(file, state);
   return state;
 }
+
+/** The local mode's replication key ring: one key, generated once, shared by its regions. */
+export function ensureLocalKeyRing(file: string): void {
+  if (existsSync(file)) return;
+  writePrivateJson(file, { active: 'k1', keys: { k1: randomBytes(16).toString('base64') } });
+}

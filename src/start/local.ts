@@ -3,7 +3,7 @@ import { ConfigError, SettingsReader, loadSettings, parseRegionConfig, type Env 
 import type { IdentityService } from '../services/identity/identity-service.js';
 import { openIdentity } from './identity.js';
 import { createLogger } from './logger.js';
-import { loadLocalState, localStateFile, writePrivateJson, type LocalDemo } from './local-state.js';
+import { ensureLocalKeyRing, loadLocalState, localStateFile, writePrivateJson, type LocalDemo } from './local-state.js';
 import { createRegion, type Region } from './region.js';
 
 export interface LocalMode {
@@ -36,6 +36,8 @@ export async function startLocal(env: Env): Promise<LocalMode> {
   r.done();
 
   const state = loadLocalState(dataDir, names);
+  const keyRingFile = path.join(dataDir, 'keyring.json');
+  ensureLocalKeyRing(keyRingFile);
   const logger = createLogger(settings.ASSETBRIDGE_LOG_LEVEL ?? 'info');
   const shared = {
     ...settings,
@@ -46,6 +48,8 @@ export async function startLocal(env: Env): Promise<LocalMode> {
     ASSETBRIDGE_PUBLIC_ENDPOINT: undefined,
     ASSETBRIDGE_DATABASE_URL: undefined,
     ASSETBRIDGE_BLOB_DIR: undefined,
+    ASSETBRIDGE_KEYRING_FILE: keyRingFile,
+    ASSETBRIDGE_PEERS: undefined,
   };
   const configs = names.map((name, i) =>
     parseRegionConfig({
@@ -65,6 +69,12 @@ export async function startLocal(env: Env): Promise<LocalMode> {
       const region = await createRegion(config, logger.child({ region: config.region }), { identity });
       regions.push(region);
       await region.listen();
+    }
+    // Every local region is a peer of every other (endpoints are known once bound).
+    for (const region of regions) {
+      for (const other of regions) {
+        if (other !== region) region.config.replication.peers[other.config.region] = other.config.publicEndpoint;
+      }
     }
     state.demo = await ensureDemo(identity, state.demo);
     writePrivateJson(localStateFile(dataDir), state);

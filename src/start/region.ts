@@ -1,3 +1,6 @@
+import { hkdfSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { RegionConfig } from '../config/config.js';
 import { migrate, openDatabase } from '../adapters/db/database.js';
@@ -14,6 +17,10 @@ import { UrlSigner } from '../services/signed-url.js';
 import { IdentityAuthenticator } from '../services/identity/identity-authenticator.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
 import { openIdentity } from './identity.js';
+import { CapabilitySigner } from '../services/replication/capability.js';
+import { CopyWorker } from '../services/replication/copy-worker.js';
+import { loadKeyRing } from '../services/replication/key-ring.js';
+import { ReplicationService } from '../services/replication/replication-service.js';
 
 export interface Region {
   config: RegionConfig;
@@ -22,6 +29,8 @@ export interface Region {
   files: FileService;
   blobs: BlobStore;
   identity: IdentityService;
+  replication: ReplicationService;
+  worker: CopyWorker;
   /** Listens on the configured host and port; resolves to the bound port. */
   listen(): Promise<number>;
   /** Stops accepting, lets in-flight requests finish, closes pools. */
@@ -41,7 +50,7 @@ export async function createRegion(
   const identity = options.identity ?? (await openIdentity(config.identity, clock));
   const database = openDatabase(config.databaseUrl);
   await migrate(database.db);
-  const store = new KyselyMetadataStore(database.db);
+  const store = new KyselyMetadataStore(database.db, database.engine);
   const blobs = await createBlobStore(config.blobStore);
   const assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: config.recycleRetentionSeconds });
   const files = new FileService({
@@ -55,16 +64,45 @@ export async function createRegion(
     downloadUrlTtlSeconds: config.downloadUrlTtlSeconds,
     maxFileSizeBytes: config.maxFileSizeBytes,
   });
+  const keyRing = existsSync(config.replication.keyRingFile) ? loadKeyRing(config.replication.keyRingFile) : undefined;
+  const replication = new ReplicationService({
+    store,
+    assets,
+    clock,
+    keyRing,
+    // Capabilities are signed with this region's own secret, never the shared key ring.
+    capabilities: new CapabilitySigner(Buffer.from(hkdfSync('sha256', config.urlSecret, config.region, 'assetbridge-capability', 32))),
+    settings: {
+      region: config.region,
+      peers: config.replication.peers,
+      tokenTtlSeconds: config.replication.tokenTtlSeconds,
+      copyWindowSeconds: config.replication.copyWindowSeconds,
+      maxFileSizeBytes: config.maxFileSizeBytes,
+    },
+  });
+  const worker = new CopyWorker({
+    store,
+    blobs,
+    clock,
+    logger,
+    region: config.region,
+    peers: config.replication.peers,
+    stagingDir: path.join(config.dataDir, 'copy-staging'),
+    parallelTasks: config.replication.parallelTasks,
+    parallelFiles: config.replication.parallelFiles,
+    peerBandwidthBytesPerSecond: config.replication.peerBandwidthBytesPerSecond,
+  });
   const authenticator: Authenticator = new IdentityAuthenticator({ identity, clock, region: config.region });
   const app = await buildApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     authenticator,
-    deps: { assets, files, identity, authenticator, region: config.region },
+    deps: { assets, files, identity, authenticator, replication, region: config.region },
   });
 
   const purge = setInterval(() => {
     assets.purgeExpired().catch((err: unknown) => logger.error({ err }, 'recycle-bin purge failed'));
+    worker.sweep().catch((err: unknown) => logger.error({ err }, 'copy sweep failed'));
   }, purgeIntervalMs);
   purge.unref();
 
@@ -75,6 +113,8 @@ export async function createRegion(
     files,
     blobs,
     identity,
+    replication,
+    worker,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       const address = app.server.address();
@@ -84,10 +124,12 @@ export async function createRegion(
       }
       config.port = port;
       await identity.registerRegion(config.region, config.publicEndpoint);
+      worker.start();
       return port;
     },
     async close() {
       clearInterval(purge);
+      await worker.stop();
       await app.close();
       await blobs.close?.();
       await database.close();

@@ -1,9 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { Asset, AssetFile, AssetState, FileState } from '../../domain/asset.js';
 import { AppError } from '../../domain/errors.js';
-import type { AssetPatch, AssetQuery, FilePatch, MetadataStore } from '../../ports/metadata-store.js';
+import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch, type MetadataStore } from '../../ports/metadata-store.js';
+import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
+import type { Engine } from './database.js';
 import type { Database } from './schema.js';
-import { isUniqueViolation } from './unique-violation.js';
+import { isPrimaryKeyViolation, isUniqueViolation } from './unique-violation.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
 
 const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_name: 'asset_name' } as const;
@@ -14,17 +16,30 @@ const likeContaining = (needle: string): string => `%${needle.replace(/[\\%_]/g,
 
 /** One implementation of the metadata store for SQLite and PostgreSQL. */
 export class KyselyMetadataStore implements MetadataStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly copyTasks: KyselyCopyTaskStore;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+  ) {
+    this.copyTasks = new KyselyCopyTaskStore(db, engine);
+  }
 
   async transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    return this.db.transaction().execute((trx) => fn(new KyselyMetadataStore(trx)));
+    return this.db.transaction().execute((trx) => fn(new KyselyMetadataStore(trx, this.engine)));
+  }
+
+  async removeDeletedAsset(projectId: string, assetId: string): Promise<void> {
+    await this.db.deleteFrom('files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+    await this.db.deleteFrom('assets').where('project_id', '=', projectId).where('asset_id', '=', assetId).where('asset_state', '=', 'DELETED').execute();
   }
 
   async insertAsset(asset: Asset): Promise<void> {
     try {
       await this.db.insertInto('assets').values(assetToRow(asset)).execute();
     } catch (err) {
+      if (isPrimaryKeyViolation(err)) throw new DuplicateAssetIdError();
       if (isUniqueViolation(err)) throw new AppError('assetNameExists', `"${asset.assetName}"`);
       throw err;
     }

@@ -45,7 +45,42 @@ export interface FilesTable {
   updated_at: string;
 }
 
+export interface CopyTasksTable {
+  project_id: string;
+  asset_id: string;
+  source_region: string;
+  source_project_id: string;
+  source_asset_id: string;
+  token_id: string;
+  manifest: string;
+  state: string;
+  epoch: number;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  next_run_at: string;
+  attempts: number;
+  last_error: string | null;
+  failure_code: string | null;
+  files_done: number;
+  bytes_done: number;
+  bytes_total: number;
+  deadline: string;
+  request_id: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export interface CopyFilesTable {
+  project_id: string;
+  asset_id: string;
+  file_id: string;
+  offset_bytes: number;
+  done: number;
+}
+
 export interface Database {
   assets: AssetsTable;
   files: FilesTable;
+  copy_tasks: CopyTasksTable;
+  copy_files: CopyFilesTable;
 }

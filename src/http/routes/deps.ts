@@ -2,12 +2,14 @@ import type { Authenticator } from '../../ports/authenticator.js';
 import type { AssetService } from '../../services/asset-service.js';
 import type { FileService } from '../../services/file-service.js';
 import type { IdentityService } from '../../services/identity/identity-service.js';
+import type { ReplicationService } from '../../services/replication/replication-service.js';
 
 /** The services route handlers call. */
 export interface RouteDeps {
   assets: AssetService;
   files: FileService;
   identity: IdentityService;
+  replication: ReplicationService;
   authenticator: Authenticator;
   /** This region's name. */
   region: string;

@@ -15,11 +15,14 @@ import createFile from './files/create-file.js';
 import deleteFile from './files/delete-file.js';
 import createToken from './iam/create-token.js';
 import listProjects from './iam/list-projects.js';
+import createByReplicationInfo from './replication/create-by-replication-info.js';
+import peerFile from './replication/peer-file.js';
+import showReplicationInfo from './replication/show-replication-info.js';
 
 /** The project API: every route here passes the authentication step. */
 export const projectRoutes = [
   createAsset, listAssets, showAsset, updateAsset, deleteAsset, restoreAsset, listAssetSummary, batchAction,
-  createFile, confirmFile, deleteFile,
+  createFile, confirmFile, deleteFile, showReplicationInfo, createByReplicationInfo,
 ];
 
 /** IAM (Keystone-shaped) routes: they authenticate for themselves. */
@@ -27,6 +30,7 @@ export const iamRoutes = [createToken, listProjects];
 
 export function registerBlobRoutes(app: AppInstance, deps: RouteDeps): void {
   downloadBlob(app, deps);
+  peerFile(app, deps);
   // Upload has its own content-type parsing: its own scope.
   void app.register(async (scope) => uploadBlob(scope, deps));
 }

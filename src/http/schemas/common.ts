@@ -54,7 +54,23 @@ export const AssetFileInfo = Type.Object({
   file_sha256: Type.Optional(Type.String()),
 });
 
+export const ReplicationProgress = Type.Object({
+  source_region: Type.String(),
+  source_asset_id: Type.String(),
+  state: Type.String({ description: 'CREATING, ACTIVED, FAILED or CANCELLED' }),
+  files_done: Type.Integer(),
+  files_total: Type.Integer(),
+  bytes_done: Type.Integer(),
+  bytes_total: Type.Integer(),
+  attempts: Type.Integer(),
+  last_error: Type.Optional(Type.String()),
+  failure_code: Type.Optional(Type.String()),
+  started_at: Type.String(),
+  finished_at: Type.Optional(Type.String()),
+});
+
 export const DigitalAssetInfo = Type.Object({
+  replication: Type.Optional(ReplicationProgress),
   project_id: Type.String(),
   asset_id: Type.String(),
   produce_id: Type.String(),

@@ -1,10 +1,12 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as identity001 from '../identity/001-identity.js';
 import * as m001 from './001-assets-and-files.js';
+import * as m002 from './002-copy-tasks.js';
 
 /** Numbered migrations, compiled in (no folder scanning at run time). */
 const migrations: Record<string, Migration> = {
   '001-assets-and-files': m001,
+  '002-copy-tasks': m002,
 };
 
 export const migrationProvider: MigrationProvider = {

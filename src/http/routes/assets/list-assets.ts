@@ -73,7 +73,7 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
         sortKey: q.sort_key ?? 'create_time',
         sortDir: q.sort_dir ?? 'desc',
       });
-      return { count, assets: items.map(({ asset, files }) => presentAsset(asset, files, (f, a) => deps.files.downloadUrl(f, a))) };
+      return { count, assets: items.map(({ asset, files, copy }) => presentAsset(asset, files, (f, a) => deps.files.downloadUrl(f, a), copy)) };
     },
   );
 }

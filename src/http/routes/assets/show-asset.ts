@@ -12,8 +12,8 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
       schema: { operationId: 'ShowAsset', tags: ['assets'], params: AssetParams, response: withErrors(DigitalAssetInfo) },
     },
     async (request) => {
-      const { asset, files } = await deps.assets.show(principalOf(request), request.params.asset_id);
-      return presentAsset(asset, files, (f, a) => deps.files.downloadUrl(f, a));
+      const { asset, files, copy } = await deps.assets.show(principalOf(request), request.params.asset_id);
+      return presentAsset(asset, files, (f, a) => deps.files.downloadUrl(f, a), copy);
     },
   );
 }

@@ -35,7 +35,7 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
     },
     async (request) => {
       const b = request.body;
-      const { asset, files } = await deps.assets.update(principalOf(request), request.params.asset_id, {
+      const { asset, files, copy } = await deps.assets.update(principalOf(request), request.params.asset_id, {
         assetName: b.asset_name,
         assetDescription: b.asset_description,
         assetType: b.asset_type,
@@ -49,7 +49,7 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
         reviewConfig: b.review_config,
         sharedConfig: b.shared_config,
       });
-      return presentAsset(asset, files, (f, a) => deps.files.downloadUrl(f, a));
+      return presentAsset(asset, files, (f, a) => deps.files.downloadUrl(f, a), copy);
     },
   );
 }

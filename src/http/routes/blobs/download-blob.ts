@@ -1,13 +1,7 @@
 import type { AppInstance } from '../../types.js';
-import { AppError } from '../../../domain/errors.js';
-import { parseRange } from '../../range.js';
+import { serveFile } from '../../serve-file.js';
 import type { RouteDeps } from '../deps.js';
 import { BlobParams, SignedQuery } from './blob-params.js';
-
-const contentTypes: Record<string, string> = {
-  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', svg: 'image/svg+xml',
-  mp4: 'video/mp4', mp3: 'audio/mpeg', wav: 'audio/wav', json: 'application/json', txt: 'text/plain', pdf: 'application/pdf',
-};
 
 /** GET (and HEAD) of a file through its signed download URL: Range (206) and a strong ETag. */
 export default function register(app: AppInstance, deps: RouteDeps): void {
@@ -24,25 +18,7 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
         expires: request.query.expires,
         signature: request.query.signature,
       });
-      const etag = file.etag ?? `"${file.sha256Hex ?? ''}"`;
-      const ifRange = request.headers['if-range'];
-      const rangeHeader = ifRange === undefined || ifRange === etag ? request.headers.range : undefined;
-      const range = parseRange(rangeHeader, file.fileSize);
-      reply
-        .header('ETag', etag)
-        .header('Accept-Ranges', 'bytes')
-        .header('Cache-Control', 'private, no-store')
-        .header('Content-Type', contentTypes[file.fileType.toLowerCase()] ?? 'application/octet-stream')
-        .header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`);
-      if (range === 'unsatisfiable') {
-        reply.header('Content-Range', `bytes */${file.fileSize}`);
-        throw new AppError('rangeNotSatisfiable', `file size is ${file.fileSize}`);
-      }
-      if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-      const { start, end } = range ?? { start: 0, end: file.fileSize - 1 };
-      reply.header('Content-Length', String(end - start + 1));
-      if (range) reply.status(206).header('Content-Range', `bytes ${start}-${end}/${file.fileSize}`);
-      return reply.send(await deps.files.openContent(file, { start, end }));
+      return serveFile(request, reply, file, deps.files);
     },
   );
 }

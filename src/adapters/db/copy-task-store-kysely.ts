@@ -1,0 +1,185 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { CopyFailureCode, CopyFileProgress, CopyTask, CopyTaskState, ManifestFile } from '../../domain/copy-task.js';
+import type { CopyTaskStore } from '../../ports/copy-task-store.js';
+import type { Engine } from './database.js';
+import type { CopyTasksTable, Database } from './schema.js';
+
+type TaskKey = Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>;
+
+const toRow = (t: CopyTask): CopyTasksTable => ({
+  project_id: t.projectId, asset_id: t.assetId, source_region: t.sourceRegion, source_project_id: t.sourceProjectId,
+  source_asset_id: t.sourceAssetId, token_id: t.tokenId, manifest: JSON.stringify(t.files), state: t.state, epoch: t.epoch,
+  lease_owner: t.leaseOwner, lease_expires_at: t.leaseExpiresAt, next_run_at: t.nextRunAt, attempts: t.attempts,
+  last_error: t.lastError, failure_code: t.failureCode, files_done: t.filesDone, bytes_done: t.bytesDone, bytes_total: t.bytesTotal,
+  deadline: t.deadline, request_id: t.requestId, started_at: t.startedAt, finished_at: t.finishedAt,
+});
+
+const toTask = (r: Selectable<CopyTasksTable>): CopyTask => ({
+  projectId: r.project_id, assetId: r.asset_id, sourceRegion: r.source_region, sourceProjectId: r.source_project_id,
+  sourceAssetId: r.source_asset_id, tokenId: r.token_id, files: JSON.parse(r.manifest) as ManifestFile[], state: r.state as CopyTaskState,
+  epoch: Number(r.epoch), leaseOwner: r.lease_owner, leaseExpiresAt: r.lease_expires_at, nextRunAt: r.next_run_at,
+  attempts: Number(r.attempts), lastError: r.last_error, failureCode: r.failure_code as CopyFailureCode | null,
+  filesDone: Number(r.files_done), bytesDone: Number(r.bytes_done), bytesTotal: Number(r.bytes_total), deadline: r.deadline,
+  requestId: r.request_id, startedAt: r.started_at, finishedAt: r.finished_at,
+});
+
+/** Copy tasks on SQLite or PostgreSQL; claiming uses `FOR UPDATE SKIP LOCKED` on PostgreSQL. */
+export class KyselyCopyTaskStore implements CopyTaskStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+  ) {}
+
+  private live(key: TaskKey) {
+    return this.db
+      .updateTable('copy_tasks')
+      .where('project_id', '=', key.projectId)
+      .where('asset_id', '=', key.assetId)
+      .where('epoch', '=', key.epoch)
+      .where('state', '=', 'CREATING');
+  }
+
+  private async insertFiles(task: CopyTask): Promise<void> {
+    await this.db.deleteFrom('copy_files').where('project_id', '=', task.projectId).where('asset_id', '=', task.assetId).execute();
+    if (task.files.length === 0) return;
+    await this.db
+      .insertInto('copy_files')
+      .values(task.files.map((f) => ({ project_id: task.projectId, asset_id: task.assetId, file_id: f.id, offset_bytes: 0, done: 0 })))
+      .execute();
+  }
+
+  async insertTask(task: CopyTask): Promise<void> {
+    await this.db.insertInto('copy_tasks').values(toRow(task)).execute();
+    await this.insertFiles(task);
+  }
+
+  async restartTask(task: CopyTask): Promise<void> {
+    const { project_id: _p, asset_id: _a, ...rest } = toRow(task);
+    await this.db
+      .updateTable('copy_tasks')
+      .set({ ...rest, epoch: sql<number>`epoch + 1` })
+      .where('project_id', '=', task.projectId)
+      .where('asset_id', '=', task.assetId)
+      .execute();
+    await this.insertFiles(task);
+  }
+
+  async deleteTask(projectId: string, assetId: string): Promise<void> {
+    await this.db.deleteFrom('copy_files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+    await this.db.deleteFrom('copy_tasks').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+  }
+
+  async getTask(projectId: string, assetId: string): Promise<CopyTask | undefined> {
+    const r = await this.db.selectFrom('copy_tasks').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).executeTakeFirst();
+    return r && toTask(r);
+  }
+
+  async listTasks(projectId: string, assetIds: readonly string[]): Promise<CopyTask[]> {
+    if (assetIds.length === 0) return [];
+    const rows = await this.db.selectFrom('copy_tasks').selectAll().where('project_id', '=', projectId).where('asset_id', 'in', [...assetIds]).execute();
+    return rows.map(toTask);
+  }
+
+  async fileProgress(projectId: string, assetId: string): Promise<CopyFileProgress[]> {
+    const rows = await this.db.selectFrom('copy_files').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+    return rows.map((r) => ({ fileId: r.file_id, offset: Number(r.offset_bytes), done: r.done === 1 }));
+  }
+
+  async claimDue(o: { owner: string; now: string; leaseUntil: string; limit: number }): Promise<CopyTask[]> {
+    return this.db.transaction().execute(async (trx) => {
+      let candidates = trx
+        .selectFrom('copy_tasks')
+        .select(['project_id', 'asset_id', 'epoch'])
+        .where('state', '=', 'CREATING')
+        .where('next_run_at', '<=', o.now)
+        .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', o.now)]))
+        .orderBy('next_run_at')
+        .limit(o.limit);
+      if (this.engine === 'postgres') candidates = candidates.forUpdate().skipLocked();
+      const claimed: CopyTask[] = [];
+      for (const c of await candidates.execute()) {
+        const res = await trx
+          .updateTable('copy_tasks')
+          .set({ epoch: Number(c.epoch) + 1, lease_owner: o.owner, lease_expires_at: o.leaseUntil })
+          .where('project_id', '=', c.project_id)
+          .where('asset_id', '=', c.asset_id)
+          .where('epoch', '=', c.epoch)
+          .executeTakeFirst();
+        if (res.numUpdatedRows === 0n) continue;
+        const row = await trx.selectFrom('copy_tasks').selectAll().where('project_id', '=', c.project_id).where('asset_id', '=', c.asset_id).executeTakeFirstOrThrow();
+        claimed.push(toTask(row));
+      }
+      return claimed;
+    });
+  }
+
+  async renewLease(task: TaskKey, leaseUntil: string): Promise<boolean> {
+    const res = await this.live(task).set({ lease_expires_at: leaseUntil }).executeTakeFirst();
+    return res.numUpdatedRows > 0n;
+  }
+
+  async recordProgress(task: TaskKey, fileId: string, offset: number, done: boolean): Promise<boolean> {
+    const stale = new Error('stale epoch');
+    return this.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx
+          .updateTable('copy_files')
+          .set({ offset_bytes: offset, done: done ? 1 : 0 })
+          .where('project_id', '=', task.projectId)
+          .where('asset_id', '=', task.assetId)
+          .where('file_id', '=', fileId)
+          .execute();
+        const sums = await trx
+          .selectFrom('copy_files')
+          .select((eb) => [eb.fn.sum<number | string>('offset_bytes').as('bytes'), eb.fn.sum<number | string>('done').as('files')])
+          .where('project_id', '=', task.projectId)
+          .where('asset_id', '=', task.assetId)
+          .executeTakeFirstOrThrow();
+        const res = await new KyselyCopyTaskStore(trx, this.engine)
+          .live(task)
+          .set({ bytes_done: Number(sums.bytes ?? 0), files_done: Number(sums.files ?? 0) })
+          .executeTakeFirst();
+        // A stale worker's write is rolled back with the task's.
+        if (res.numUpdatedRows === 0n) throw stale;
+        return true;
+      })
+      .catch((err: unknown) => {
+        if (err === stale) return false;
+        throw err;
+      });
+  }
+
+  async scheduleRetry(task: TaskKey, retry: { attempts: number; nextRunAt: string; lastError: string }): Promise<boolean> {
+    const res = await this.live(task)
+      .set({ attempts: retry.attempts, next_run_at: retry.nextRunAt, last_error: retry.lastError, lease_owner: null, lease_expires_at: null })
+      .executeTakeFirst();
+    return res.numUpdatedRows > 0n;
+  }
+
+  async finish(task: TaskKey, end: { state: 'ACTIVED' | 'FAILED'; at: string; failureCode?: CopyFailureCode; lastError?: string }): Promise<boolean> {
+    const res = await this.live(task)
+      .set({
+        state: end.state, finished_at: end.at, failure_code: end.failureCode ?? null, lease_owner: null, lease_expires_at: null,
+        ...(end.lastError !== undefined ? { last_error: end.lastError } : {}),
+      })
+      .executeTakeFirst();
+    return res.numUpdatedRows > 0n;
+  }
+
+  async cancel(projectId: string, assetId: string, at: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('copy_tasks')
+      .set({ state: 'CANCELLED', finished_at: at, lease_owner: null, lease_expires_at: null })
+      .where('project_id', '=', projectId)
+      .where('asset_id', '=', assetId)
+      .where('state', '=', 'CREATING')
+      .executeTakeFirst();
+    return res.numUpdatedRows > 0n;
+  }
+
+  async listEnded(limit: number): Promise<CopyTask[]> {
+    const rows = await this.db.selectFrom('copy_tasks').selectAll().where('state', 'in', ['FAILED', 'CANCELLED']).limit(limit).execute();
+    return rows.map(toTask);
+  }
+}

@@ -1,0 +1,62 @@
+/** A cross-region copy of one asset into this region: a durable task row. */
+
+export const copyTaskStates = ['CREATING', 'ACTIVED', 'FAILED', 'CANCELLED'] as const;
+export type CopyTaskState = (typeof copyTaskStates)[number];
+
+/** Typed reasons a copy ended FAILED. */
+export const copyFailureCodes = [
+  'checksum_mismatch',
+  'size_mismatch',
+  'source_refused',
+  'source_not_found',
+  'capability_expired',
+  'copy_window_expired',
+  'storage_error',
+] as const;
+export type CopyFailureCode = (typeof copyFailureCodes)[number];
+
+/** One file of the manifest, as sealed by the source region. */
+export interface ManifestFile {
+  id: string;
+  category: string;
+  name: string;
+  type: string;
+  size: number;
+  md5: string;
+  sha256: string;
+  /** Download capability for this region. */
+  cap: string;
+}
+
+export interface CopyTask {
+  projectId: string;
+  assetId: string;
+  sourceRegion: string;
+  sourceProjectId: string;
+  sourceAssetId: string;
+  tokenId: string;
+  files: ManifestFile[];
+  state: CopyTaskState;
+  epoch: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  nextRunAt: string;
+  attempts: number;
+  lastError: string | null;
+  failureCode: CopyFailureCode | null;
+  filesDone: number;
+  bytesDone: number;
+  bytesTotal: number;
+  /** Capabilities stop working here: the copy cannot finish later. */
+  deadline: string;
+  requestId: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** Per-file progress: bytes verified and fsynced so far. */
+export interface CopyFileProgress {
+  fileId: string;
+  offset: number;
+  done: boolean;
+}

@@ -1,0 +1,32 @@
+import type { CopyFailureCode, CopyFileProgress, CopyTask } from '../domain/copy-task.js';
+
+/**
+ * Copy tasks. Every write by a worker is conditional on the task being `CREATING` at the
+ * worker's epoch: a worker whose lease was taken over can neither write nor activate.
+ */
+export interface CopyTaskStore {
+  insertTask(task: CopyTask): Promise<void>;
+  /** Replaces a finished task with a new run (new manifest, epoch + 1, progress reset). */
+  restartTask(task: CopyTask): Promise<void>;
+  deleteTask(projectId: string, assetId: string): Promise<void>;
+  getTask(projectId: string, assetId: string): Promise<CopyTask | undefined>;
+  listTasks(projectId: string, assetIds: readonly string[]): Promise<CopyTask[]>;
+  fileProgress(projectId: string, assetId: string): Promise<CopyFileProgress[]>;
+
+  /** Leases up to `limit` due tasks to `owner`, each at a new epoch. */
+  claimDue(options: { owner: string; now: string; leaseUntil: string; limit: number }): Promise<CopyTask[]>;
+  renewLease(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, leaseUntil: string): Promise<boolean>;
+  /** Records a file's fsynced offset (and whether it is verified); refreshes the totals. */
+  recordProgress(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, fileId: string, offset: number, done: boolean): Promise<boolean>;
+  /** Releases the lease and schedules another attempt. */
+  scheduleRetry(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, retry: { attempts: number; nextRunAt: string; lastError: string }): Promise<boolean>;
+  /** Ends the run: ACTIVED (with the asset, in the caller's transaction) or FAILED. */
+  finish(
+    task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>,
+    end: { state: 'ACTIVED' | 'FAILED'; at: string; failureCode?: CopyFailureCode; lastError?: string },
+  ): Promise<boolean>;
+  /** A delete of the copy's asset cancels its task. */
+  cancel(projectId: string, assetId: string, at: string): Promise<boolean>;
+  /** Tasks that ended FAILED or CANCELLED, for the sweeper. */
+  listEnded(limit: number): Promise<CopyTask[]>;
+}

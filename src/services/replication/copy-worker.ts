@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { CopyFailureCode, CopyTask, ManifestFile } from '../../domain/copy-task.js';
+import type { BlobStore } from '../../ports/blob-store.js';
+import type { MetadataStore } from '../../ports/metadata-store.js';
+import { isoTime, type Clock } from '../clock.js';
+import { ChecksumFault, copyFile, LostLeaseError } from './file-copier.js';
+import { PeerFault } from './peer-fetch.js';
+import { RateLimiter } from './rate-limiter.js';
+import { copyBlobKey } from './replication-service.js';
+
+export interface CopyWorkerOptions {
+  store: MetadataStore;
+  blobs: BlobStore;
+  clock: Clock;
+  logger: Logger;
+  region: string;
+  peers: Record<string, string>;
+  stagingDir: string;
+  parallelTasks: number;
+  parallelFiles: number;
+  peerBandwidthBytesPerSecond: number;
+  /** Lease length, ms (default 30 s; renewed every third of it). */
+  leaseMs?: number;
+  /** Poll interval for due tasks, ms (default 250). */
+  pollMs?: number;
+  /** Bytes between fsync + recorded offset (default 8 MiB). */
+  checkpointBytes?: number;
+}
+
+type Running = { task: CopyTask; abort: AbortController; done: Promise<void> };
+
+/** Exponential backoff with jitter, capped at a minute. */
+const backoffMs = (attempt: number): number => Math.min(60_000, 500 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random());
+
+/** Claims due copy tasks with a lease and runs them; safe with several instances per region. */
+export class CopyWorker {
+  readonly owner = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  private readonly running = new Map<string, Running>();
+  private readonly limiters = new Map<string, RateLimiter>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private readonly leaseMs: number;
+
+  constructor(private readonly o: CopyWorkerOptions) {
+    this.leaseMs = o.leaseMs ?? 30_000;
+  }
+
+  start(): void {
+    const tick = () => {
+      this.runOnce()
+        .catch((err: unknown) => this.o.logger.error({ err }, 'copy worker poll failed'))
+        .finally(() => {
+          if (!this.stopping) this.timer = setTimeout(tick, this.o.pollMs ?? 250);
+        });
+    };
+    tick();
+  }
+
+  /** Stops claiming; running copies stop at their next step (their progress is checkpointed). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    for (const r of this.running.values()) r.abort.abort();
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  /** Claims what is due and starts it; resolves to how many tasks were claimed. */
+  async runOnce(): Promise<number> {
+    const free = this.o.parallelTasks - this.running.size;
+    if (free <= 0 || this.stopping) return 0;
+    const now = this.o.clock.now();
+    const tasks = await this.o.store.copyTasks.claimDue({
+      owner: this.owner,
+      now: isoTime(now),
+      leaseUntil: isoTime(new Date(now.getTime() + this.leaseMs)),
+      limit: free,
+    });
+    for (const task of tasks) {
+      const abort = new AbortController();
+      const key = `${task.projectId}/${task.assetId}`;
+      const done = this.run(task, abort).finally(() => this.running.delete(key));
+      this.running.set(key, { task, abort, done });
+    }
+    return tasks.length;
+  }
+
+  /** Resolves when no copy runs in this worker. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  private limiter(peer: string): RateLimiter {
+    let limiter = this.limiters.get(peer);
+    if (!limiter) {
+      limiter = new RateLimiter(this.o.peerBandwidthBytesPerSecond);
+      this.limiters.set(peer, limiter);
+    }
+    return limiter;
+  }
+
+  private stagingDirOf(task: CopyTask): string {
+    return path.join(this.o.stagingDir, task.projectId, task.assetId);
+  }
+
+  private async run(task: CopyTask, abort: AbortController): Promise<void> {
+    const log = this.o.logger.child({ op: 'copy.run', asset: task.assetId, reqId: task.requestId, epoch: task.epoch });
+    const renew = setInterval(() => {
+      const until = isoTime(new Date(this.o.clock.now().getTime() + this.leaseMs));
+      this.o.store.copyTasks.renewLease(task, until).then(
+        (ok) => ok || abort.abort(),
+        () => undefined,
+      );
+    }, this.leaseMs / 3);
+    try {
+      const endpoint = this.o.peers[task.sourceRegion];
+      if (!endpoint) throw new PeerFault('permanent', 'source_refused', `region ${task.sourceRegion} is no longer a peer`);
+      const progress = new Map((await this.o.store.copyTasks.fileProgress(task.projectId, task.assetId)).map((p) => [p.fileId, p]));
+      const pending = task.files.filter((f) => !progress.get(f.id)?.done);
+      const queue = [...pending];
+      const lane = async () => {
+        for (let file = queue.shift(); file; file = queue.shift()) {
+          await this.copyOne(task, file, progress.get(file.id)?.offset ?? 0, endpoint, abort.signal);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.o.parallelFiles, Math.max(1, pending.length)) }, lane));
+      await this.activate(task);
+      log.info({ files: task.files.length, bytes: task.bytesTotal }, 'copy activated');
+    } catch (err) {
+      await this.handleFailure(task, err, abort.signal.aborted, log);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private copyOne(task: CopyTask, file: ManifestFile, offset: number, endpoint: string, signal: AbortSignal): Promise<void> {
+    return copyFile({
+      file,
+      offset,
+      stagingFile: path.join(this.stagingDirOf(task), `${file.id}.part`),
+      blobKey: copyBlobKey(task.projectId, file.id, task.tokenId),
+      peer: { endpoint, sourceProjectId: task.sourceProjectId, limiter: this.limiter(task.sourceRegion) },
+      region: this.o.region,
+      blobs: this.o.blobs,
+      signal,
+      checkpointBytes: this.o.checkpointBytes ?? 8 * 1024 * 1024,
+      checkpoint: (at, done) => this.o.store.copyTasks.recordProgress(task, file.id, at, done),
+    });
+  }
+
+  /** All files verified: task, asset and files turn final in one conditional transaction. */
+  private async activate(task: CopyTask): Promise<void> {
+    const at = isoTime(this.o.clock.now());
+    await this.o.store.transaction(async (tx) => {
+      if (!(await tx.copyTasks.finish(task, { state: 'ACTIVED', at }))) throw new LostLeaseError();
+      if (!(await tx.updateAsset(task.projectId, task.assetId, { assetState: 'ACTIVED', updatedAt: at }, ['CREATING']))) throw new LostLeaseError();
+      for (const f of task.files) await tx.updateFile(f.id, { state: 'CREATED', updatedAt: at }, ['CREATING']);
+    });
+    await rm(this.stagingDirOf(task), { recursive: true, force: true });
+  }
+
+  private async handleFailure(task: CopyTask, err: unknown, aborted: boolean, log: Logger): Promise<void> {
+    if (err instanceof LostLeaseError || (aborted && !(err instanceof ChecksumFault))) {
+      // Another worker (or a delete) owns the task now; if we are stopping, the lease lapses.
+      log.info('copy step stopped: lease lost, cancelled or shutting down');
+      if (!this.stopping) await this.sweepTask(task);
+      return;
+    }
+    const now = this.o.clock.now();
+    const permanent = err instanceof ChecksumFault || (err instanceof PeerFault && err.kind === 'permanent');
+    const message = err instanceof Error ? err.message : String(err);
+    if (!permanent) {
+      const attempts = task.attempts + 1;
+      const next = new Date(now.getTime() + backoffMs(attempts));
+      if (next.toISOString() < task.deadline) {
+        log.warn({ attempts, err: message }, 'copy attempt failed; will retry');
+        await this.o.store.copyTasks.scheduleRetry(task, { attempts, nextRunAt: isoTime(next), lastError: message });
+        return;
+      }
+    }
+    const code: CopyFailureCode =
+      err instanceof ChecksumFault || err instanceof PeerFault ? (err.failureCode ?? 'copy_window_expired') : permanent ? 'storage_error' : 'copy_window_expired';
+    log.warn({ failureCode: code, err: message }, 'copy failed');
+    const at = isoTime(now);
+    await this.o.store.transaction(async (tx) => {
+      if (!(await tx.copyTasks.finish(task, { state: 'FAILED', at, failureCode: code, lastError: message }))) return;
+      await tx.updateAsset(task.projectId, task.assetId, { assetState: 'FAILED', failType: code, reason: message, updatedAt: at }, ['CREATING']);
+      for (const f of task.files) await tx.updateFile(f.id, { state: 'FAILED', updatedAt: at }, ['CREATING']);
+    });
+    await this.sweepTask(task);
+  }
+
+  /** Removes what a failed or cancelled copy stored: no orphan blobs, no staging files. */
+  async sweepTask(task: CopyTask): Promise<void> {
+    const current = await this.o.store.copyTasks.getTask(task.projectId, task.assetId);
+    if (current && current.state !== 'FAILED' && current.state !== 'CANCELLED') return;
+    for (const f of task.files) await this.o.blobs.delete(copyBlobKey(task.projectId, f.id, task.tokenId));
+    await rm(this.stagingDirOf(task), { recursive: true, force: true });
+  }
+
+  /** Sweeps every ended copy (a crash between failure and cleanup leaves work for this). */
+  async sweep(): Promise<void> {
+    for (const task of await this.o.store.copyTasks.listEnded(100)) await this.sweepTask(task);
+  }
+}

@@ -1,0 +1,53 @@
+import type { ManifestFile } from '../../domain/copy-task.js';
+
+/** The sealed plaintext of replication info (format v1; see docs/replication.md). */
+export interface ReplicationManifest {
+  v: 1;
+  /** Random token id. */
+  tid: string;
+  /** Unix seconds: the replication info expires. */
+  exp: number;
+  /** Unix seconds: the download capabilities expire (exp + copy window). */
+  cap_exp: number;
+  src: { region: string; account: string; project: string; asset: string };
+  meta: {
+    asset_name: string;
+    asset_description: string | null;
+    asset_type: string;
+    app_user_id: string | null;
+    tags: string[];
+    asset_extra_meta: Record<string, unknown>;
+    system_properties: { key: string; value: string }[];
+    asset_order: number | null;
+    supported_service: string[];
+    auto_operation_config: unknown[];
+  };
+  /** Per file; `caps` holds one capability per peer region. */
+  files: (Omit<ManifestFile, 'cap'> & { caps: Record<string, string> })[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const hex = (n: number) => new RegExp(`^[0-9a-f]{${n}}$`);
+
+/**
+ * Checks the shape of an opened manifest. It was sealed by a region of this deployment, so a
+ * bad shape means a bug or a different version: refused, never trusted half-way.
+ */
+export function parseManifest(text: string): ReplicationManifest | undefined {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(m) || m.v !== 1 || !isStr(m.tid) || typeof m.exp !== 'number' || typeof m.cap_exp !== 'number') return undefined;
+  const src = m.src;
+  if (!isObject(src) || !isStr(src.region) || !isStr(src.account) || !isStr(src.project) || !isStr(src.asset)) return undefined;
+  if (!isObject(m.meta) || !isStr(m.meta.asset_name) || !isStr(m.meta.asset_type) || !Array.isArray(m.files)) return undefined;
+  for (const f of m.files as unknown[]) {
+    if (!isObject(f) || !isStr(f.id) || !hex(32).test(f.id) || typeof f.size !== 'number' || !isStr(f.sha256) || !hex(64).test(f.sha256)) return undefined;
+    if (!isStr(f.md5) || !hex(32).test(f.md5) || !isStr(f.name) || !isStr(f.type) || !isStr(f.category) || !isObject(f.caps)) return undefined;
+  }
+  return m as unknown as ReplicationManifest;
+}

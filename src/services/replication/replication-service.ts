@@ -1,0 +1,266 @@
+import { randomBytes } from 'node:crypto';
+import type { Asset, AssetFile, FileCategory } from '../../domain/asset.js';
+import type { CopyTask } from '../../domain/copy-task.js';
+import { AppError } from '../../domain/errors.js';
+import { DuplicateAssetIdError, type MetadataStore } from '../../ports/metadata-store.js';
+import type { AssetService } from '../asset-service.js';
+import { isoTime, type Clock } from '../clock.js';
+import type { Principal } from '../principal.js';
+import type { CapabilitySigner } from './capability.js';
+import type { KeyRing } from './key-ring.js';
+import { parseManifest, type ReplicationManifest } from './manifest.js';
+import { openInfo, sealInfo, type OpenFailure, type SealedInfo } from './seal.js';
+
+export interface ReplicationSettings {
+  region: string;
+  peers: Record<string, string>;
+  tokenTtlSeconds: number;
+  copyWindowSeconds: number;
+  maxFileSizeBytes: number;
+}
+
+const openFailures: Record<OpenFailure, AppError['kind']> = {
+  unknown_key: 'replicationKeyUnknown',
+  bad_algorithm: 'replicationInfoInvalid',
+  bad_encoding: 'replicationInfoInvalid',
+  iv_mismatch: 'replicationInfoInvalid',
+  seal_broken: 'replicationInfoInvalid',
+  asset_mismatch: 'replicationAssetMismatch',
+};
+
+/** States in which a source asset may still be read by a copy (not deleted, not blocked). */
+const sourceReadable = new Set(['ACTIVED', 'UNACTIVED']);
+
+/** Export (region A) and import (region B) of an asset through sealed replication info. */
+export class ReplicationService {
+  constructor(
+    private readonly deps: {
+      store: MetadataStore;
+      assets: AssetService;
+      clock: Clock;
+      keyRing: KeyRing | undefined;
+      capabilities: CapabilitySigner;
+      settings: ReplicationSettings;
+    },
+  ) {}
+
+  private ring(): KeyRing {
+    if (!this.deps.keyRing) throw new AppError('replicationNotConfigured', 'no replication key ring is configured');
+    return this.deps.keyRing;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.deps.clock.now().getTime() / 1000);
+  }
+
+  /** ShowAssetReplicationInfo: seals the manifest of an ACTIVED asset. */
+  async export(principal: Principal, assetId: string): Promise<SealedInfo & { expire_time: number }> {
+    const ring = this.ring();
+    const asset = await this.deps.assets.get(principal, assetId);
+    if (asset.assetState !== 'ACTIVED') throw new AppError('assetStateConflict', `asset ${assetId} is ${asset.assetState}; only an ACTIVED asset can be copied`);
+    const files = (await this.deps.store.listFiles(principal.projectId, [assetId])).filter((f) => f.state === 'CREATED');
+    const now = this.nowSeconds();
+    const exp = now + this.deps.settings.tokenTtlSeconds;
+    const capExp = exp + this.deps.settings.copyWindowSeconds;
+    const manifest: ReplicationManifest = {
+      v: 1,
+      tid: randomBytes(16).toString('hex'),
+      exp,
+      cap_exp: capExp,
+      src: { region: this.deps.settings.region, account: principal.accountId, project: principal.projectId, asset: assetId },
+      meta: metaOf(asset),
+      files: files.map((f) => ({
+        id: f.fileId,
+        category: f.category,
+        name: f.fileName,
+        type: f.fileType,
+        size: f.fileSize,
+        md5: f.md5Hex ?? '',
+        sha256: f.sha256Hex ?? '',
+        caps: Object.fromEntries(
+          Object.keys(this.deps.settings.peers).map((peer) => [
+            peer,
+            this.deps.capabilities.issue({ fileId: f.fileId, sha256: f.sha256Hex ?? '', exp: capExp, targetRegion: peer }),
+          ]),
+        ),
+      })),
+    };
+    return { ...sealInfo(ring, assetId, Buffer.from(JSON.stringify(manifest))), expire_time: exp };
+  }
+
+  /** Opens and checks replication info; every refusal is typed and changes nothing. */
+  open(principal: Principal, info: SealedInfo): ReplicationManifest {
+    const opened = openInfo(this.ring(), info);
+    if (!opened.ok) throw new AppError(openFailures[opened.reason]);
+    const manifest = parseManifest(opened.plaintext.toString('utf8'));
+    if (!manifest) throw new AppError('replicationInfoInvalid', 'the sealed content has an unknown format');
+    if (manifest.src.asset !== info.asset_id) throw new AppError('replicationAssetMismatch');
+    if (manifest.exp < this.nowSeconds()) throw new AppError('replicationExpired', `expired at ${isoTime(new Date(manifest.exp * 1000))}`);
+    const source = manifest.src.region;
+    if (source === this.deps.settings.region || !(source in this.deps.settings.peers)) {
+      throw new AppError('replicationSourceNotPeer', `region ${source} is not a peer of ${this.deps.settings.region}`);
+    }
+    const big = manifest.files.find((f) => f.size > this.deps.settings.maxFileSizeBytes);
+    if (big) throw new AppError('replicationFileTooLarge', `file ${big.id} has ${big.size} bytes; this region accepts ${this.deps.settings.maxFileSizeBytes}`);
+    if (manifest.src.account !== principal.accountId) throw new AppError('replicationAccountMismatch');
+    return manifest;
+  }
+
+  /**
+   * CreateAssetByReplicationInfo: creates the asset (CREATING) and its copy task in one
+   * transaction, or answers the copy that stands (idempotent per project and asset id).
+   */
+  async import(principal: Principal, info: SealedInfo, requestId: string): Promise<{ assetId: string; assetState: string }> {
+    const manifest = this.open(principal, info);
+    const attempt = () => this.deps.store.transaction((tx) => this.createOrReuse(tx, principal, manifest, requestId));
+    try {
+      return await attempt();
+    } catch (err) {
+      // Two identical posts raced on the primary key: the loser sees the winner's copy.
+      if (err instanceof DuplicateAssetIdError) return attempt();
+      throw err;
+    }
+  }
+
+  private async createOrReuse(tx: MetadataStore, principal: Principal, m: ReplicationManifest, requestId: string) {
+    const assetId = m.src.asset;
+    const existing = await tx.getAsset(principal.projectId, assetId);
+    const task = existing && (await tx.copyTasks.getTask(principal.projectId, assetId));
+    const now = this.deps.clock.now();
+    if (existing && existing.assetState !== 'DELETED') {
+      const isThisCopy = task !== undefined && task.sourceRegion === m.src.region && task.sourceAssetId === assetId;
+      if (!isThisCopy) throw new AppError('replicationAssetConflict', `asset ${assetId} exists in this project and is not a copy of it`);
+      if (existing.assetState === 'DELETING') throw new AppError('replicationAssetInRecycleBin');
+      if (existing.assetState !== 'FAILED') return { assetId, assetState: existing.assetState };
+      // A failed or cancelled copy starts again with this token.
+      await tx.copyTasks.restartTask(this.newTask(principal, m, now, requestId));
+      await tx.updateAsset(principal.projectId, assetId, { assetState: 'CREATING', reason: null, failType: null, updatedAt: isoTime(now) }, ['FAILED']);
+      await this.resetFiles(tx, principal, m, now);
+      return { assetId, assetState: 'CREATING' };
+    }
+    if (existing) {
+      await tx.removeDeletedAsset(principal.projectId, assetId);
+      await tx.copyTasks.deleteTask(principal.projectId, assetId);
+    }
+    await tx.insertAsset(this.newAsset(principal, m, now));
+    await this.resetFiles(tx, principal, m, now);
+    await tx.copyTasks.insertTask(this.newTask(principal, m, now, requestId));
+    return { assetId, assetState: 'CREATING' };
+  }
+
+  private newAsset(principal: Principal, m: ReplicationManifest, now: Date): Asset {
+    const at = isoTime(now);
+    return {
+      projectId: principal.projectId,
+      assetId: m.src.asset,
+      produceId: randomBytes(16).toString('hex'),
+      assetName: m.meta.asset_name,
+      assetDescription: m.meta.asset_description,
+      appUserId: principal.appUserId ?? m.meta.app_user_id,
+      assetType: m.meta.asset_type as Asset['assetType'],
+      assetState: 'CREATING',
+      stateBeforeDelete: null,
+      failType: null,
+      blockReasonCode: null,
+      reason: null,
+      tags: m.meta.tags,
+      assetExtraMeta: m.meta.asset_extra_meta,
+      systemProperties: m.meta.system_properties,
+      assetOrder: m.meta.asset_order,
+      supportedService: m.meta.supported_service,
+      autoOperationConfig: m.meta.auto_operation_config,
+      reviewConfig: null,
+      sharedConfig: null,
+      createdAt: at,
+      updatedAt: at,
+      deletedAt: null,
+    };
+  }
+
+  /** The copy's file rows: CREATING, digests from the manifest, blob keys of this run. */
+  private async resetFiles(tx: MetadataStore, principal: Principal, m: ReplicationManifest, now: Date): Promise<void> {
+    for (const old of await tx.listFiles(principal.projectId, [m.src.asset])) await tx.deleteFile(old.fileId);
+    for (const f of m.files) {
+      const file: AssetFile = {
+        fileId: f.id,
+        projectId: principal.projectId,
+        assetId: m.src.asset,
+        fileName: f.name,
+        fileSize: f.size,
+        fileType: f.type,
+        category: f.category as FileCategory,
+        state: 'CREATING',
+        declaredMd5: Buffer.from(f.md5, 'hex').toString('base64'),
+        md5Hex: f.md5,
+        sha256Hex: f.sha256,
+        etag: `"${f.sha256}"`,
+        blobKey: copyBlobKey(principal.projectId, f.id, m.tid),
+        fileExtraMeta: {},
+        uploadExpiresAt: null,
+        createdAt: isoTime(now),
+        updatedAt: isoTime(now),
+      };
+      await tx.insertFile(file);
+    }
+  }
+
+  private newTask(principal: Principal, m: ReplicationManifest, now: Date, requestId: string): CopyTask {
+    const region = this.deps.settings.region;
+    return {
+      projectId: principal.projectId,
+      assetId: m.src.asset,
+      sourceRegion: m.src.region,
+      sourceProjectId: m.src.project,
+      sourceAssetId: m.src.asset,
+      tokenId: m.tid,
+      files: m.files.map(({ caps, ...f }) => ({ ...f, cap: caps[region] ?? '' })),
+      state: 'CREATING',
+      epoch: 0,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      nextRunAt: isoTime(now),
+      attempts: 0,
+      lastError: null,
+      failureCode: null,
+      filesDone: 0,
+      bytesDone: 0,
+      bytesTotal: m.files.reduce((sum, f) => sum + f.size, 0),
+      deadline: isoTime(new Date(m.cap_exp * 1000)),
+      requestId,
+      startedAt: isoTime(now),
+      finishedAt: null,
+    };
+  }
+
+  /** Region A, at every peer download: the capability, the file, and the asset still readable. */
+  async authorizePeerDownload(input: { projectId: string; fileId: string; capability: string | undefined; targetRegion: string | undefined }): Promise<AssetFile> {
+    if (!input.capability || !input.targetRegion) {
+      throw new AppError('capabilityRefused', 'send the capability in X-Replication-Capability and the target region in X-Replication-Region');
+    }
+    const file = await this.deps.store.getFile(input.projectId, input.fileId);
+    if (!file || file.state !== 'CREATED' || !file.sha256Hex) throw new AppError('fileNotFound', input.fileId);
+    const verdict = this.deps.capabilities.verify(input.capability, { fileId: file.fileId, sha256: file.sha256Hex, targetRegion: input.targetRegion }, this.nowSeconds());
+    if (verdict === 'expired') throw new AppError('capabilityRefused', 'capability expired');
+    if (verdict !== 'ok') throw new AppError('capabilityRefused', 'capability invalid for this file');
+    const asset = await this.deps.store.getAsset(file.projectId, file.assetId);
+    if (!asset || !sourceReadable.has(asset.assetState)) throw new AppError('capabilityRefused', 'the source asset is no longer available');
+    return file;
+  }
+}
+
+export const copyBlobKey = (projectId: string, fileId: string, tokenId: string): string => `files/${projectId}/${fileId}/c${tokenId}`;
+
+function metaOf(a: Asset): ReplicationManifest['meta'] {
+  return {
+    asset_name: a.assetName,
+    asset_description: a.assetDescription,
+    asset_type: a.assetType,
+    app_user_id: a.appUserId,
+    tags: a.tags,
+    asset_extra_meta: a.assetExtraMeta,
+    system_properties: a.systemProperties,
+    asset_order: a.assetOrder,
+    supported_service: a.supportedService,
+    auto_operation_config: a.autoOperationConfig,
+  };
+}

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ApiClient } from './api-client.js';
+import { startTestRegion, type TestRegion } from './test-region.js';
+
+export interface TwoRegions {
+  a: TestRegion;
+  b: TestRegion;
+  /** The same account's client in region B. */
+  clientB: ApiClient;
+  projectB: string;
+  keyRingFile: string;
+  close(): Promise<void>;
+}
+
+/** Two regions of one deployment (shared identity and key ring), peers of each other. */
+export async function startTwoRegions(env: { a?: Record<string, string>; b?: Record<string, string> } = {}): Promise<TwoRegions> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-ring-'));
+  const keyRingFile = path.join(dir, 'keyring.json');
+  writeFileSync(keyRingFile, JSON.stringify({ active: 'k1', keys: { k1: randomBytes(16).toString('base64') } }));
+  const a = await startTestRegion({ env: { ASSETBRIDGE_REGION: 'cn-north-4', ASSETBRIDGE_KEYRING_FILE: keyRingFile, ...env.a } });
+  const b = await startTestRegion({ identity: a.identity, env: { ASSETBRIDGE_REGION: 'ap-southeast-3', ASSETBRIDGE_KEYRING_FILE: keyRingFile, ...env.b } });
+  a.region.config.replication.peers['ap-southeast-3'] = b.endpoint;
+  b.region.config.replication.peers['cn-north-4'] = a.endpoint;
+  const projectB = (await a.identity.projects(a.name)).find((p) => p.region === 'ap-southeast-3')?.id ?? '';
+  return {
+    a,
+    b,
+    projectB,
+    keyRingFile,
+    clientB: new ApiClient({ endpoint: b.endpoint, projectId: projectB, accessKey: a.accessKey, secretKey: a.secretKey }),
+    close: async () => {
+      await b.close();
+      await a.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls ShowAsset in B until the asset leaves CREATING. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test JSON
+export async function waitForCopy(client: ApiClient, assetId: string, timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await client.call('GET', `/digital-assets/${assetId}`);
+    if (res.status === 200 && res.body.asset_state !== 'CREATING') return res.body;
+    if (Date.now() > deadline) throw new Error(`copy still ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
