@@ -60,6 +60,8 @@ export interface ReplicationConfig {
   parallelTasks: number;
   /** Download limit per peer, bytes per second (0: none). */
   peerBandwidthBytesPerSecond: number;
+  /** Copy-task lease, seconds (default 30): how soon a crashed worker's task is taken over. */
+  leaseSeconds: number;
 }
 
 /** Where identities live and how their secrets are protected. */
@@ -204,6 +206,7 @@ function parseReplicationConfig(r: SettingsReader, dataDir: string, region: stri
     parallelFiles: r.int('COPY_PARALLEL_FILES', 2, 1, 16),
     parallelTasks: r.int('COPY_PARALLEL_TASKS', 2, 1, 64),
     peerBandwidthBytesPerSecond: r.int('PEER_BANDWIDTH_LIMIT', 0, 0, 100 * 1024 * 1024 * 1024),
+    leaseSeconds: r.int('COPY_LEASE', 30, 2, 3_600),
   };
 }
 

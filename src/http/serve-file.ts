@@ -10,7 +10,13 @@ const contentTypes: Record<string, string> = {
 };
 
 /** Sends a file's bytes: a single Range (206 / 416), If-Range and a strong ETag (the SHA-256). */
-export async function serveFile(request: FastifyRequest, reply: FastifyReply, file: AssetFile, files: FileService): Promise<FastifyReply> {
+export async function serveFile(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  file: AssetFile,
+  files: FileService,
+  onBytes?: (n: number) => void,
+): Promise<FastifyReply> {
   const etag = file.etag ?? `"${file.sha256Hex ?? ''}"`;
   const ifRange = request.headers['if-range'];
   const rangeHeader = ifRange === undefined || ifRange === etag ? request.headers.range : undefined;
@@ -29,5 +35,7 @@ export async function serveFile(request: FastifyRequest, reply: FastifyReply, fi
   const { start, end } = range ?? { start: 0, end: file.fileSize - 1 };
   reply.header('Content-Length', String(end - start + 1));
   if (range) reply.status(206).header('Content-Range', `bytes ${start}-${end}/${file.fileSize}`);
-  return reply.send(await files.openContent(file, { start, end }));
+  const content = await files.openContent(file, { start, end });
+  if (onBytes) content.on('data', (chunk: Buffer) => onBytes(chunk.length));
+  return reply.send(content);
 }

@@ -10,7 +10,7 @@ async function main(mode: string): Promise<void> {
   let close: () => Promise<void>;
   if (mode === 'region') {
     const config = parseRegionConfig(env);
-    const region = await createRegion(config, createLogger(config.logLevel, { region: config.region }));
+    const region = await createRegion(config, createLogger(config.logLevel, { region: config.region }), { defaultMetrics: true });
     await region.listen();
     console.log(`assetbridge: region ${config.region} listening on ${config.publicEndpoint}`);
     close = () => region.close();

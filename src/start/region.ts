@@ -17,6 +17,7 @@ import { UrlSigner } from '../services/signed-url.js';
 import { IdentityAuthenticator } from '../services/identity/identity-authenticator.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
 import { openIdentity } from './identity.js';
+import { Metrics } from '../observability/metrics.js';
 import { CapabilitySigner } from '../services/replication/capability.js';
 import { CopyWorker } from '../services/replication/copy-worker.js';
 import { loadKeyRing } from '../services/replication/key-ring.js';
@@ -43,7 +44,7 @@ const purgeIntervalMs = 60_000;
 export async function createRegion(
   config: RegionConfig,
   logger: Logger,
-  options: { clock?: Clock; identity?: IdentityService } = {},
+  options: { clock?: Clock; identity?: IdentityService; defaultMetrics?: boolean } = {},
 ): Promise<Region> {
   const clock = options.clock ?? systemClock;
   // Local mode shares one identity service between its regions; otherwise the region owns one.
@@ -64,6 +65,7 @@ export async function createRegion(
     downloadUrlTtlSeconds: config.downloadUrlTtlSeconds,
     maxFileSizeBytes: config.maxFileSizeBytes,
   });
+  const metrics = new Metrics(config.region, { defaultMetrics: options.defaultMetrics ?? false });
   const keyRing = existsSync(config.replication.keyRingFile) ? loadKeyRing(config.replication.keyRingFile) : undefined;
   const replication = new ReplicationService({
     store,
@@ -91,13 +93,15 @@ export async function createRegion(
     parallelTasks: config.replication.parallelTasks,
     parallelFiles: config.replication.parallelFiles,
     peerBandwidthBytesPerSecond: config.replication.peerBandwidthBytesPerSecond,
+    onBytes: (n) => metrics.copyBytes.inc(n),
+    leaseMs: config.replication.leaseSeconds * 1000,
   });
   const authenticator: Authenticator = new IdentityAuthenticator({ identity, clock, region: config.region });
   const app = await buildApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     authenticator,
-    deps: { assets, files, identity, authenticator, replication, region: config.region },
+    deps: { assets, files, identity, authenticator, replication, metrics, region: config.region },
   });
 
   const purge = setInterval(() => {

@@ -1,3 +1,4 @@
+import type { Metrics } from '../../observability/metrics.js';
 import type { Authenticator } from '../../ports/authenticator.js';
 import type { AssetService } from '../../services/asset-service.js';
 import type { FileService } from '../../services/file-service.js';
@@ -10,6 +11,7 @@ export interface RouteDeps {
   files: FileService;
   identity: IdentityService;
   replication: ReplicationService;
+  metrics: Metrics;
   authenticator: Authenticator;
   /** This region's name. */
   region: string;

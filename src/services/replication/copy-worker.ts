@@ -29,6 +29,8 @@ export interface CopyWorkerOptions {
   pollMs?: number;
   /** Bytes between fsync + recorded offset (default 8 MiB). */
   checkpointBytes?: number;
+  /** Called with every chunk downloaded (metrics). */
+  onBytes?: (n: number) => void;
 }
 
 type Running = { task: CopyTask; abort: AbortController; done: Promise<void> };
@@ -147,6 +149,7 @@ export class CopyWorker {
       blobs: this.o.blobs,
       signal,
       checkpointBytes: this.o.checkpointBytes ?? 8 * 1024 * 1024,
+      onBytes: this.o.onBytes,
       checkpoint: (at, done) => this.o.store.copyTasks.recordProgress(task, file.id, at, done),
     });
   }

@@ -37,6 +37,7 @@ export interface FileCopyContext {
   /** Records an fsynced offset; false when the lease is gone. */
   checkpoint(offset: number, done: boolean): Promise<boolean>;
   checkpointBytes: number;
+  onBytes?: (n: number) => void;
 }
 
 async function hashPrefix(file: string, length: number, md5: Hash, sha: Hash): Promise<void> {
@@ -108,7 +109,11 @@ async function download(ctx: FileCopyContext, fh: FileHandle, start: number, md5
     throw new RestartFromZero();
   }
   let sinceSync = 0;
-  const body = Readable.fromWeb(res.body).pipe(ctx.peer.limiter.throttle());
+  const source = Readable.fromWeb(res.body);
+  const body = ctx.peer.limiter.throttle();
+  // A dropped connection must fail this download, not the process.
+  source.on('error', (err) => body.destroy(err));
+  source.pipe(body);
   for await (const chunk of body) {
     const buf = chunk as Buffer;
     if (offset + buf.length > ctx.file.size) break;
@@ -117,6 +122,7 @@ async function download(ctx: FileCopyContext, fh: FileHandle, start: number, md5
     sha.update(buf);
     offset += buf.length;
     sinceSync += buf.length;
+    ctx.onBytes?.(buf.length);
     if (sinceSync >= ctx.checkpointBytes) {
       // The recorded offset moves only after the bytes are on disk.
       await fh.sync();

@@ -28,7 +28,7 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
         capability: header('x-replication-capability'),
         targetRegion: header('x-replication-region'),
       });
-      return serveFile(request, reply, file, deps.files);
+      return serveFile(request, reply, file, deps.files, (n) => deps.metrics.replicationBytesServed.inc(n));
     },
   );
 }
