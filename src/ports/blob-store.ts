@@ -38,6 +38,11 @@ export interface BlobStore {
   move(from: string, to: string): Promise<void>;
   /** Every key under a prefix (a folder-like prefix ending in `/`, or '' for all). */
   list(prefix: string): AsyncIterable<string>;
+  /**
+   * Stores a complete local file under `key`, consuming it (the local file is gone afterwards).
+   * The disk store renames it into place when it sits on the same file system.
+   */
+  putFile(key: string, localPath: string): Promise<BlobStat>;
   /** A URL that lets anyone GET the blob until it expires; undefined if the adapter has none. */
   presignGet?(key: string, expiresInSeconds: number): Promise<string>;
   close?(): Promise<void>;

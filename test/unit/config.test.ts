@@ -6,9 +6,7 @@ import { ConfigError, parseRegionConfig } from '../../src/config/config.js';
 
 const base = {
   ASSETBRIDGE_URL_SECRET: 'x'.repeat(32),
-  ASSETBRIDGE_ACCESS_KEY: 'AK',
-  ASSETBRIDGE_SECRET_KEY: 'SK',
-  ASSETBRIDGE_PROJECT_ID: '0123456789abcdef0123456789abcdef',
+  ASSETBRIDGE_MASTER_KEY: 'ab'.repeat(32),
 };
 
 describe('region config', () => {
@@ -31,6 +29,14 @@ describe('region config', () => {
     for (const name of ['ASSETBRIDGE_PORT', 'ASSETBRIDGE_REGION', 'ASSETBRIDGE_BLOB_STORE', 'ASSETBRIDGE_URL_SECRET', 'ASSETBRIDGE_DATABASE_URL']) {
       expect(problems).toContain(name);
     }
+  });
+
+  it('requires the master key and checks peers', () => {
+    expect(() => parseRegionConfig({ ASSETBRIDGE_URL_SECRET: 'x'.repeat(32) })).toThrow(/ASSETBRIDGE_MASTER_KEY is required/);
+    const c = parseRegionConfig({ ...base, ASSETBRIDGE_PEERS: 'ap-southeast-3=http://127.0.0.1:8081' });
+    expect(c.replication.peers).toEqual({ 'ap-southeast-3': 'http://127.0.0.1:8081' });
+    expect(() => parseRegionConfig({ ...base, ASSETBRIDGE_PEERS: 'cn-north-4=http://127.0.0.1:1' })).toThrow(/ASSETBRIDGE_PEERS/);
+    expect(() => parseRegionConfig({ ...base, ASSETBRIDGE_PEERS: 'ap-southeast-3=ftp://x' })).toThrow(/ASSETBRIDGE_PEERS/);
   });
 
   it('requires the S3 bucket for the S3 store and reads the JSON config file under env', () => {

@@ -64,6 +64,22 @@ export class DiskBlobStore implements BlobStore {
     return this.statOf(target);
   }
 
+  async putFile(key: string, localPath: string): Promise<BlobStat> {
+    const target = this.pathOf(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    try {
+      // The caller fsynced the file; the rename makes it visible whole.
+      await rename(localPath, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      await this.put(key, createReadStream(localPath));
+      await rm(localPath, { force: true });
+      return this.statOf(target);
+    }
+    await fsyncDir(path.dirname(target));
+    return this.statOf(target);
+  }
+
   private async statOf(file: string): Promise<BlobStat> {
     const s = await stat(file, { bigint: true });
     // Inode, size and mtime change whenever another blob is renamed into place.

@@ -10,6 +10,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { BlobNotFoundError, type BlobStat, type BlobStore, type ByteRange } from '../../ports/blob-store.js';
 import { assertSafeKey, assertSafePrefix } from './safe-key.js';
@@ -90,6 +92,12 @@ export class S3BlobStore implements BlobStore {
     }
     const stat = await this.head(key);
     if (!stat) throw new Error('object missing right after upload');
+    return stat;
+  }
+
+  async putFile(key: string, localPath: string): Promise<BlobStat> {
+    const stat = await this.put(key, createReadStream(localPath));
+    await rm(localPath, { force: true });
     return stat;
   }
 

@@ -45,6 +45,7 @@ export class CopyWorker {
   private readonly limiters = new Map<string, RateLimiter>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private polling = false;
   private readonly leaseMs: number;
 
   constructor(private readonly o: CopyWorkerOptions) {
@@ -52,14 +53,21 @@ export class CopyWorker {
   }
 
   start(): void {
-    const tick = () => {
+    this.schedule(0);
+  }
+
+  /** Polls again after `delayMs`; a finished task polls at once, so a queue drains fast. */
+  private schedule(delayMs: number): void {
+    if (this.stopping) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
       this.runOnce()
-        .catch((err: unknown) => this.o.logger.error({ err }, 'copy worker poll failed'))
-        .finally(() => {
-          if (!this.stopping) this.timer = setTimeout(tick, this.o.pollMs ?? 250);
+        .then((claimed) => this.schedule(claimed > 0 && this.running.size < this.o.parallelTasks ? 0 : (this.o.pollMs ?? 250)))
+        .catch((err: unknown) => {
+          this.o.logger.error({ err }, 'copy worker poll failed');
+          this.schedule(this.o.pollMs ?? 250);
         });
-    };
-    tick();
+    }, delayMs);
   }
 
   /** Stops claiming; running copies stop at their next step (their progress is checkpointed). */
@@ -72,6 +80,17 @@ export class CopyWorker {
 
   /** Claims what is due and starts it; resolves to how many tasks were claimed. */
   async runOnce(): Promise<number> {
+    // One poll at a time, so the running set never exceeds the limit.
+    if (this.polling) return 0;
+    this.polling = true;
+    try {
+      return await this.claimAndStart();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async claimAndStart(): Promise<number> {
     const free = this.o.parallelTasks - this.running.size;
     if (free <= 0 || this.stopping) return 0;
     const now = this.o.clock.now();
@@ -84,7 +103,10 @@ export class CopyWorker {
     for (const task of tasks) {
       const abort = new AbortController();
       const key = `${task.projectId}/${task.assetId}`;
-      const done = this.run(task, abort).finally(() => this.running.delete(key));
+      const done = this.run(task, abort).finally(() => {
+        this.running.delete(key);
+        this.schedule(0);
+      });
       this.running.set(key, { task, abort, done });
     }
     return tasks.length;

@@ -9,6 +9,10 @@ export class RateLimiter {
     this.available = bytesPerSecond;
   }
 
+  get unlimited(): boolean {
+    return this.bytesPerSecond <= 0;
+  }
+
   /** Resolves once `n` bytes may pass. */
   async take(n: number): Promise<void> {
     if (this.bytesPerSecond <= 0) return;

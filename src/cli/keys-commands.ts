@@ -1,0 +1,64 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { KeyRingFile } from './key-ring-file.js';
+
+/** Where the key ring is: ASSETBRIDGE_KEYRING_FILE, else the local mode's. */
+const defaultFile = (): string =>
+  process.env.ASSETBRIDGE_KEYRING_FILE ?? path.join(process.env.ASSETBRIDGE_DATA_DIR ?? './data', 'keyring.json');
+
+/** `assetbridge keys ...`: operator commands on the replication key-ring file. */
+export function registerKeysCommands(program: Command): void {
+  const keys = program
+    .command('keys')
+    .description('manage the replication key ring (a file every region of a deployment shares)')
+    .option('--file <path>', 'key-ring file (default: $ASSETBRIDGE_KEYRING_FILE or <data dir>/keyring.json)')
+    .addHelpText(
+      'after',
+      `
+Rotation, across every region of the deployment:
+  1. on one machine:   assetbridge keys generate            (prints a new key)
+  2. on every region:  assetbridge keys add k2 --key <key>  (distribute)
+  3. on every region:  assetbridge keys activate k2         (new seals use k2; k1 still opens)
+  4. after the longest token lifetime (replication TTL + copy window):
+     on every region:  assetbridge keys retire k1
+Restart (or roll) the region processes after each step: the ring is read at start.`,
+    );
+  const ring = (): KeyRingFile => new KeyRingFile((keys.opts<{ file?: string }>().file ?? defaultFile()));
+
+  keys
+    .command('generate')
+    .description('print a new random 16-byte key (base64); nothing is written')
+    .action(() => console.log(KeyRingFile.generateKey()));
+  keys
+    .command('add <id>')
+    .description('add a key to the ring')
+    .option('--key <base64>', 'the key (default: a new random one)')
+    .option('--activate', 'also make it the sealing key')
+    .action((id: string, o: { key?: string; activate?: boolean }) => {
+      ring().add(id, o.key ?? KeyRingFile.generateKey(), o.activate ?? false);
+      console.log(`added key ${id}${o.activate ? ' (active)' : ''}`);
+    });
+  keys
+    .command('activate <id>')
+    .description('make a key the one that seals new replication info')
+    .action((id: string) => {
+      ring().activate(id);
+      console.log(`key ${id} is active`);
+    });
+  keys
+    .command('retire <id>')
+    .description('remove a key: replication info sealed with it no longer opens')
+    .action((id: string) => {
+      ring().retire(id);
+      console.log(`key ${id} retired`);
+    });
+  keys
+    .command('list')
+    .description('list key ids (never the keys)')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      const list = ring().list();
+      if (o.json) console.log(JSON.stringify(list));
+      else for (const k of list) console.log(`${k.id}${k.active ? '  (active)' : ''}`);
+    });
+}
