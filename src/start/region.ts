@@ -81,8 +81,9 @@ export async function createRegion(
       copyWindowSeconds: config.replication.copyWindowSeconds,
       maxFileSizeBytes: config.maxFileSizeBytes,
     },
+    onImported: () => worker.wake(),
   });
-  const worker = new CopyWorker({
+  const worker: CopyWorker = new CopyWorker({
     store,
     blobs,
     clock,

@@ -56,6 +56,11 @@ export class CopyWorker {
     this.schedule(0);
   }
 
+  /** A new task was just recorded here: look now rather than at the next poll. */
+  wake(): void {
+    if (!this.polling && this.timer !== undefined) this.schedule(0);
+  }
+
   /** Polls again after `delayMs`; a finished task polls at once, so a queue drains fast. */
   private schedule(delayMs: number): void {
     if (this.stopping) return;

@@ -104,7 +104,7 @@ async function download(ctx: FileCopyContext, fh: FileHandle, start: number, md5
   });
   if (res.status === 200 && offset > 0) {
     // The source did not honour the range (its content changed): start over.
-    await res.body.cancel();
+    res.body.destroy();
     throw new RestartFromZero();
   }
   let sinceSync = 0;
@@ -118,7 +118,7 @@ async function download(ctx: FileCopyContext, fh: FileHandle, start: number, md5
     batch = [];
     batchBytes = 0;
   };
-  const source = Readable.fromWeb(res.body);
+  const source = res.body;
   let body: Readable = source;
   if (!ctx.peer.limiter.unlimited) {
     const throttled = ctx.peer.limiter.throttle();

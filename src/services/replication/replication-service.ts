@@ -41,6 +41,8 @@ export class ReplicationService {
       keyRing: KeyRing | undefined;
       capabilities: CapabilitySigner;
       settings: ReplicationSettings;
+      /** Called after an import recorded a task (wakes this instance's worker). */
+      onImported?: () => void;
     },
   ) {}
 
@@ -113,13 +115,16 @@ export class ReplicationService {
   async import(principal: Principal, info: SealedInfo, requestId: string): Promise<{ assetId: string; assetState: string }> {
     const manifest = this.open(principal, info);
     const attempt = () => this.deps.store.transaction((tx) => this.createOrReuse(tx, principal, manifest, requestId));
+    let result: { assetId: string; assetState: string };
     try {
-      return await attempt();
+      result = await attempt();
     } catch (err) {
       // Two identical posts raced on the primary key: the loser sees the winner's copy.
-      if (err instanceof DuplicateAssetIdError) return attempt();
-      throw err;
+      if (!(err instanceof DuplicateAssetIdError)) throw err;
+      result = await attempt();
     }
+    if (result.assetState === 'CREATING') this.deps.onImported?.();
+    return result;
   }
 
   private async createOrReuse(tx: MetadataStore, principal: Principal, m: ReplicationManifest, requestId: string) {
