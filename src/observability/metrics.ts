@@ -1,4 +1,4 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One region's metrics (a registry per region: the local mode runs several in one process). */
 export class Metrics {
@@ -15,6 +15,19 @@ export class Metrics {
     help: 'Bytes downloaded by copy tasks in this region',
     registers: [this.registry],
   });
+
+  /** Seals made per replication key (to see when an old key stops being used). */
+  observeSeals(sealsByKey: ReadonlyMap<string, number>): void {
+    new Gauge({
+      name: 'assetbridge_replication_seals',
+      help: 'Replication info sealed per key id since start',
+      labelNames: ['key_id'],
+      registers: [this.registry],
+      collect() {
+        for (const [keyId, n] of sealsByKey) this.set({ key_id: keyId }, n);
+      },
+    });
+  }
 
   constructor(region: string, options: { defaultMetrics?: boolean } = {}) {
     this.registry.setDefaultLabels({ region });

@@ -67,6 +67,7 @@ export async function createRegion(
   });
   const metrics = new Metrics(config.region, { defaultMetrics: options.defaultMetrics ?? false });
   const keyRing = existsSync(config.replication.keyRingFile) ? loadKeyRing(config.replication.keyRingFile) : undefined;
+  if (keyRing) metrics.observeSeals(keyRing.sealsByKey);
   const replication = new ReplicationService({
     store,
     assets,

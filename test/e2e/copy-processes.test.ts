@@ -90,6 +90,7 @@ describe('copy between two region processes', () => {
     const served = (await d.metric('a', 'assetbridge_replication_bytes_served_total')) - servedBefore;
     expect(served).toBeGreaterThanOrEqual(size);
     expect(served).toBeLessThan(1.5 * size);
+    expect(await d.metric('a', 'assetbridge_replication_seals{key_id="k1"')).toBeGreaterThanOrEqual(2);
   });
 
   it('completes after the source region is down for several seconds mid-copy', async () => {
