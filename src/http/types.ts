@@ -17,6 +17,10 @@ export type AppInstance = FastifyInstance<
 >;
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered (method and URL pattern). */
+    registeredRoutes: { method: string; url: string }[];
+  }
   interface FastifyRequest {
     /** Set by the authentication step on every `/v1/{project_id}/...` route. */
     principal?: Principal;
