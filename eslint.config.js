@@ -18,8 +18,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests read JSON answers field by field.
-    files: ['test/**/*.ts'],
+    // Tests and the CLI read JSON answers field by field.
+    files: ['test/**/*.ts', 'src/cli/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

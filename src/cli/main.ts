@@ -4,15 +4,35 @@ import { ConfigError } from '../config/config.js';
 import { isAppError } from '../domain/errors.js';
 import { IdentityError } from '../services/identity/identity-service.js';
 import { KeyRingError } from '../services/replication/key-ring.js';
+import { ApiError } from '../client/api-client.js';
+import { registerAssetsCommands } from './assets-commands.js';
+import { registerCopyCommands } from './copy-commands.js';
 import { registerIamCommands } from './iam-commands.js';
+import { ProfileError } from './profile.js';
+import { registerServerCommands } from './server-commands.js';
 import { registerKeysCommands } from './keys-commands.js';
 
 const program = new Command('assetbridge')
   .description('assetbridge: multi-region digital asset library (MetaStudio-compatible API)')
   .showHelpAfterError()
   .exitOverride();
+registerServerCommands(program);
+registerAssetsCommands(program);
+registerCopyCommands(program);
 registerIamCommands(program);
 registerKeysCommands(program);
+program.addHelpText(
+  'after',
+  `
+Credentials: --profile NAME (from ~/.config/assetbridge/config.json, mode 0600), or
+ASSETBRIDGE_ACCESS_KEY + ASSETBRIDGE_SECRET_KEY + ASSETBRIDGE_REGIONS=name=endpoint=project,...,
+or by default the local mode's ./data/local.json (ASSETBRIDGE_DATA_DIR).
+
+Examples:
+  assetbridge start
+  assetbridge upload portrait.png --type IMAGE
+  assetbridge copy <asset_id> --from cn-north-4 --to ap-southeast-3 --wait`,
+);
 
 try {
   await program.parseAsync(process.argv);
@@ -22,8 +42,22 @@ try {
     console.error(`error: ${err.message}`);
     process.exit(2);
   }
-  const known = err instanceof IdentityError || err instanceof KeyRingError || isAppError(err) || (err instanceof Error && err.message.startsWith('refusing'));
+  if (err instanceof ApiError) {
+    console.error(`error: ${err.code} (${err.status}): ${err.message}${err.requestId ? ` [request ${err.requestId}]` : ''}`);
+    console.error(nextStep(err));
+    process.exit(1);
+  }
+  const known = err instanceof ProfileError || err instanceof IdentityError || err instanceof KeyRingError || isAppError(err) || (err instanceof Error && err.message.startsWith('refusing'));
   console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
   if (!known) console.error(err);
   process.exit(1);
+}
+
+/** What to do about an API error, in a sentence. */
+function nextStep(err: ApiError): string {
+  if (err.status === 401) return 'next: check the access key and secret key of the profile (assetbridge iam key list)';
+  if (err.status === 403) return 'next: check that the profile\'s project belongs to the region you called';
+  if (err.status === 404) return 'next: check the id (assetbridge assets ls)';
+  if (err.status === 409) return 'next: look at the asset\'s state (assetbridge assets show <id>)';
+  return 'next: fix the request as the message says';
 }
