@@ -36,7 +36,7 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
   app.decorate('registeredRoutes', routes);
-  registerRequestContext(app);
+  registerRequestContext(app, options.deps.metrics);
   registerErrorHandler(app);
   registerJsonBody(app);
   await registerOpenApi(app, { region: options.deps.region, version: '0.1.0' });

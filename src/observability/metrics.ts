@@ -1,20 +1,69 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One region's metrics (a registry per region: the local mode runs several in one process). */
 export class Metrics {
   readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'assetbridge_http_requests_total',
+    help: 'HTTP requests by operation and status',
+    labelNames: ['operation', 'status'],
+    registers: [this.registry],
+  });
+  readonly requestSeconds = new Histogram({
+    name: 'assetbridge_http_request_duration_seconds',
+    help: 'HTTP request latency by operation',
+    labelNames: ['operation'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   /** Bytes region A sent to copying regions (the replication file route). */
   readonly replicationBytesServed = new Counter({
     name: 'assetbridge_replication_bytes_served_total',
     help: 'Bytes of files served to regions copying them',
     registers: [this.registry],
   });
-  /** Bytes region B received and verified for copies. */
+  /** Bytes region B received for copies. */
   readonly copyBytes = new Counter({
     name: 'assetbridge_copy_bytes_total',
     help: 'Bytes downloaded by copy tasks in this region',
     registers: [this.registry],
   });
+  readonly copySeconds = new Histogram({
+    name: 'assetbridge_copy_duration_seconds',
+    help: 'Time from import to activation of successful copies',
+    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14_400],
+    registers: [this.registry],
+  });
+  readonly copyFailures = new Counter({
+    name: 'assetbridge_copy_failures_total',
+    help: 'Copies ended FAILED, by failure code',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly blobErrors = new Counter({
+    name: 'assetbridge_blob_store_errors_total',
+    help: 'Blob store operations that failed (other than a missing blob)',
+    labelNames: ['operation'],
+    registers: [this.registry],
+  });
+
+  constructor(region: string, options: { defaultMetrics?: boolean } = {}) {
+    this.registry.setDefaultLabels({ region });
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Copy tasks by state, read from the store at each scrape. */
+  observeCopyTasks(countByState: () => Promise<Record<string, number>>): void {
+    new Gauge({
+      name: 'assetbridge_copy_tasks',
+      help: 'Copy tasks by state',
+      labelNames: ['state'],
+      registers: [this.registry],
+      async collect() {
+        for (const [state, n] of Object.entries(await countByState())) this.set({ state }, n);
+      },
+    });
+  }
 
   /** Seals made per replication key (to see when an old key stops being used). */
   observeSeals(sealsByKey: ReadonlyMap<string, number>): void {
@@ -27,10 +76,5 @@ export class Metrics {
         for (const [keyId, n] of sealsByKey) this.set({ key_id: keyId }, n);
       },
     });
-  }
-
-  constructor(region: string, options: { defaultMetrics?: boolean } = {}) {
-    this.registry.setDefaultLabels({ region });
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 }

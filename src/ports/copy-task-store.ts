@@ -27,6 +27,8 @@ export interface CopyTaskStore {
   ): Promise<boolean>;
   /** A delete of the copy's asset cancels its task. */
   cancel(projectId: string, assetId: string, at: string): Promise<boolean>;
+  /** How many tasks are in each state (metrics). */
+  countByState(): Promise<Record<string, number>>;
   /** Tasks that ended FAILED or CANCELLED, for the sweeper. */
   listEnded(limit: number): Promise<CopyTask[]>;
 }

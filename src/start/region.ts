@@ -17,6 +17,7 @@ import { UrlSigner } from '../services/signed-url.js';
 import { IdentityAuthenticator } from '../services/identity/identity-authenticator.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
 import { openIdentity } from './identity.js';
+import { MeteredBlobStore } from '../observability/blob-store-metrics.js';
 import { Metrics } from '../observability/metrics.js';
 import { CapabilitySigner } from '../services/replication/capability.js';
 import { CopyWorker } from '../services/replication/copy-worker.js';
@@ -52,7 +53,9 @@ export async function createRegion(
   const database = openDatabase(config.databaseUrl);
   await migrate(database.db);
   const store = new KyselyMetadataStore(database.db, database.engine);
-  const blobs = await createBlobStore(config.blobStore);
+  const metrics = new Metrics(config.region, { defaultMetrics: options.defaultMetrics ?? false });
+  metrics.observeCopyTasks(() => store.copyTasks.countByState());
+  const blobs = new MeteredBlobStore(await createBlobStore(config.blobStore), metrics);
   const assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: config.recycleRetentionSeconds });
   const files = new FileService({
     store,
@@ -65,7 +68,6 @@ export async function createRegion(
     downloadUrlTtlSeconds: config.downloadUrlTtlSeconds,
     maxFileSizeBytes: config.maxFileSizeBytes,
   });
-  const metrics = new Metrics(config.region, { defaultMetrics: options.defaultMetrics ?? false });
   const keyRing = existsSync(config.replication.keyRingFile) ? loadKeyRing(config.replication.keyRingFile) : undefined;
   if (keyRing) metrics.observeSeals(keyRing.sealsByKey);
   const replication = new ReplicationService({
@@ -96,6 +98,10 @@ export async function createRegion(
     parallelFiles: config.replication.parallelFiles,
     peerBandwidthBytesPerSecond: config.replication.peerBandwidthBytesPerSecond,
     onBytes: (n) => metrics.copyBytes.inc(n),
+    onFinished: (task, failureCode) => {
+      if (failureCode) metrics.copyFailures.inc({ reason: failureCode });
+      else metrics.copySeconds.observe((Date.now() - Date.parse(task.startedAt)) / 1000);
+    },
     leaseMs: config.replication.leaseSeconds * 1000,
   });
   const authenticator: Authenticator = new IdentityAuthenticator({ identity, clock, region: config.region });

@@ -61,6 +61,10 @@ describe('cross-region copy', () => {
       const got = Buffer.from(await (await fetch(f.download_url)).arrayBuffer());
       expect(sha(got)).toBe(sha(bytes));
     }
+    const metrics = await (await fetch(`${r.b.endpoint}/metrics`)).text();
+    expect(Number(/assetbridge_copy_bytes_total\{[^}]*\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3 * 1024 * 1024);
+    expect(metrics).toMatch(/assetbridge_copy_tasks\{state="ACTIVED"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/assetbridge_copy_duration_seconds_count\{[^}]*\} [1-9]/);
     // Posting again is an idempotent success that changes nothing.
     const again = await r.clientB.call('POST', '/digital-assets-by-replication-info', { body: info });
     expect(again.body).toEqual({ asset_id: id, asset_state: 'ACTIVED' });

@@ -39,8 +39,16 @@ describe('OpenAPI document', () => {
     const docs = await fetch(`${t.endpoint}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('<html');
+    await t.client.call('GET', '/digital-assets');
     const metrics = await fetch(`${t.endpoint}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain('assetbridge_copy_bytes_total');
+    const text = await metrics.text();
+    for (const name of [
+      'assetbridge_http_requests_total', 'assetbridge_http_request_duration_seconds', 'assetbridge_copy_tasks',
+      'assetbridge_copy_bytes_total', 'assetbridge_copy_duration_seconds', 'assetbridge_copy_failures_total', 'assetbridge_blob_store_errors_total',
+    ]) {
+      expect(text).toContain(`# TYPE ${name}`);
+    }
+    expect(text).toMatch(/assetbridge_http_requests_total\{operation="asset.list",status="200",region="[a-z0-9-]+"\} 1/);
   });
 });

@@ -178,6 +178,13 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
     return res.numUpdatedRows > 0n;
   }
 
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom('copy_tasks').select((eb) => ['state', eb.fn.countAll<number | string>().as('n')]).groupBy('state').execute();
+    const counts: Record<string, number> = { CREATING: 0, ACTIVED: 0, FAILED: 0, CANCELLED: 0 };
+    for (const r of rows) counts[r.state] = Number(r.n);
+    return counts;
+  }
+
   async listEnded(limit: number): Promise<CopyTask[]> {
     const rows = await this.db.selectFrom('copy_tasks').selectAll().where('state', 'in', ['FAILED', 'CANCELLED']).limit(limit).execute();
     return rows.map(toTask);

@@ -31,6 +31,8 @@ export interface CopyWorkerOptions {
   checkpointBytes?: number;
   /** Called with every chunk downloaded (metrics). */
   onBytes?: (n: number) => void;
+  /** Called when a copy ends: activated (no code) or failed. */
+  onFinished?: (task: CopyTask, failureCode?: CopyFailureCode) => void;
 }
 
 type Running = { task: CopyTask; abort: AbortController; done: Promise<void> };
@@ -157,6 +159,7 @@ export class CopyWorker {
       };
       await Promise.all(Array.from({ length: Math.min(this.o.parallelFiles, Math.max(1, pending.length)) }, lane));
       await this.activate(task);
+      this.o.onFinished?.(task);
       log.info({ files: task.files.length, bytes: task.bytesTotal }, 'copy activated');
     } catch (err) {
       await this.handleFailure(task, err, abort.signal.aborted, log);
@@ -214,6 +217,7 @@ export class CopyWorker {
     const code: CopyFailureCode =
       err instanceof ChecksumFault || err instanceof PeerFault ? (err.failureCode ?? 'copy_window_expired') : permanent ? 'storage_error' : 'copy_window_expired';
     log.warn({ failureCode: code, err: message }, 'copy failed');
+    this.o.onFinished?.(task, code);
     const at = isoTime(now);
     await this.o.store.transaction(async (tx) => {
       if (!(await tx.copyTasks.finish(task, { state: 'FAILED', at, failureCode: code, lastError: message }))) return;

@@ -1,0 +1,49 @@
+import type { Readable } from 'node:stream';
+import { BlobNotFoundError, type BlobStat, type BlobStore, type ByteRange } from '../ports/blob-store.js';
+import type { Metrics } from './metrics.js';
+
+/** Counts a blob store's failures (a missing blob is an answer, not a failure). */
+export class MeteredBlobStore implements BlobStore {
+  readonly kind: BlobStore['kind'];
+
+  constructor(
+    private readonly inner: BlobStore,
+    private readonly metrics: Metrics,
+  ) {
+    this.kind = inner.kind;
+  }
+
+  private async count<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof BlobNotFoundError)) this.metrics.blobErrors.inc({ operation });
+      throw err;
+    }
+  }
+
+  put(key: string, body: Readable, options?: { contentType?: string }): Promise<BlobStat> {
+    return this.count('put', () => this.inner.put(key, body, options));
+  }
+  putFile(key: string, localPath: string): Promise<BlobStat> {
+    return this.count('put', () => this.inner.putFile(key, localPath));
+  }
+  get(key: string, range?: ByteRange): Promise<Readable> {
+    return this.count('get', () => this.inner.get(key, range));
+  }
+  head(key: string): Promise<BlobStat | undefined> {
+    return this.count('head', () => this.inner.head(key));
+  }
+  delete(key: string): Promise<void> {
+    return this.count('delete', () => this.inner.delete(key));
+  }
+  move(from: string, to: string): Promise<void> {
+    return this.count('move', () => this.inner.move(from, to));
+  }
+  list(prefix: string): AsyncIterable<string> {
+    return this.inner.list(prefix);
+  }
+  async close(): Promise<void> {
+    await this.inner.close?.();
+  }
+}
