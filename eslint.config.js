@@ -18,8 +18,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests and the CLI read JSON answers field by field.
-    files: ['test/**/*.ts', 'src/cli/**/*.ts'],
+    // Tests, the CLI and the console read JSON answers field by field.
+    files: ['test/**/*.ts', 'src/cli/**/*.ts', 'console/src/**/*.tsx', 'console/src/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

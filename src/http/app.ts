@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Authenticator } from '../ports/authenticator.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerConsole } from './plugins/console.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.js';
@@ -16,6 +17,7 @@ export interface AppOptions {
   bodyLimitBytes: number;
   authenticator: Authenticator;
   deps: RouteDeps;
+  publicEndpoint: () => string;
 }
 
 /** The region's HTTP API. */
@@ -40,6 +42,7 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
   registerErrorHandler(app);
   registerJsonBody(app);
   await registerOpenApi(app, { region: options.deps.region, version: '0.1.0' });
+  await registerConsole(app, { region: options.deps.region, identity: options.deps.identity, publicEndpoint: options.publicEndpoint });
 
   await app.register(async (api) => {
     registerAuth(api, options.authenticator);

@@ -109,6 +109,7 @@ export async function createRegion(
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     authenticator,
+    publicEndpoint: () => config.publicEndpoint,
     deps: { assets, files, identity, authenticator, replication, metrics, region: config.region },
   });
 
