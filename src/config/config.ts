@@ -42,6 +42,8 @@ export interface RegionConfig {
   identity: IdentityConfig;
   logLevel: string;
   replication: ReplicationConfig;
+  /** `/metrics`: on the API port (default), on its own port, or off. */
+  metrics: { mode: 'api' | 'off' } | { mode: 'port'; port: number };
 }
 
 /** Cross-region copy settings. */
@@ -197,6 +199,16 @@ function parsePeers(r: SettingsReader, self: string): Record<string, string> {
   return peers;
 }
 
+/** ASSETBRIDGE_METRICS: `on` (default, on the API port), `off`, or a port number of its own. */
+function parseMetrics(r: SettingsReader): RegionConfig['metrics'] {
+  const raw = r.optional('METRICS') ?? 'on';
+  if (raw === 'on') return { mode: 'api' };
+  if (raw === 'off') return { mode: 'off' };
+  const port = /^\d+$/.test(raw) ? Number(raw) : -1;
+  r.check(port >= 0 && port <= 65535, `ASSETBRIDGE_METRICS must be on, off or a port number (got "${raw}")`);
+  return { mode: 'port', port };
+}
+
 function parseReplicationConfig(r: SettingsReader, dataDir: string, region: string): ReplicationConfig {
   return {
     keyRingFile: path.resolve(r.string('KEYRING_FILE', path.join(dataDir, 'keyring.json'))),
@@ -255,6 +267,7 @@ export function parseRegionConfig(env: Env): RegionConfig {
     urlSecret,
     identity,
     replication: parseReplicationConfig(r, dataDir, region),
+    metrics: parseMetrics(r),
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   };
   r.done();

@@ -19,6 +19,7 @@ import type { IdentityService } from '../services/identity/identity-service.js';
 import { openIdentity } from './identity.js';
 import { MeteredBlobStore } from '../observability/blob-store-metrics.js';
 import { Metrics } from '../observability/metrics.js';
+import { startMetricsServer } from '../observability/metrics-server.js';
 import { CapabilitySigner } from '../services/replication/capability.js';
 import { CopyWorker } from '../services/replication/copy-worker.js';
 import { loadKeyRing } from '../services/replication/key-ring.js';
@@ -110,9 +111,10 @@ export async function createRegion(
     bodyLimitBytes: config.bodyLimitBytes,
     authenticator,
     publicEndpoint: () => config.publicEndpoint,
-    deps: { assets, files, identity, authenticator, replication, metrics, region: config.region },
+    deps: { assets, files, identity, authenticator, replication, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region },
   });
 
+  let metricsServer: { close(): Promise<void> } | undefined;
   const purge = setInterval(() => {
     assets.purgeExpired().catch((err: unknown) => logger.error({ err }, 'recycle-bin purge failed'));
     worker.sweep().catch((err: unknown) => logger.error({ err }, 'copy sweep failed'));
@@ -137,6 +139,9 @@ export async function createRegion(
       }
       config.port = port;
       await identity.registerRegion(config.region, config.publicEndpoint);
+      if (config.metrics.mode === 'port') {
+        metricsServer = await startMetricsServer(metrics, config.host, config.metrics.port);
+      }
       worker.start();
       return port;
     },
@@ -144,6 +149,7 @@ export async function createRegion(
       clearInterval(purge);
       await worker.stop();
       await app.close();
+      await metricsServer?.close();
       await blobs.close?.();
       await database.close();
       if (!options.identity) await identity.close();

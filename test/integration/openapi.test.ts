@@ -10,7 +10,7 @@ afterAll(async () => {
 });
 
 /** Routes that are not part of the API document. */
-const undocumented = (url: string) => url === '/openapi.json' || url.startsWith('/docs') || url === '/metrics';
+const undocumented = (url: string) => url === '/openapi.json' || url.startsWith('/docs') || url === '/metrics' || url.startsWith('/console');
 
 describe('OpenAPI document', () => {
   it('is served without credentials and lists every route with its operation id', async () => {
@@ -18,7 +18,8 @@ describe('OpenAPI document', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { operationId?: string }>> };
     expect(doc.openapi).toMatch(/^3\./);
-    const routes = t.region.app.registeredRoutes.filter((r) => r.method !== 'HEAD' && !undocumented(r.url));
+    // HEAD and CORS preflights come with their GET and POST routes.
+    const routes = t.region.app.registeredRoutes.filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS' && !undocumented(r.url));
     expect(routes.length).toBeGreaterThan(15);
     for (const route of routes) {
       const path = route.url.replace(/:([a-z_]+)/g, '{$1}');
@@ -50,5 +51,41 @@ describe('OpenAPI document', () => {
       expect(text).toContain(`# TYPE ${name}`);
     }
     expect(text).toMatch(/assetbridge_http_requests_total\{operation="asset.list",status="200",region="[a-z0-9-]+"\} 1/);
+  });
+});
+
+describe('metrics placement', () => {
+  it('can be turned off, or moved to a port of its own', async () => {
+    const off = await startTestRegion({ env: { ASSETBRIDGE_METRICS: 'off' } });
+    try {
+      expect((await fetch(`${off.endpoint}/metrics`)).status).toBe(404);
+    } finally {
+      await off.close();
+    }
+    const { freePort } = await import('../helpers/deployment.js');
+    const port = await freePort();
+    const moved = await startTestRegion({ env: { ASSETBRIDGE_METRICS: String(port) } });
+    try {
+      expect((await fetch(`${moved.endpoint}/metrics`)).status).toBe(404);
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('assetbridge_http_requests_total');
+    } finally {
+      await moved.close();
+    }
+  });
+});
+
+describe('CORS', () => {
+  it('allows the deployment\'s own origins and no other', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${t.endpoint}/v1/${t.projectId}/digital-assets`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-auth-token' },
+      });
+    const own = await preflight(t.endpoint);
+    expect(own.headers.get('access-control-allow-origin')).toBe(t.endpoint);
+    const foreign = await preflight('http://elsewhere.invalid');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -6,6 +6,8 @@ import { AppError } from '../../domain/errors.js';
  * sends `Content-Type: application/json` with nothing on DELETE and restore).
  */
 export function registerJsonBody(app: FastifyInstance): void {
+  // GET bodies too: the SDK's IAM calls (GET /v3/projects) send and sign `{}`.
+  app.addHttpMethod('GET', { hasBody: true, overrideExisting: true });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer;

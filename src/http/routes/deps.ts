@@ -12,6 +12,8 @@ export interface RouteDeps {
   identity: IdentityService;
   replication: ReplicationService;
   metrics: Metrics;
+  /** Serve /metrics on the API port. */
+  metricsOnApi: boolean;
   authenticator: Authenticator;
   /** This region's name. */
   region: string;

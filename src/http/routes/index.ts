@@ -16,6 +16,7 @@ import deleteFile from './files/delete-file.js';
 import createToken from './iam/create-token.js';
 import listProjects from './iam/list-projects.js';
 import metrics from './metrics.js';
+export { default as metricsRoute } from './metrics.js';
 import createByReplicationInfo from './replication/create-by-replication-info.js';
 import peerFile from './replication/peer-file.js';
 import showReplicationInfo from './replication/show-replication-info.js';
@@ -32,7 +33,7 @@ export const iamRoutes = [createToken, listProjects];
 export function registerBlobRoutes(app: AppInstance, deps: RouteDeps): void {
   downloadBlob(app, deps);
   peerFile(app, deps);
-  metrics(app, deps);
+  if (deps.metricsOnApi) metrics(app, deps);
   // Upload has its own content-type parsing: its own scope.
   void app.register(async (scope) => uploadBlob(scope, deps));
 }
