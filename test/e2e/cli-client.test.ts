@@ -26,7 +26,8 @@ async function assetbridge(args: string[]): Promise<{ code: number; stdout: stri
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'assetbridge-cli-client-'));
-  ({ child, local } = await startLocalProcess(dataDir));
+  // Started the way a user would: `assetbridge start`.
+  ({ child, local } = await startLocalProcess(dataDir, {}, [cli, 'start']));
 });
 afterAll(async () => {
   await stopProcess(child);

@@ -13,10 +13,14 @@ export interface LocalJson {
 }
 
 /** Starts `assetbridge local` as a real process and waits for its local.json. */
-export async function startLocalProcess(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; local: LocalJson; output: () => string }> {
+export async function startLocalProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+  command: string[] = [mainScript, 'local'],
+): Promise<{ child: ChildProcess; local: LocalJson; output: () => string }> {
   const file = path.join(dataDir, 'local.json');
   let output = '';
-  const child = spawn(process.execPath, [mainScript, 'local'], {
+  const child = spawn(process.execPath, command, {
     env: { ...process.env, ASSETBRIDGE_DATA_DIR: dataDir, ASSETBRIDGE_PORT: '0', ASSETBRIDGE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
