@@ -1,0 +1,155 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { registerIamCommands } from '../../src/cli/iam-commands.js';
+import { parseIdentityConfig, SettingsReader } from '../../src/config/config.js';
+import { openIdentity } from '../../src/start/identity.js';
+import type { IdentityService } from '../../src/services/identity/identity-service.js';
+
+// The JSON flow (create/list/duplicate/projects/resolve) is in cli-operator.test.ts; this file
+// covers text output, enable, regions, refusals and setup mistakes.
+const run = promisify(execFile);
+const cli = path.resolve('dist/cli/main.js');
+const hexKey = () => randomBytes(32).toString('hex');
+const tempDir = () => mkdtempSync(path.join(tmpdir(), 'assetbridge-iam-'));
+
+/** Runs the built CLI with only the given ASSETBRIDGE_ settings; never rejects. */
+async function iam(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASSETBRIDGE_')));
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, 'iam', ...args], { env: { ...clean, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** An operator mistake: exit 1, one `error:` line naming it, no stack. */
+function expectRefused(result: { code: number; stderr: string }, message: string): void {
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain(`error: ${message}`);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+}
+
+async function withStore<T>(env: Record<string, string>, dir: string, use: (identity: IdentityService) => Promise<T>): Promise<T> {
+  const identity = await openIdentity(parseIdentityConfig(new SettingsReader(env), dir));
+  try {
+    return await use(identity);
+  } finally {
+    await identity.close();
+  }
+}
+
+describe('assetbridge iam', () => {
+  const dir = tempDir();
+  const env = { ASSETBRIDGE_DATA_DIR: dir, ASSETBRIDGE_MASTER_KEY: hexKey(), ASSETBRIDGE_IDENTITY_DATABASE_URL: `sqlite:${path.join(dir, 'identity.db')}` };
+
+  it('creates accounts, users and keys with text output; enable undoes disable', async () => {
+    const created = await iam(['account', 'create', 'studio'], env);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^account studio \([0-9a-f]{32}\)\n {2}\(no regions yet/);
+    expectRefused(await iam(['account', 'create', 'studio'], env), 'account "studio" already exists');
+    expectRefused(await iam(['account', 'create', '9lives'], env), 'account names are');
+
+    const user = await iam(['user', 'create', '--account', 'studio', 'alice'], env);
+    expect(user.stdout).toMatch(/password \(shown once\): [A-Za-z0-9]{20}\n/);
+    const given = await iam(['user', 'create', '--account', 'studio', 'bob', '--password', 'correct horse', '--json'], env);
+    expect(JSON.parse(given.stdout)).not.toHaveProperty('password');
+    expect((await iam(['user', 'list', '--account', 'studio'], env)).stdout).toMatch(/^alice {2}[0-9a-f]{32}\nbob {2}/);
+    expectRefused(await iam(['user', 'list', '--account', 'nobody'], env), 'no account named "nobody"');
+
+    const key = await iam(['key', 'create', '--account', 'studio', '--user', 'alice', '--description', 'render farm'], env);
+    expect(key.stdout).toContain('(the secret key is shown once)');
+    const ak = /access key: ([A-Z0-9]{20})/.exec(key.stdout)?.[1] ?? '';
+    const sk = /secret key: ([A-Za-z0-9]{40})/.exec(key.stdout)?.[1] ?? '';
+    expect(ak).not.toBe('');
+    const listed = await iam(['key', 'list', '--account', 'studio'], env);
+    expect(listed.stdout).toBe(`${ak}  enabled   render farm\n`);
+    const listedJson = await iam(['key', 'list', '--account', 'studio', '--json'], env);
+    expect(listedJson.stdout).not.toContain(sk);
+    expectRefused(await iam(['key', 'create', '--account', 'studio', '--user', 'zed'], env), 'no user "zed" in account "studio"');
+
+    expect((await iam(['key', 'disable', ak], env)).stdout).toBe(`${ak} disabled\n`);
+    expect(await withStore(env, dir, (s) => s.resolveAccessKey(ak))).toEqual({ status: 'disabled' });
+    expect((await iam(['key', 'list', '--account', 'studio'], env)).stdout).toContain(`${ak}  disabled`);
+    expect((await iam(['key', 'enable', ak], env)).code).toBe(0);
+    expect(await withStore(env, dir, (s) => s.resolveAccessKey(ak))).toMatchObject({ status: 'ok', secretKey: sk });
+    expect((await iam(['key', 'delete', ak], env)).code).toBe(0);
+    expect(await withStore(env, dir, (s) => s.resolveAccessKey(ak))).toEqual({ status: 'unknown' });
+    expectRefused(await iam(['key', 'enable', ak], env), `no access key ${ak}`);
+    expect((await iam(['key', 'list', '--account', 'studio'], env)).stdout).toBe('(no access keys)\n');
+  });
+
+  it('lists regions, and an existing account gets a project when a region registers', async () => {
+    expect((await iam(['regions'], env)).stdout).toContain('(no regions');
+    await withStore(env, dir, (s) => s.registerRegion('ap-southeast-3', 'http://127.0.0.1:2'));
+    expect(JSON.parse((await iam(['regions', '--json'], env)).stdout)).toEqual([{ name: 'ap-southeast-3', endpoint: 'http://127.0.0.1:2' }]);
+    expect((await iam(['regions'], env)).stdout).toBe('ap-southeast-3  http://127.0.0.1:2\n');
+    const projects = JSON.parse((await iam(['projects', '--account', 'studio', '--json'], env)).stdout) as unknown;
+    expect(projects).toEqual([{ region: 'ap-southeast-3', project_id: expect.stringMatching(/^[0-9a-f]{32}$/) }]);
+  });
+
+  it('refuses to delete an account without --yes, before touching the store', async () => {
+    // No usable settings: had it opened the store, this would be exit 2.
+    expectRefused(await iam(['account', 'delete', 'studio'], { ASSETBRIDGE_DATA_DIR: tempDir() }), 'refusing to delete account "studio" without --yes');
+    expect((await iam(['account', 'list'], env)).stdout).toContain('studio');
+    expect((await iam(['account', 'delete', 'studio', '--yes'], env)).stdout).toBe('deleted account studio\n');
+    expect((await iam(['account', 'list'], env)).stdout).toBe('(no accounts)\n');
+  });
+
+  it('names what is wrong with the settings (exit 2, no stack)', async () => {
+    const empty = tempDir();
+    const noKey = await iam(['account', 'list'], { ASSETBRIDGE_DATA_DIR: empty });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('ASSETBRIDGE_MASTER_KEY is required');
+
+    writeFileSync(path.join(empty, 'local-state.json'), '{"regions":{}}');
+    const keyless = await iam(['account', 'list'], { ASSETBRIDGE_DATA_DIR: empty });
+    expect(keyless.code).toBe(2);
+    expect(keyless.stderr).toContain('local-state.json has no masterKey');
+
+    writeFileSync(path.join(empty, 'local-state.json'), '{broken');
+    const broken = await iam(['account', 'list'], { ASSETBRIDGE_DATA_DIR: empty });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('does not read as JSON');
+
+    const wrong = await iam(['account', 'list'], { ...env, ASSETBRIDGE_MASTER_KEY: hexKey() });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('ASSETBRIDGE_MASTER_KEY does not open the identity store');
+    expect(wrong.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('uses the local mode store when no master key is set', async () => {
+    const local = tempDir();
+    const masterKey = hexKey();
+    writeFileSync(path.join(local, 'local-state.json'), JSON.stringify({ masterKey, regions: {} }));
+    const localEnv = { ASSETBRIDGE_DATA_DIR: local };
+    expect((await iam(['account', 'create', 'demo'], localEnv)).code).toBe(0);
+    expect(JSON.parse((await iam(['account', 'list', '--json'], localEnv)).stdout)).toEqual([expect.objectContaining({ name: 'demo' })]);
+    // The same store the local mode opens: sqlite:<data dir>/identity.db under the state's key.
+    const names = await withStore({ ASSETBRIDGE_MASTER_KEY: masterKey }, local, async (s) => (await s.listAccounts()).map((a) => a.name));
+    expect(names).toEqual(['demo']);
+  });
+
+  it('gives every command a description and an example', () => {
+    const program = new Command('assetbridge');
+    registerIamCommands(program);
+    const leaves: Command[] = [];
+    const walk = (c: Command): void => (c.commands.length ? c.commands.forEach(walk) : void leaves.push(c));
+    walk(program);
+    expect(leaves).toHaveLength(12);
+    for (const leaf of leaves) {
+      let help = '';
+      leaf.configureOutput({ writeOut: (s) => (help += s) });
+      leaf.outputHelp();
+      expect(leaf.description(), leaf.name()).not.toBe('');
+      expect(help, leaf.name()).toContain('Example:\n  assetbridge iam ');
+    }
+  });
+});
