@@ -4,16 +4,23 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobNotFoundError, type BlobStat, type BlobStore, type ByteRange } from '../../ports/blob-store.js';
+import { BlobNotFoundError, InvalidBlobKeyError, type BlobStat, type BlobStore, type ByteRange } from '../../ports/blob-store.js';
 import { assertSafeKey, assertSafePrefix } from './safe-key.js';
 
+/** Temp files live under the root so that the final rename stays on one file system. */
 const tmpFolder = '.tmp';
 
-const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
+const codeOf = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code;
+const isMissing = (err: unknown): boolean => codeOf(err) === 'ENOENT';
 
-/** Flushes a directory entry (rename durability). */
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+/** `.tmp/` is this store's scratch area, not a key space. */
+function refuseTmp(keyOrPrefix: string): void {
+  if (keyOrPrefix === tmpFolder || keyOrPrefix.startsWith(`${tmpFolder}/`)) throw new InvalidBlobKeyError(keyOrPrefix);
+}
+
+/** Flushes a file or a directory entry (rename durability). */
+async function fsyncPath(file: string): Promise<void> {
+  const handle = await open(file, 'r');
   try {
     await handle.sync();
   } finally {
@@ -29,39 +36,38 @@ export class DiskBlobStore implements BlobStore {
   readonly kind = 'disk' as const;
   private readonly root: string;
 
-  constructor(options: { root: string }) {
-    this.root = path.resolve(options.root);
+  constructor({ root }: { root: string }) {
+    this.root = path.resolve(root);
   }
 
   private pathOf(key: string): string {
+    refuseTmp(key);
     const full = path.resolve(this.root, assertSafeKey(key));
     // Belt and braces: the key check already forbids escapes.
-    if (!full.startsWith(this.root + path.sep)) throw new Error('blob path escapes the root');
+    if (!full.startsWith(this.root + path.sep)) throw new InvalidBlobKeyError(key);
     return full;
   }
 
   async put(key: string, body: Readable): Promise<BlobStat> {
-    const target = this.pathOf(key);
-    const tmpDir = path.join(this.root, tmpFolder);
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = path.join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
+    let tmp: string | undefined;
     try {
-      const out = createWriteStream(tmp, { flags: 'wx' });
-      await pipeline(body, out);
-      const handle = await open(tmp, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      const target = this.pathOf(key);
+      const tmpDir = path.join(this.root, tmpFolder);
+      await mkdir(tmpDir, { recursive: true });
+      tmp = path.join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
+      await pipeline(body, createWriteStream(tmp, { flags: 'wx' }));
+      await fsyncPath(tmp);
       await mkdir(path.dirname(target), { recursive: true });
       await rename(tmp, target);
-      await fsyncDir(path.dirname(target));
+      tmp = undefined;
+      await fsyncPath(path.dirname(target));
+      return await this.statOf(target);
     } catch (err) {
-      await rm(tmp, { force: true });
+      // A writer piping into `body` must not stall on a store that stopped reading.
+      body.destroy();
+      if (tmp) await rm(tmp, { force: true });
       throw err;
     }
-    return this.statOf(target);
   }
 
   async putFile(key: string, localPath: string): Promise<BlobStat> {
@@ -71,33 +77,40 @@ export class DiskBlobStore implements BlobStore {
       // The caller fsynced the file; the rename makes it visible whole.
       await rename(localPath, target);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-      await this.put(key, createReadStream(localPath));
+      if (codeOf(err) !== 'EXDEV') throw err;
+      const copied = await this.put(key, createReadStream(localPath));
       await rm(localPath, { force: true });
-      return this.statOf(target);
+      return copied;
     }
-    await fsyncDir(path.dirname(target));
+    await fsyncPath(path.dirname(target));
     return this.statOf(target);
   }
 
   private async statOf(file: string): Promise<BlobStat> {
     const s = await stat(file, { bigint: true });
-    // Inode, size and mtime change whenever another blob is renamed into place.
+    // Every put renames a new inode into place, with a fresh mtime.
     const etag = `"${s.ino.toString(16)}-${s.size.toString(16)}-${s.mtimeNs.toString(16)}"`;
     return { size: Number(s.size), etag };
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
     const file = this.pathOf(key);
+    // Opening first reports a missing blob here, and pins the file against a concurrent put.
     const handle = await open(file, 'r').catch((err: unknown) => {
       throw isMissing(err) ? new BlobNotFoundError(key) : err;
     });
-    return createReadStream('', { fd: handle, start: range?.start, end: range?.end });
+    try {
+      return createReadStream('', { fd: handle, start: range?.start, end: range?.end });
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
   }
 
   async head(key: string): Promise<BlobStat | undefined> {
+    const file = this.pathOf(key);
     try {
-      return await this.statOf(this.pathOf(key));
+      return await this.statOf(file);
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;
@@ -115,11 +128,11 @@ export class DiskBlobStore implements BlobStore {
     await rename(source, target).catch((err: unknown) => {
       throw isMissing(err) ? new BlobNotFoundError(from) : err;
     });
-    await fsyncDir(path.dirname(target));
+    await fsyncPath(path.dirname(target));
   }
 
   async *list(prefix: string): AsyncIterable<string> {
-    assertSafePrefix(prefix);
+    refuseTmp(assertSafePrefix(prefix));
     yield* this.walk(path.join(this.root, prefix), prefix);
   }
 
@@ -128,10 +141,11 @@ export class DiskBlobStore implements BlobStore {
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
-      if (isMissing(err)) return;
+      // A prefix naming no folder (or a file) holds no keys.
+      if (isMissing(err) || codeOf(err) === 'ENOTDIR') return;
       throw err;
     }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (keyPrefix === '' && entry.name === tmpFolder) continue;
       if (entry.isDirectory()) yield* this.walk(path.join(dir, entry.name), `${keyPrefix}${entry.name}/`);
       else if (entry.isFile()) yield `${keyPrefix}${entry.name}`;

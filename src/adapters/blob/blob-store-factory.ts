@@ -1,15 +1,17 @@
-import type { BlobStoreConfig } from '../../config/config.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import { DiskBlobStore } from './blob-store-disk.js';
-import { S3BlobStore } from './blob-store-s3.js';
+import { S3BlobStore, type S3BlobStoreOptions } from './blob-store-s3.js';
 
-/** The blob store named by config. S3 buckets are created when missing. */
-export async function createBlobStore(config: BlobStoreConfig): Promise<BlobStore> {
+export type BlobStoreFactoryConfig = { kind: 'disk'; root: string } | ({ kind: 's3' } & S3BlobStoreOptions);
+
+/** The blob store named by config. Async because an S3 bucket is created when missing. */
+export async function createBlobStore(config: BlobStoreFactoryConfig): Promise<BlobStore> {
   switch (config.kind) {
     case 'disk':
       return new DiskBlobStore({ root: config.root });
     case 's3': {
-      const store = new S3BlobStore(config);
+      const { kind: _kind, ...options } = config;
+      const store = new S3BlobStore(options);
       await store.ensureBucket();
       return store;
     }

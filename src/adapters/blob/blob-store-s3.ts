@@ -6,13 +6,14 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { BlobNotFoundError, type BlobStat, type BlobStore, type ByteRange } from '../../ports/blob-store.js';
 import { assertSafeKey, assertSafePrefix } from './safe-key.js';
 
@@ -22,17 +23,47 @@ export interface S3BlobStoreOptions {
   endpoint?: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** Default true: S3-compatible servers rarely do virtual-hosted buckets. */
   forcePathStyle?: boolean;
-  /** Prepended to every key (e.g. `cn-north-4/`). */
+  /** Prepended verbatim to every key (e.g. `cn-north-4/`). */
   prefix?: string;
-  /** Part size of multipart uploads, bytes (default 16 MiB); smaller bodies go in one PUT. */
+  /** Bodies up to this size go in one PutObject, larger ones multipart (default 16 MiB; buffered in memory, so it bounds memory per upload). */
+  multipartThresholdBytes?: number;
+  /** Part size of multipart uploads (default 16 MiB, at least 5 MiB). */
   partSizeBytes?: number;
 }
 
+const MiB = 1024 * 1024;
+
+/** A missing key (not a missing bucket, which is a configuration error). */
 const isNotFound = (err: unknown): boolean => {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.name === 'NoSuchBucket') return false;
   return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
 };
+
+const toBuffer = (chunk: unknown): Buffer =>
+  Buffer.isBuffer(chunk) ? chunk : typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
+
+/** Pulls chunks until more than `limit` bytes are buffered or the body ends. */
+async function readHead(it: AsyncIterator<unknown>, limit: number): Promise<{ chunks: Buffer[]; size: number; ended: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  while (size <= limit) {
+    const next = await it.next();
+    if (next.done) return { chunks, size, ended: true };
+    const chunk = toBuffer(next.value);
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return { chunks, size, ended: false };
+}
+
+/** The buffered head, then the rest of the body; releases the head as it goes. */
+async function* resume(chunks: Buffer[], it: AsyncIterator<unknown>): AsyncGenerator<Buffer> {
+  for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) yield chunk;
+  for (let next = await it.next(); !next.done; next = await it.next()) yield toBuffer(next.value);
+}
 
 /** Blobs in an S3-compatible bucket. An object is visible only once its upload completed. */
 export class S3BlobStore implements BlobStore {
@@ -40,6 +71,7 @@ export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
+  private readonly threshold: number;
   private readonly partSize: number;
 
   constructor(options: S3BlobStoreOptions) {
@@ -57,41 +89,61 @@ export class S3BlobStore implements BlobStore {
     });
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
-    this.partSize = options.partSizeBytes ?? 16 * 1024 * 1024;
+    this.threshold = options.multipartThresholdBytes ?? 16 * MiB;
+    this.partSize = options.partSizeBytes ?? 16 * MiB;
+    // S3's own minimum; lib-storage would only complain at the first large upload.
+    if (this.partSize < 5 * MiB) throw new RangeError('partSizeBytes must be at least 5 MiB');
   }
 
   private keyOf(key: string): string {
     return `${this.prefix}${assertSafeKey(key)}`;
   }
 
+  /** Creates the bucket when missing (local setups and tests). */
   async ensureBucket(): Promise<void> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw err;
+      try {
+        await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      } catch (createErr) {
+        // Another process created it in between.
+        if ((createErr as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw createErr;
+      }
     }
   }
 
   async put(key: string, body: Readable, options?: { contentType?: string }): Promise<BlobStat> {
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: this.keyOf(key), Body: body, ContentType: options?.contentType },
-      partSize: this.partSize,
-      queueSize: 2,
-      // Some S3-compatible servers lack AbortMultipartUpload; an unfinished upload stays invisible.
-      leavePartsOnError: true,
-    });
-    // A body that errors must fail the upload (lib-storage may otherwise wait on it).
-    const failed = new Promise<never>((_, reject) => body.once('error', reject));
     try {
-      await Promise.race([upload.done(), failed]);
+      const Key = this.keyOf(key);
+      const it = body[Symbol.asyncIterator]() as AsyncIterator<unknown>;
+      const head = await readHead(it, this.threshold);
+      if (head.ended) {
+        // The whole body is here: one PutObject, never visible in part.
+        const data = Buffer.concat(head.chunks);
+        await this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: data.length, ContentType: options?.contentType }),
+        );
+      } else {
+        // lib-storage fails on a body error before CompleteMultipartUpload, so nothing shows.
+        const upload = new Upload({
+          client: this.client,
+          params: { Bucket: this.bucket, Key, Body: Readable.from(resume(head.chunks, it)), ContentType: options?.contentType },
+          partSize: this.partSize,
+          queueSize: 2,
+          // Some S3-compatible servers (s3rver) lack AbortMultipartUpload; an unfinished upload stays invisible.
+          leavePartsOnError: true,
+        });
+        await upload.done();
+      }
     } catch (err) {
-      await upload.abort().catch(() => undefined);
+      // A writer piping into `body` must not stall on a store that stopped reading.
+      body.destroy();
       throw err;
     }
     const stat = await this.head(key);
-    if (!stat) throw new Error('object missing right after upload');
+    if (!stat) throw new Error(`object ${key} missing right after upload`);
     return stat;
   }
 
@@ -110,7 +162,8 @@ export class S3BlobStore implements BlobStore {
           Range: range ? `bytes=${range.start}-${range.end ?? ''}` : undefined,
         }),
       );
-      return res.Body as Readable;
+      if (!(res.Body instanceof Readable)) throw new Error('S3 GetObject returned no stream body');
+      return res.Body;
     } catch (err) {
       if (isNotFound(err)) throw new BlobNotFoundError(key);
       throw err;
@@ -132,9 +185,16 @@ export class S3BlobStore implements BlobStore {
   }
 
   async move(from: string, to: string): Promise<void> {
-    const source = this.keyOf(from).split('/').map(encodeURIComponent).join('/');
+    const source = this.keyOf(from);
+    const target = this.keyOf(to);
+    if (source === target) {
+      // S3 refuses a copy onto itself, and the delete would then lose the blob.
+      if (!(await this.head(from))) throw new BlobNotFoundError(from);
+      return;
+    }
+    const copySource = `${this.bucket}/${source.split('/').map(encodeURIComponent).join('/')}`;
     try {
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.keyOf(to), CopySource: `${this.bucket}/${source}` }));
+      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: target, CopySource: copySource }));
     } catch (err) {
       if (isNotFound(err)) throw new BlobNotFoundError(from);
       throw err;
@@ -143,18 +203,18 @@ export class S3BlobStore implements BlobStore {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
+    const Prefix = `${this.prefix}${assertSafePrefix(prefix)}`;
     let token: string | undefined;
     do {
-      const res = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${this.prefix}${assertSafePrefix(prefix)}`, ContinuationToken: token }),
-      );
+      const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken: token }));
       for (const item of res.Contents ?? []) if (item.Key) yield item.Key.slice(this.prefix.length);
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
   }
 
   async presignGet(key: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }), { expiresIn: expiresInSeconds });
+    const command = new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) });
+    return getSignedUrl(this.client, command, { expiresIn: expiresInSeconds });
   }
 
   async close(): Promise<void> {
