@@ -199,6 +199,12 @@ export class AssetService {
         },
         ['DELETING'],
       );
+      if (cancelledCopy) {
+        const at = isoTime(this.deps.clock.now());
+        for (const f of await tx.listFiles(principal.projectId, [assetId])) {
+          await tx.updateFile(f.fileId, { state: 'FAILED', updatedAt: at }, ['CREATING']);
+        }
+      }
     });
   }
 

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Clock } from '../../src/services/clock.js';
 import { ApiClient } from './api-client.js';
 import { startTestRegion, type TestRegion } from './test-region.js';
 
@@ -13,16 +14,25 @@ export interface TwoRegions {
   clientB: ApiClient;
   projectB: string;
   keyRingFile: string;
+  /** The deployment's key ring: id k1 and these base64 bytes. */
+  ringKey: string;
   close(): Promise<void>;
 }
 
-/** Two regions of one deployment (shared identity and key ring), peers of each other. */
-export async function startTwoRegions(env: { a?: Record<string, string>; b?: Record<string, string> } = {}): Promise<TwoRegions> {
+/** Two regions of one deployment (shared identity and key ring), peers of each other; each may get its own clock. */
+export async function startTwoRegions(
+  o: { env?: { a?: Record<string, string>; b?: Record<string, string> }; clockA?: Clock; clockB?: Clock } = {},
+): Promise<TwoRegions> {
   const dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-ring-'));
   const keyRingFile = path.join(dir, 'keyring.json');
-  writeFileSync(keyRingFile, JSON.stringify({ active: 'k1', keys: { k1: randomBytes(16).toString('base64') } }));
-  const a = await startTestRegion({ env: { ASSETBRIDGE_REGION: 'cn-north-4', ASSETBRIDGE_KEYRING_FILE: keyRingFile, ...env.a } });
-  const b = await startTestRegion({ identity: a.identity, env: { ASSETBRIDGE_REGION: 'ap-southeast-3', ASSETBRIDGE_KEYRING_FILE: keyRingFile, ...env.b } });
+  const ringKey = randomBytes(16).toString('base64');
+  writeFileSync(keyRingFile, JSON.stringify({ active: 'k1', keys: { k1: ringKey } }));
+  const a = await startTestRegion({ clock: o.clockA, env: { ASSETBRIDGE_REGION: 'cn-north-4', ASSETBRIDGE_KEYRING_FILE: keyRingFile, ...o.env?.a } });
+  const b = await startTestRegion({
+    clock: o.clockB,
+    identity: a.identity,
+    env: { ASSETBRIDGE_REGION: 'ap-southeast-3', ASSETBRIDGE_KEYRING_FILE: keyRingFile, ...o.env?.b },
+  });
   a.region.config.replication.peers['ap-southeast-3'] = b.endpoint;
   b.region.config.replication.peers['cn-north-4'] = a.endpoint;
   const projectB = (await a.identity.projects(a.name)).find((p) => p.region === 'ap-southeast-3')?.id ?? '';
@@ -31,6 +41,7 @@ export async function startTwoRegions(env: { a?: Record<string, string>; b?: Rec
     b,
     projectB,
     keyRingFile,
+    ringKey,
     clientB: new ApiClient({ endpoint: b.endpoint, projectId: projectB, accessKey: a.accessKey, secretKey: a.secretKey }),
     close: async () => {
       await b.close();

@@ -108,9 +108,20 @@ export class CopyWorker {
       limit: free,
     });
     for (const task of tasks) {
-      const abort = new AbortController();
       const key = `${task.projectId}/${task.assetId}`;
-      const done = this.run(task, abort).finally(() => {
+      // A run of an older epoch of this task may still be going here (its copy was cancelled and
+      // posted again before it noticed): it writes the same staging file, so it ends first.
+      const previous = this.running.get(key);
+      if (previous) {
+        previous.abort.abort();
+        await previous.done.catch(() => undefined);
+        if (this.stopping) continue;
+      }
+      const abort = new AbortController();
+      const done = this.run(task, abort)
+        // A failure inside failure handling (e.g. the database is gone) is logged, never unhandled.
+        .catch((err: unknown) => this.o.logger.error({ err, asset: task.assetId }, 'copy run crashed'))
+        .finally(() => {
         this.running.delete(key);
         this.schedule(0);
       });

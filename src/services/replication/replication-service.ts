@@ -143,13 +143,13 @@ export class ReplicationService {
       await this.resetFiles(tx, principal, m, now);
       return { assetId, assetState: 'CREATING' };
     }
-    if (existing) {
-      await tx.removeDeletedAsset(principal.projectId, assetId);
-      await tx.copyTasks.deleteTask(principal.projectId, assetId);
-    }
+    if (existing) await tx.removeDeletedAsset(principal.projectId, assetId);
     await tx.insertAsset(this.newAsset(principal, m, now));
     await this.resetFiles(tx, principal, m, now);
-    await tx.copyTasks.insertTask(this.newTask(principal, m, now, requestId));
+    // The task of a force-deleted copy is restarted, never deleted and re-inserted: its epoch
+    // keeps growing, so a worker still running the old copy cannot write to the new one.
+    if (task) await tx.copyTasks.restartTask(this.newTask(principal, m, now, requestId));
+    else await tx.copyTasks.insertTask(this.newTask(principal, m, now, requestId));
     return { assetId, assetState: 'CREATING' };
   }
 
