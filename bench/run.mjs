@@ -13,16 +13,16 @@ const fileMiB = Number(process.env.BENCH_FILE_MIB ?? 256);
 const assetCount = Number(process.env.BENCH_ASSETS ?? 500);
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'assetbridge-bench-'));
-const projectId = randomBytes(16).toString('hex');
-const accessKey = 'BENCHAK0000000000000';
-const secretKey = randomBytes(20).toString('hex');
 const config = parseRegionConfig({
   ASSETBRIDGE_PORT: '0', ASSETBRIDGE_DATA_DIR: dataDir, ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex'),
-  ASSETBRIDGE_ACCESS_KEY: accessKey, ASSETBRIDGE_SECRET_KEY: secretKey, ASSETBRIDGE_PROJECT_ID: projectId,
+  ASSETBRIDGE_MASTER_KEY: randomBytes(32).toString('hex'),
 });
 const region = await createRegion(config, createLogger('silent'));
 await region.listen();
 const endpoint = region.config.publicEndpoint;
+await region.identity.createAccount('bench');
+const { accessKey, secretKey } = await region.identity.createCredential('bench');
+const projectId = (await region.identity.projects('bench'))[0].id;
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
