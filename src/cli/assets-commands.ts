@@ -42,7 +42,9 @@ export function registerAssetsCommands(program: Command): void {
         [`${res.count} assets`, ...(res.assets as Json[]).map((a) => `${a.asset_id}  ${String(a.asset_state).padEnd(9)} ${String(a.asset_type).padEnd(12)} ${a.asset_name}`)].join('\n'),
       );
     });
-  withCommon(assets.command('show <assetId>').description('show one asset with its files and copy progress')).action(async (id: string, o: Common) => {
+  withCommon(assets.command('show <assetId>').description('show one asset with its files and copy progress'))
+    .addHelpText('after', '\nExample:\n  assetbridge assets show 8cb2f48a2cb006154794741933421100 --region ap-southeast-3 --json')
+    .action(async (id: string, o: Common) => {
     const a = (await client(o).ok('GET', `/digital-assets/${id}`));
     out(o, a, () =>
       [
@@ -55,17 +57,21 @@ export function registerAssetsCommands(program: Command): void {
   withCommon(assets.command('create <name>').description('create an empty asset'))
     .requiredOption('--type <type>', 'asset type, e.g. IMAGE, VIDEO')
     .option('--description <text>', 'description')
+    .addHelpText('after', '\nExample:\n  assetbridge assets create portrait --type IMAGE')
     .action(async (name: string, o: Common & { type: string; description?: string }) => {
       const res = (await client(o).ok('POST', '/digital-assets', { body: { asset_name: name, asset_type: o.type, asset_description: o.description } }));
       out(o, res, () => `created ${res.asset_id}`);
     });
   withCommon(assets.command('rm <assetId>').description('delete to the recycle bin (or for good with --force)'))
     .option('--force', 'delete for good, with its files')
+    .addHelpText('after', '\nExamples:\n  assetbridge assets rm 8cb2f48a2cb006154794741933421100\n  assetbridge assets rm 8cb2f48a2cb006154794741933421100 --force')
     .action(async (id: string, o: Common & { force?: boolean }) => {
       await client(o).ok('DELETE', `/digital-assets/${id}`, { query: o.force ? { mode: 'force' } : {} });
       out(o, { asset_id: id, deleted: o.force ? 'DELETED' : 'DELETING' }, () => (o.force ? `deleted ${id} for good` : `moved ${id} to the recycle bin`));
     });
-  withCommon(assets.command('restore <assetId>').description('bring an asset back from the recycle bin')).action(async (id: string, o: Common) => {
+  withCommon(assets.command('restore <assetId>').description('bring an asset back from the recycle bin'))
+    .addHelpText('after', '\nExample:\n  assetbridge assets restore 8cb2f48a2cb006154794741933421100')
+    .action(async (id: string, o: Common) => {
     await client(o).ok('POST', `/digital-assets/${id}/restore`);
     out(o, { asset_id: id }, () => `restored ${id}`);
   });

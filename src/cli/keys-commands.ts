@@ -34,6 +34,7 @@ Restart (or roll) the region processes after each step: the ring is read at star
     .description('add a key to the ring')
     .option('--key <base64>', 'the key (default: a new random one)')
     .option('--activate', 'also make it the sealing key')
+    .addHelpText('after', '\nExamples:\n  assetbridge keys add k2 --key "$(assetbridge keys generate)"\n  assetbridge keys add k1 --activate     (a new ring)')
     .action((id: string, o: { key?: string; activate?: boolean }) => {
       ring().add(id, o.key ?? KeyRingFile.generateKey(), o.activate ?? false);
       console.log(`added key ${id}${o.activate ? ' (active)' : ''}`);

@@ -95,3 +95,14 @@ describe('operator commands', () => {
     expect(bad.code).toBe(1);
   });
 });
+
+describe('help', () => {
+  it.each([
+    ['assets', 'ls'], ['assets', 'show'], ['assets', 'create'], ['assets', 'rm'], ['assets', 'restore'], ['upload'], ['copy'],
+    ['keys'], ['keys', 'add'], ['iam', 'key', 'create'],
+  ])('%s %s --help shows an example', async (...words) => {
+    const res = await assetbridge([...words.filter(Boolean), '--help'], {});
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/Example|Rotation/);
+  });
+});
