@@ -8,7 +8,6 @@ export interface CopyTaskStore {
   insertTask(task: CopyTask): Promise<void>;
   /** Replaces a finished task with a new run (new manifest, epoch + 1, progress reset). */
   restartTask(task: CopyTask): Promise<void>;
-  deleteTask(projectId: string, assetId: string): Promise<void>;
   getTask(projectId: string, assetId: string): Promise<CopyTask | undefined>;
   listTasks(projectId: string, assetIds: readonly string[]): Promise<CopyTask[]>;
   fileProgress(projectId: string, assetId: string): Promise<CopyFileProgress[]>;
@@ -29,6 +28,8 @@ export interface CopyTaskStore {
   cancel(projectId: string, assetId: string, at: string): Promise<boolean>;
   /** How many tasks are in each state (metrics). */
   countByState(): Promise<Record<string, number>>;
-  /** Tasks that ended FAILED or CANCELLED, for the sweeper. */
-  listEnded(limit: number): Promise<CopyTask[]>;
+  /** Tasks that ended FAILED or CANCELLED and are not swept yet, oldest first. */
+  listUnswept(limit: number): Promise<CopyTask[]>;
+  /** Records that an ended run's leftovers are gone (only while the task is still that ended run). */
+  markSwept(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, at: string): Promise<void>;
 }

@@ -367,6 +367,8 @@ describe('copy refusals (region B with a 3.2 MB file limit and a 256 KiB/s peer 
     expect(await blobsUnder(p.b, `files/${p.projectB}/`)).toEqual([]);
     expect(existsSync(path.join(p.b.dataDir, 'copy-staging', p.projectB, id))).toBe(false);
     expect((await store.copyTasks.getTask(p.projectB, id))?.state).toBe('CANCELLED');
+    // Swept once: the periodic sweeper does not come back to it.
+    expect((await store.copyTasks.listUnswept(100)).map((t) => t.assetId)).not.toContain(id);
     expect((await p.clientB.call('GET', `/digital-assets/${id}`)).body.asset_state).toBe('FAILED');
   });
 });

@@ -57,16 +57,11 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
     const { project_id: _p, asset_id: _a, ...rest } = toRow(task);
     await this.db
       .updateTable('copy_tasks')
-      .set({ ...rest, epoch: sql<number>`epoch + 1` })
+      .set({ ...rest, epoch: sql<number>`epoch + 1`, swept_at: null })
       .where('project_id', '=', task.projectId)
       .where('asset_id', '=', task.assetId)
       .execute();
     await this.insertFiles(task);
-  }
-
-  async deleteTask(projectId: string, assetId: string): Promise<void> {
-    await this.db.deleteFrom('copy_files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-    await this.db.deleteFrom('copy_tasks').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
   }
 
   async getTask(projectId: string, assetId: string): Promise<CopyTask | undefined> {
@@ -185,8 +180,26 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
     return counts;
   }
 
-  async listEnded(limit: number): Promise<CopyTask[]> {
-    const rows = await this.db.selectFrom('copy_tasks').selectAll().where('state', 'in', ['FAILED', 'CANCELLED']).limit(limit).execute();
+  async listUnswept(limit: number): Promise<CopyTask[]> {
+    const rows = await this.db
+      .selectFrom('copy_tasks')
+      .selectAll()
+      .where('state', 'in', ['FAILED', 'CANCELLED'])
+      .where('swept_at', 'is', null)
+      .orderBy('finished_at')
+      .limit(limit)
+      .execute();
     return rows.map(toTask);
+  }
+
+  async markSwept(task: TaskKey, at: string): Promise<void> {
+    await this.db
+      .updateTable('copy_tasks')
+      .set({ swept_at: at })
+      .where('project_id', '=', task.projectId)
+      .where('asset_id', '=', task.assetId)
+      .where('epoch', '=', task.epoch)
+      .where('state', 'in', ['FAILED', 'CANCELLED'])
+      .execute();
   }
 }

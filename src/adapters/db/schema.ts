@@ -68,6 +68,7 @@ export interface CopyTasksTable {
   request_id: string | null;
   started_at: string;
   finished_at: string | null;
+  swept_at?: string | null;
 }
 
 export interface CopyFilesTable {

@@ -122,9 +122,9 @@ export class CopyWorker {
         // A failure inside failure handling (e.g. the database is gone) is logged, never unhandled.
         .catch((err: unknown) => this.o.logger.error({ err, asset: task.assetId }, 'copy run crashed'))
         .finally(() => {
-        this.running.delete(key);
-        this.schedule(0);
-      });
+          this.running.delete(key);
+          this.schedule(0);
+        });
       this.running.set(key, { task, abort, done });
     }
     return tasks.length;
@@ -225,16 +225,19 @@ export class CopyWorker {
         return;
       }
     }
-    const code: CopyFailureCode =
-      err instanceof ChecksumFault || err instanceof PeerFault ? (err.failureCode ?? 'copy_window_expired') : permanent ? 'storage_error' : 'copy_window_expired';
-    log.warn({ failureCode: code, err: message }, 'copy failed');
-    this.o.onFinished?.(task, code);
+    // Permanent faults carry their code; a transient one that outlived the window is the window's.
+    const code: CopyFailureCode = (permanent ? (err).failureCode : undefined) ?? 'copy_window_expired';
     const at = isoTime(now);
-    await this.o.store.transaction(async (tx) => {
-      if (!(await tx.copyTasks.finish(task, { state: 'FAILED', at, failureCode: code, lastError: message }))) return;
+    const recorded = await this.o.store.transaction(async (tx) => {
+      if (!(await tx.copyTasks.finish(task, { state: 'FAILED', at, failureCode: code, lastError: message }))) return false;
       await tx.updateAsset(task.projectId, task.assetId, { assetState: 'FAILED', failType: code, reason: message, updatedAt: at }, ['CREATING']);
       for (const f of task.files) await tx.updateFile(f.id, { state: 'FAILED', updatedAt: at }, ['CREATING']);
+      return true;
     });
+    if (recorded) {
+      log.warn({ failureCode: code, err: message }, 'copy failed');
+      this.o.onFinished?.(task, code);
+    }
     await this.sweepTask(task);
   }
 
@@ -244,10 +247,11 @@ export class CopyWorker {
     if (current && current.state !== 'FAILED' && current.state !== 'CANCELLED') return;
     for (const f of task.files) await this.o.blobs.delete(copyBlobKey(task.projectId, f.id, task.tokenId));
     await rm(this.stagingDirOf(task), { recursive: true, force: true });
+    if (current?.epoch === task.epoch) await this.o.store.copyTasks.markSwept(current, isoTime(this.o.clock.now()));
   }
 
-  /** Sweeps every ended copy (a crash between failure and cleanup leaves work for this). */
+  /** Sweeps ended copies not swept yet (a crash between failure and cleanup leaves work for this). */
   async sweep(): Promise<void> {
-    for (const task of await this.o.store.copyTasks.listEnded(100)) await this.sweepTask(task);
+    for (const task of await this.o.store.copyTasks.listUnswept(100)) await this.sweepTask(task);
   }
 }
