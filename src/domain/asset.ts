@@ -87,3 +87,9 @@ export const liveStates: readonly AssetState[] = ['CREATING', 'FAILED', 'UNACTIV
 
 /** States from which DeleteAsset (to the recycle bin) is allowed. */
 export const deletableStates: readonly AssetState[] = ['CREATING', 'FAILED', 'UNACTIVED', 'ACTIVED', 'BLOCK', 'WAITING_DELETE'];
+
+/**
+ * Where a file's bytes live: each upload attempt (or copy run) writes its own key, so two
+ * attempts never mix bytes and a row points at one complete blob.
+ */
+export const fileBlobKey = (projectId: string, fileId: string, attempt: string): string => `files/${projectId}/${fileId}/${attempt}`;

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import type { Asset, AssetFile, AssetState, FileCategory } from '../domain/asset.js';
-import { liveStates } from '../domain/asset.js';
+import { fileBlobKey as blobKeyFor, liveStates } from '../domain/asset.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -189,17 +189,13 @@ export class FileService {
   }
 
   /** Download URL of each asset's cover (else of an image asset's main file), for thumbnails. */
-  async coverUrls(principal: Principal, assetIds: string[]): Promise<Map<string, string>> {
-    const files = await this.deps.store.listFiles(principal.projectId, assetIds);
-    const assets = new Map<string, Asset>();
-    for (const id of new Set(files.map((f) => f.assetId))) {
-      const asset = await this.deps.store.getAsset(principal.projectId, id);
-      if (asset) assets.set(id, asset);
-    }
+  async coverUrls(principal: Principal, assets: readonly Asset[]): Promise<Map<string, string>> {
+    const byId = new Map(assets.map((a) => [a.assetId, a]));
+    const files = await this.deps.store.listFiles(principal.projectId, [...byId.keys()]);
     const urls = new Map<string, string>();
     for (const category of ['MAIN', 'COVER'] as const) {
       for (const file of files.filter((f) => f.category === category)) {
-        const asset = assets.get(file.assetId);
+        const asset = byId.get(file.assetId);
         const url = asset && this.downloadUrl(file, asset);
         if (url && (category === 'COVER' || /^(png|jpe?g|gif|webp|bmp|svg)$/.test(file.fileType))) urls.set(file.assetId, url);
       }
@@ -247,6 +243,3 @@ const suffixOf = (name: string): string | undefined => {
   const dot = name.lastIndexOf('.');
   return dot > 0 && dot < name.length - 1 ? name.slice(dot + 1).toLowerCase() : undefined;
 };
-
-/** Each upload attempt writes its own key, so concurrent attempts never mix bytes. */
-const blobKeyFor = (projectId: string, fileId: string, attempt: string): string => `files/${projectId}/${fileId}/${attempt}`;

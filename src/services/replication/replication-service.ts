@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Asset, AssetFile, FileCategory } from '../../domain/asset.js';
+import { fileBlobKey, type Asset, type AssetFile, type FileCategory } from '../../domain/asset.js';
 import type { CopyTask } from '../../domain/copy-task.js';
 import { AppError } from '../../domain/errors.js';
 import { DuplicateAssetIdError, type MetadataStore } from '../../ports/metadata-store.js';
@@ -253,7 +253,8 @@ export class ReplicationService {
   }
 }
 
-export const copyBlobKey = (projectId: string, fileId: string, tokenId: string): string => `files/${projectId}/${fileId}/c${tokenId}`;
+/** A copy run's key for a file: stable per token, so a resumed run writes the same key. */
+export const copyBlobKey = (projectId: string, fileId: string, tokenId: string): string => fileBlobKey(projectId, fileId, `c${tokenId}`);
 
 function metaOf(a: Asset): ReplicationManifest['meta'] {
   return {

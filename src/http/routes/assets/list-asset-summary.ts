@@ -30,7 +30,7 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
     async (request) => {
       const principal = principalOf(request);
       const assets = await deps.assets.summaries(principal, [...new Set(request.body.asset_ids)]);
-      const covers = await deps.files.coverUrls(principal, assets.map((a) => a.assetId));
+      const covers = await deps.files.coverUrls(principal, assets);
       return {
         asset_list: assets.map((a) => ({
           asset_id: a.assetId,
