@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { signSdkRequest } from '../dist/auth/sdk-signature.js';
-import { parseIdentityConfig, SettingsReader } from '../dist/config/config.js';
+import { parseIdentityConfig, SettingsReader } from '../dist/config/index.js';
 import { openIdentity } from '../dist/start/identity.js';
 
 const MiB = 1024 * 1024;
@@ -42,7 +42,7 @@ const shared = {
 const procs = {};
 async function start(side) {
   const other = side === 'a' ? 'b' : 'a';
-  const child = spawn(process.execPath, ['dist/start/main.js', 'region'], {
+  const child = spawn(process.execPath, ['dist/bin/server.js', 'region'], {
     env: { ...process.env, ...shared, ASSETBRIDGE_REGION: names[side], ASSETBRIDGE_PORT: String(ports[side]),
       ASSETBRIDGE_DATA_DIR: path.join(dir, side), ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex'),
       ASSETBRIDGE_PEERS: `${names[other]}=${endpoint(other)}` },

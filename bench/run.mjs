@@ -4,21 +4,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { parseRegionConfig } from '../dist/config/config.js';
+import { parseRegionSettings } from '../dist/config/index.js';
 import { createLogger } from '../dist/start/logger.js';
-import { createRegion } from '../dist/start/region.js';
+import { startRegion } from '../dist/start/region.js';
 import { signSdkRequest } from '../dist/auth/sdk-signature.js';
 
 const fileMiB = Number(process.env.BENCH_FILE_MIB ?? 256);
 const assetCount = Number(process.env.BENCH_ASSETS ?? 500);
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'assetbridge-bench-'));
-const config = parseRegionConfig({
+const settings = parseRegionSettings({
   ASSETBRIDGE_PORT: '0', ASSETBRIDGE_DATA_DIR: dataDir, ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex'),
   ASSETBRIDGE_MASTER_KEY: randomBytes(32).toString('hex'),
 });
-const region = await createRegion(config, createLogger('silent'));
-await region.listen();
+const region = await startRegion(settings, createLogger('silent'));
 const endpoint = region.config.publicEndpoint;
 await region.identity.createAccount('bench');
 const { accessKey, secretKey } = await region.identity.createCredential('bench');

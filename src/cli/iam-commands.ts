@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { IdentityError, type IdentityService } from '../services/identity/identity-service.js';
-import { openOperatorIdentity } from './identity-settings.js';
+import { IdentityError, openOperatorIdentity, type IdentityService } from '../start/operator.js';
 
 type Json = { json?: boolean };
 

@@ -1,10 +1,6 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { KeyRingFile } from './key-ring-file.js';
-
-/** Where the key ring is: ASSETBRIDGE_KEYRING_FILE, else the local mode's. */
-const defaultFile = (): string =>
-  process.env.ASSETBRIDGE_KEYRING_FILE ?? path.join(process.env.ASSETBRIDGE_DATA_DIR ?? './data', 'keyring.json');
+import { operatorKeyRingFile } from '../config/index.js';
+import { KeyRingFile } from '../start/operator.js';
 
 /** `assetbridge keys ...`: operator commands on the replication key-ring file. */
 export function registerKeysCommands(program: Command): void {
@@ -23,7 +19,7 @@ Rotation, across every region of the deployment:
      on every region:  assetbridge keys retire k1
 Restart (or roll) the region processes after each step: the ring is read at start.`,
     );
-  const ring = (): KeyRingFile => new KeyRingFile((keys.opts<{ file?: string }>().file ?? defaultFile()));
+  const ring = (): KeyRingFile => new KeyRingFile(keys.opts<{ file?: string }>().file ?? operatorKeyRingFile(process.env));
 
   keys
     .command('generate')

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from '../config/index.js';
 import { isAppError } from '../domain/errors.js';
-import { IdentityError } from '../services/identity/identity-service.js';
-import { KeyRingError } from '../services/replication/key-ring.js';
+import { IdentityError, KeyRingError } from '../start/operator.js';
 import { ApiError } from '../client/api-client.js';
 import { registerAssetsCommands } from './assets-commands.js';
 import { registerCopyCommands } from './copy-commands.js';

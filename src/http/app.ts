@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Authenticator } from '../ports/authenticator.js';
@@ -14,16 +15,23 @@ import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   logger: FastifyBaseLogger;
+  /**
+   * The HTTP server, already bound by the caller (so the port is known before anything is
+   * built); requests reach the app once the caller hands them `app.routing`.
+   */
+  server: Server;
   bodyLimitBytes: number;
   authenticator: Authenticator;
   deps: RouteDeps;
-  publicEndpoint: () => string;
+  /** This region's public base URL. */
+  publicEndpoint: string;
 }
 
-/** The region's HTTP API. */
+/** The region's HTTP API, ready to serve. */
 export async function buildApp(options: AppOptions): Promise<AppInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
+    serverFactory: () => options.server,
     // One access-log line per request comes from the request-context plugin instead.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
@@ -52,5 +60,6 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
   await app.register(async (iam) => {
     for (const route of iamRoutes) route(iam, options.deps);
   });
+  await app.ready();
   return app;
 }

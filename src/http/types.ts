@@ -6,7 +6,7 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
-import type { Principal } from '../services/principal.js';
+import type { Principal } from '../domain/principal.js';
 
 export type AppInstance = FastifyInstance<
   RawServerDefault,

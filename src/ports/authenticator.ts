@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Principal } from '../services/principal.js';
+import type { Principal } from '../domain/principal.js';
 
 /** What the authentication step sees of a request. */
 export interface AuthRequest {

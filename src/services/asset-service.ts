@@ -5,8 +5,9 @@ import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { AssetPatch, AssetQuery, MetadataStore } from '../ports/metadata-store.js';
-import { isoTime, type Clock } from './clock.js';
-import type { Principal } from './principal.js';
+import type { Clock } from '../ports/clock.js';
+import { isoTime } from '../domain/time.js';
+import type { Principal } from '../domain/principal.js';
 
 export interface CreateAssetInput {
   assetName: string;

@@ -1,6 +1,6 @@
 import { AppError, isAppError } from '../domain/errors.js';
 import type { AssetService } from './asset-service.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../domain/principal.js';
 
 export const batchActions = ['DELETE', 'DELETE_FORCE', 'RESTORE', 'UNACTIVE', 'ACTIVE', 'SHARE', 'UNSHARE'] as const;
 export type BatchAction = (typeof batchActions)[number];

@@ -8,9 +8,10 @@ import { newId } from '../domain/ids.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { AssetService } from './asset-service.js';
-import { isoTime, type Clock } from './clock.js';
+import type { Clock } from '../ports/clock.js';
+import { isoTime } from '../domain/time.js';
 import { HashingVerifier } from './hashing-verifier.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../domain/principal.js';
 import type { UrlSigner } from './signed-url.js';
 
 export interface CreateFileInput {
@@ -37,8 +38,8 @@ export class FileService {
       clock: Clock;
       assets: AssetService;
       urls: UrlSigner;
-      /** Read per use: a region bound to port 0 knows its endpoint only once listening. */
-      publicEndpoint: () => string;
+      /** This region's public base URL: signed URLs start with it. */
+      publicEndpoint: string;
       uploadUrlTtlSeconds: number;
       downloadUrlTtlSeconds: number;
       maxFileSizeBytes: number;
@@ -87,7 +88,7 @@ export class FileService {
       await tx.insertFile(file);
     });
     const path = this.deps.urls.path({ op: 'upload', projectId: principal.projectId, fileId, expires });
-    return { fileId, uploadUrl: `${this.deps.publicEndpoint()}${path}` };
+    return { fileId, uploadUrl: `${this.deps.publicEndpoint}${path}` };
   }
 
   /**
@@ -185,7 +186,7 @@ export class FileService {
   downloadUrl(file: AssetFile, asset: Asset): string | undefined {
     if (file.state !== 'CREATED' || !readableStates.has(asset.assetState)) return undefined;
     const expires = Math.floor(this.deps.clock.now().getTime() / 1000) + this.deps.downloadUrlTtlSeconds;
-    return `${this.deps.publicEndpoint()}${this.deps.urls.path({ op: 'download', projectId: file.projectId, fileId: file.fileId, expires })}`;
+    return `${this.deps.publicEndpoint}${this.deps.urls.path({ op: 'download', projectId: file.projectId, fileId: file.fileId, expires })}`;
   }
 
   /** Download URL of each asset's cover (else of an image asset's main file), for thumbnails. */

@@ -1,10 +1,10 @@
-import type { IdentityConfig } from '../config/config.js';
+import type { IdentityConfig } from '../config/index.js';
 import { migrate, openDatabase } from '../adapters/db/database.js';
 import { identityMigrations } from '../adapters/db/migrations/index.js';
 import type { IdentityDatabase } from '../adapters/db/identity/identity-schema.js';
 import { KyselyIdentityStore } from '../adapters/db/identity/identity-store-kysely.js';
-import type { Clock } from '../services/clock.js';
-import { systemClock } from '../services/clock.js';
+import type { Clock } from '../ports/clock.js';
+import { systemClock } from '../adapters/system-clock.js';
 import { IdentityService } from '../services/identity/identity-service.js';
 import { SecretBox } from '../services/identity/secret-box.js';
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { localStateFile } from '../config/index.js';
 
 /** The demo identity the local mode creates on first start. */
 export interface LocalDemo {
@@ -29,10 +30,12 @@ export function writePrivateJson(file: string, value: unknown): void {
   renameSync(tmp, file);
 }
 
-export const localStateFile = (dataDir: string): string => path.join(dataDir, 'local-state.json');
+export function writeLocalState(dataDir: string, state: LocalState): void {
+  writePrivateJson(localStateFile(dataDir), state);
+}
 
 /** Loads the local mode's state, creating what is missing (new regions get a URL secret). */
-export function loadLocalState(dataDir: string, regionNames: string[]): LocalState {
+export function loadLocalState(dataDir: string, regionNames: readonly string[]): LocalState {
   const file = localStateFile(dataDir);
   const exists = existsSync(file);
   const state: LocalState = exists

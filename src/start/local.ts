@@ -1,14 +1,16 @@
-import path from 'node:path';
-import { ConfigError, SettingsReader, loadSettings, parseRegionConfig, type Env } from '../config/config.js';
+import { localRegionConfigs, type LocalSettings } from '../config/index.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
 import { openIdentity } from './identity.js';
+import { bindListener, type Listener } from './listener.js';
 import { createLogger } from './logger.js';
-import { ensureLocalKeyRing, loadLocalState, localStateFile, writePrivateJson, type LocalDemo } from './local-state.js';
+import { ensureLocalKeyRing, loadLocalState, writeLocalState, writePrivateJson, type LocalDemo } from './local-state.js';
 import { createRegion, type Region } from './region.js';
 
 export interface LocalMode {
   regions: Region[];
   identity: IdentityService;
+  /** Where the demo credentials and the regions' endpoints were written. */
+  localJsonFile: string;
   close(): Promise<void>;
 }
 
@@ -21,66 +23,47 @@ async function ensureDemo(identity: IdentityService, existing: LocalDemo | undef
   return { accountName: 'demo', userName: 'demo', password, accessKey, secretKey };
 }
 
-/**
- * Local mode: several regions in one process (default cn-north-4 and ap-southeast-3) on
- * consecutive ports, each with its own data folder, sharing one identity store.
- */
-export async function startLocal(env: Env): Promise<LocalMode> {
-  const settings = loadSettings(env);
-  const r = new SettingsReader(settings);
-  const names = r.string('LOCAL_REGIONS', 'cn-north-4,ap-southeast-3').split(',').map((s) => s.trim());
-  const basePort = r.int('PORT', 8080, 0, 65534);
-  const host = r.string('HOST', '127.0.0.1');
-  const dataDir = path.resolve(r.string('DATA_DIR', './data'));
-  r.check(new Set(names).size === names.length && names.length > 0, 'ASSETBRIDGE_LOCAL_REGIONS must list distinct region names');
-  r.done();
-
-  const state = loadLocalState(dataDir, names);
-  const keyRingFile = path.join(dataDir, 'keyring.json');
-  ensureLocalKeyRing(keyRingFile);
-  const logger = createLogger(settings.ASSETBRIDGE_LOG_LEVEL ?? 'info');
-  const shared = {
-    ...settings,
-    ASSETBRIDGE_CONFIG_FILE: undefined,
-    ASSETBRIDGE_HOST: host,
-    ASSETBRIDGE_MASTER_KEY: state.masterKey,
-    ASSETBRIDGE_IDENTITY_DATABASE_URL: settings.ASSETBRIDGE_IDENTITY_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'identity.db')}`,
-    ASSETBRIDGE_PUBLIC_ENDPOINT: undefined,
-    ASSETBRIDGE_DATABASE_URL: undefined,
-    ASSETBRIDGE_BLOB_DIR: undefined,
-    ASSETBRIDGE_KEYRING_FILE: keyRingFile,
-    ASSETBRIDGE_PEERS: undefined,
-  };
-  const configs = names.map((name, i) =>
-    parseRegionConfig({
-      ...shared,
-      ASSETBRIDGE_REGION: name,
-      ASSETBRIDGE_PORT: String(basePort === 0 ? 0 : basePort + i),
-      ASSETBRIDGE_DATA_DIR: path.join(dataDir, name),
-      ASSETBRIDGE_URL_SECRET: state.regions[name]?.urlSecret,
-    }),
-  );
-  const first = configs[0];
-  if (!first) throw new ConfigError(['no local regions']);
-  const identity = await openIdentity(first.identity);
-  const regions: Region[] = [];
+/** Binds every local region's socket: consecutive ports from the base one, or each a free one. */
+async function bindAll(local: LocalSettings): Promise<Listener[]> {
+  const listeners: Listener[] = [];
   try {
-    for (const config of configs) {
-      const region = await createRegion(config, logger.child({ region: config.region }), { identity });
-      regions.push(region);
-      await region.listen();
+    for (const [i] of local.regions.entries()) {
+      listeners.push(await bindListener(local.host, local.basePort === 0 ? 0 : local.basePort + i));
     }
-    // Every local region is a peer of every other (endpoints are known once bound).
-    for (const region of regions) {
-      for (const other of regions) {
-        if (other !== region) region.config.replication.peers[other.config.region] = other.config.publicEndpoint;
-      }
+    return listeners;
+  } catch (err) {
+    await Promise.allSettled(listeners.map((l) => l.close()));
+    throw err;
+  }
+}
+
+/**
+ * Local mode: several regions in one process (default cn-north-4 and ap-southeast-3), each
+ * with its own data folder, sharing one identity store and key ring; each region is a peer
+ * of every other. Sockets are bound first, so every region's endpoint is known before any
+ * region is built.
+ */
+export async function startLocal(local: LocalSettings): Promise<LocalMode> {
+  const state = loadLocalState(local.dataDir, local.regions);
+  ensureLocalKeyRing(local.keyRingFile);
+  const logger = createLogger(local.tuning.logLevel);
+  const masterKey = Buffer.from(state.masterKey, 'hex');
+  const listeners = await bindAll(local);
+  const urlSecrets = Object.fromEntries(Object.entries(state.regions).map(([name, own]) => [name, own.urlSecret]));
+  const regions: Region[] = [];
+  let identity: IdentityService | undefined;
+  try {
+    const configs = localRegionConfigs(local, { ports: listeners.map((l) => l.port), masterKey, urlSecrets });
+    identity = await openIdentity({ ...local.identity, masterKey });
+    for (const [i, listener] of listeners.entries()) {
+      const config = configs[i];
+      if (config) regions.push(await createRegion(config, listener, logger.child({ region: config.region }), { identity }));
     }
     state.demo = await ensureDemo(identity, state.demo);
-    writePrivateJson(localStateFile(dataDir), state);
+    writeLocalState(local.dataDir, state);
     const account = await identity.account(state.demo.accountName);
     const projects = await identity.projects(account.name);
-    writePrivateJson(path.join(dataDir, 'local.json'), {
+    writePrivateJson(local.localJsonFile, {
       access_key: state.demo.accessKey,
       secret_key: state.demo.secretKey,
       account: { id: account.id, name: account.name },
@@ -93,15 +76,18 @@ export async function startLocal(env: Env): Promise<LocalMode> {
     });
   } catch (err) {
     await Promise.allSettled(regions.map((region) => region.close()));
-    await identity.close();
+    await Promise.allSettled(listeners.map((listener) => listener.close()));
+    await identity?.close();
     throw err;
   }
+  const shared = identity;
   return {
     regions,
-    identity,
+    identity: shared,
+    localJsonFile: local.localJsonFile,
     close: async () => {
       await Promise.allSettled(regions.map((region) => region.close()));
-      await identity.close();
+      await shared.close();
     },
   };
 }

@@ -1,26 +1,25 @@
-#!/usr/bin/env node
-import { ConfigError, parseRegionConfig } from '../config/config.js';
+import { ConfigError, parseLocalSettings, parseRegionSettings, type Env } from '../config/index.js';
 import { createLogger } from './logger.js';
 import { startLocal } from './local.js';
-import { createRegion } from './region.js';
+import { startRegion } from './region.js';
 
-/** Process entry: `local` (default: every local region in one process) or `region` (one, from config). */
-async function main(mode: string): Promise<void> {
-  const env = process.env;
+/**
+ * Runs the server in this process until SIGINT or SIGTERM: `local` (every local region) or
+ * `region` (one region from its settings). Resolves once every region listens.
+ */
+export async function runServer(mode: string, env: Env): Promise<void> {
   let close: () => Promise<void>;
   if (mode === 'region') {
-    const config = parseRegionConfig(env);
-    const region = await createRegion(config, createLogger(config.logLevel, { region: config.region }), { defaultMetrics: true });
-    await region.listen();
-    console.log(`assetbridge: region ${config.region} listening on ${config.publicEndpoint}`);
+    const settings = parseRegionSettings(env);
+    const region = await startRegion(settings, createLogger(settings.logLevel, { region: settings.region }), { defaultMetrics: true });
+    console.log(`assetbridge: region ${region.config.region} listening on ${region.config.publicEndpoint}`);
     close = () => region.close();
   } else if (mode === 'local') {
-    const local = await startLocal(env);
+    const local = await startLocal(parseLocalSettings(env));
     for (const region of local.regions) {
       console.log(`assetbridge: region ${region.config.region} listening on ${region.config.publicEndpoint}`);
     }
-    const dataDir = env.ASSETBRIDGE_DATA_DIR ?? './data';
-    console.log(`assetbridge: credentials and endpoints in ${dataDir}/local.json`);
+    console.log(`assetbridge: credentials and endpoints in ${local.localJsonFile}`);
     close = () => local.close();
   } else {
     throw new ConfigError([`unknown mode "${mode}" (expected local or region)`]);
@@ -41,8 +40,3 @@ async function main(mode: string): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
-
-main(process.argv[2] ?? 'local').catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});

@@ -2,21 +2,23 @@ import { hkdfSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { RegionConfig } from '../config/config.js';
+import { regionConfig, type RegionConfig, type RegionSettings } from '../config/index.js';
 import { migrate, openDatabase } from '../adapters/db/database.js';
 import { KyselyMetadataStore } from '../adapters/db/metadata-store-kysely.js';
 import { createBlobStore } from '../adapters/blob/blob-store-factory.js';
+import { systemClock } from '../adapters/system-clock.js';
 import { buildApp } from '../http/app.js';
 import type { AppInstance } from '../http/types.js';
 import type { Authenticator } from '../ports/authenticator.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import type { Clock } from '../ports/clock.js';
 import { AssetService } from '../services/asset-service.js';
-import { systemClock, type Clock } from '../services/clock.js';
 import { FileService } from '../services/file-service.js';
 import { UrlSigner } from '../services/signed-url.js';
 import { IdentityAuthenticator } from '../services/identity/identity-authenticator.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
 import { openIdentity } from './identity.js';
+import { bindListener, type Listener } from './listener.js';
 import { MeteredBlobStore } from '../observability/blob-store-metrics.js';
 import { Metrics } from '../observability/metrics.js';
 import { startMetricsServer } from '../observability/metrics-server.js';
@@ -26,30 +28,47 @@ import { loadKeyRing } from '../services/replication/key-ring.js';
 import { ReplicationService } from '../services/replication/replication-service.js';
 
 export interface Region {
-  config: RegionConfig;
-  app: AppInstance;
-  assets: AssetService;
-  files: FileService;
-  blobs: BlobStore;
-  identity: IdentityService;
-  replication: ReplicationService;
-  worker: CopyWorker;
-  /** Listens on the configured host and port; resolves to the bound port. */
-  listen(): Promise<number>;
+  /** Complete and immutable: the bound port and the public endpoint included. */
+  readonly config: RegionConfig;
+  readonly app: AppInstance;
+  readonly assets: AssetService;
+  readonly files: FileService;
+  readonly blobs: BlobStore;
+  readonly identity: IdentityService;
+  readonly replication: ReplicationService;
+  readonly worker: CopyWorker;
   /** Stops accepting, lets in-flight requests finish, closes pools. */
   close(): Promise<void>;
 }
 
+export interface RegionOptions {
+  clock?: Clock;
+  /** Local mode shares one identity service between its regions; otherwise the region opens its own. */
+  identity?: IdentityService;
+  /** Node's process metrics on /metrics (one region per process only). */
+  defaultMetrics?: boolean;
+}
+
 const purgeIntervalMs = 60_000;
 
-/** Composition root of one region: adapters chosen by config, wired into services and HTTP. */
-export async function createRegion(
-  config: RegionConfig,
-  logger: Logger,
-  options: { clock?: Clock; identity?: IdentityService; defaultMetrics?: boolean } = {},
-): Promise<Region> {
+/** One region from its settings: binds its socket first, so its configuration is complete before it is built. */
+export async function startRegion(settings: RegionSettings, logger: Logger, options: RegionOptions = {}): Promise<Region> {
+  const listener = await bindListener(settings.host, settings.port);
+  try {
+    return await createRegion(regionConfig(settings, listener.port), listener, logger, options);
+  } catch (err) {
+    await listener.close();
+    throw err;
+  }
+}
+
+/**
+ * Composition root of one region on its bound socket: adapters chosen by config, wired into
+ * services and HTTP; the region is registered, its background loops started, and requests
+ * served once everything is built.
+ */
+export async function createRegion(config: RegionConfig, listener: Listener, logger: Logger, options: RegionOptions = {}): Promise<Region> {
   const clock = options.clock ?? systemClock;
-  // Local mode shares one identity service between its regions; otherwise the region owns one.
   const identity = options.identity ?? (await openIdentity(config.identity, clock));
   const database = openDatabase(config.databaseUrl);
   await migrate(database.db);
@@ -64,7 +83,7 @@ export async function createRegion(
     clock,
     assets,
     urls: new UrlSigner(config.urlSecret),
-    publicEndpoint: () => config.publicEndpoint,
+    publicEndpoint: config.publicEndpoint,
     uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
     downloadUrlTtlSeconds: config.downloadUrlTtlSeconds,
     maxFileSizeBytes: config.maxFileSizeBytes,
@@ -108,18 +127,22 @@ export async function createRegion(
   const authenticator: Authenticator = new IdentityAuthenticator({ identity, clock, region: config.region });
   const app = await buildApp({
     logger,
+    server: listener.server,
     bodyLimitBytes: config.bodyLimitBytes,
     authenticator,
-    publicEndpoint: () => config.publicEndpoint,
+    publicEndpoint: config.publicEndpoint,
     deps: { assets, files, identity, authenticator, replication, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region },
   });
 
-  let metricsServer: { close(): Promise<void> } | undefined;
+  await identity.registerRegion(config.region, config.publicEndpoint);
+  const metricsServer = config.metrics.mode === 'port' ? await startMetricsServer(metrics, config.host, config.metrics.port) : undefined;
   const purge = setInterval(() => {
     assets.purgeExpired().catch((err: unknown) => logger.error({ err }, 'recycle-bin purge failed'));
     worker.sweep().catch((err: unknown) => logger.error({ err }, 'copy sweep failed'));
   }, purgeIntervalMs);
   purge.unref();
+  worker.start();
+  listener.serve((req, res) => app.routing(req, res));
 
   return {
     config,
@@ -130,27 +153,14 @@ export async function createRegion(
     identity,
     replication,
     worker,
-    async listen() {
-      await app.listen({ host: config.host, port: config.port });
-      const address = app.server.address();
-      const port = typeof address === 'object' && address ? address.port : config.port;
-      if (config.port === 0 && config.publicEndpoint.endsWith(':0')) {
-        config.publicEndpoint = config.publicEndpoint.replace(/:0$/, `:${port}`);
-      }
-      config.port = port;
-      await identity.registerRegion(config.region, config.publicEndpoint);
-      if (config.metrics.mode === 'port') {
-        metricsServer = await startMetricsServer(metrics, config.host, config.metrics.port);
-      }
-      worker.start();
-      return port;
-    },
     async close() {
       clearInterval(purge);
+      const stopAccepting = listener.close();
       await worker.stop();
       await app.close();
+      await stopAccepting;
       await metricsServer?.close();
-      await blobs.close?.();
+      await blobs.close();
       await database.close();
       if (!options.identity) await identity.close();
     },

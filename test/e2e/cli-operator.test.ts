@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseIdentityConfig, SettingsReader } from '../../src/config/config.js';
+import { parseIdentityConfig, SettingsReader } from '../../src/config/index.js';
 import { openIdentity } from '../../src/start/identity.js';
 
 const run = promisify(execFile);

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerIamCommands } from '../../src/cli/iam-commands.js';
-import { parseIdentityConfig, SettingsReader } from '../../src/config/config.js';
+import { parseIdentityConfig, SettingsReader } from '../../src/config/index.js';
 import { openIdentity } from '../../src/start/identity.js';
 import type { IdentityService } from '../../src/services/identity/identity-service.js';
 

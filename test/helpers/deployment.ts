@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseIdentityConfig, SettingsReader } from '../../src/config/config.js';
+import { parseIdentityConfig, SettingsReader } from '../../src/config/index.js';
 import { openIdentity } from '../../src/start/identity.js';
 import { ApiClient } from './api-client.js';
 import { mainScript, stopProcess } from './processes.js';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const mainScript = path.resolve('dist/start/main.js');
+export const mainScript = path.resolve('dist/bin/server.js');
 
 export interface LocalJson {
   access_key: string;

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseRegionConfig } from '../../src/config/config.js';
+import { parseRegionSettings, regionConfig } from '../../src/config/index.js';
+import type { Listener } from '../../src/start/listener.js';
 import { createLogger } from '../../src/start/logger.js';
-import { createRegion, type Region } from '../../src/start/region.js';
-import type { Clock } from '../../src/services/clock.js';
+import { createRegion, startRegion, type Region } from '../../src/start/region.js';
+import type { Clock } from '../../src/ports/clock.js';
 import type { IdentityService } from '../../src/services/identity/identity-service.js';
 import { backendSettings } from './backend.js';
 import { ApiClient } from './api-client.js';
@@ -43,13 +44,16 @@ export class TestClock implements Clock {
 const unique = () => randomBytes(4).toString('hex');
 
 /**
- * Starts one region on a free loopback port, on the backend chosen by ASSETBRIDGE_TEST_BACKEND,
- * with a fresh identity store (or the given one, to run a second region of one deployment).
+ * Starts one region on a free loopback port (or the given bound one), on the backend chosen by
+ * ASSETBRIDGE_TEST_BACKEND, with a fresh identity store (or the given one, to run a second
+ * region of one deployment).
  */
-export async function startTestRegion(options: { env?: Record<string, string>; clock?: Clock; identity?: IdentityService } = {}): Promise<TestRegion> {
+export async function startTestRegion(
+  options: { env?: Record<string, string>; clock?: Clock; identity?: IdentityService; listener?: Listener } = {},
+): Promise<TestRegion> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'assetbridge-test-'));
   const backend = await backendSettings();
-  const config = parseRegionConfig({
+  const settings = parseRegionSettings({
     ASSETBRIDGE_PORT: '0',
     ASSETBRIDGE_DATA_DIR: dataDir,
     ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex'),
@@ -58,8 +62,11 @@ export async function startTestRegion(options: { env?: Record<string, string>; c
     ...backend.env,
     ...options.env,
   });
-  const region = await createRegion(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), { clock: options.clock, identity: options.identity });
-  await region.listen();
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const regionOptions = { clock: options.clock, identity: options.identity };
+  const region = options.listener
+    ? await createRegion(regionConfig(settings, options.listener.port), options.listener, logger, regionOptions)
+    : await startRegion(settings, logger, regionOptions);
   const endpoint = region.config.publicEndpoint;
   const identity = region.identity;
 
@@ -68,7 +75,7 @@ export async function startTestRegion(options: { env?: Record<string, string>; c
     const { account } = await identity.createAccount(name);
     const { password } = await identity.createUser(name, 'tester');
     const { accessKey, secretKey } = await identity.createCredential(name, { userName: 'tester' });
-    const projectId = (await identity.projects(name)).find((p) => p.region === config.region)?.id ?? '';
+    const projectId = (await identity.projects(name)).find((p) => p.region === region.config.region)?.id ?? '';
     return { name, accountId: account.id, userName: 'tester', password, accessKey, secretKey, projectId, client: new ApiClient({ endpoint, projectId, accessKey, secretKey }) };
   };
   const main = await addAccount();

@@ -3,7 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Clock } from '../../src/services/clock.js';
+import { endpointFor } from '../../src/config/index.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { bindListener } from '../../src/start/listener.js';
 import { ApiClient } from './api-client.js';
 import { startTestRegion, type TestRegion } from './test-region.js';
 
@@ -27,14 +29,19 @@ export async function startTwoRegions(
   const keyRingFile = path.join(dir, 'keyring.json');
   const ringKey = randomBytes(16).toString('base64');
   writeFileSync(keyRingFile, JSON.stringify({ active: 'k1', keys: { k1: ringKey } }));
-  const a = await startTestRegion({ clock: o.clockA, env: { ASSETBRIDGE_REGION: 'cn-north-4', ASSETBRIDGE_KEYRING_FILE: keyRingFile, ...o.env?.a } });
+  // Both sockets are bound first: each region is built knowing the other's endpoint.
+  const [listenerA, listenerB] = [await bindListener('127.0.0.1', 0), await bindListener('127.0.0.1', 0)];
+  const a = await startTestRegion({
+    clock: o.clockA,
+    listener: listenerA,
+    env: { ASSETBRIDGE_REGION: 'cn-north-4', ASSETBRIDGE_KEYRING_FILE: keyRingFile, ASSETBRIDGE_PEERS: `ap-southeast-3=${endpointFor('127.0.0.1', listenerB.port)}`, ...o.env?.a },
+  });
   const b = await startTestRegion({
     clock: o.clockB,
     identity: a.identity,
-    env: { ASSETBRIDGE_REGION: 'ap-southeast-3', ASSETBRIDGE_KEYRING_FILE: keyRingFile, ...o.env?.b },
+    listener: listenerB,
+    env: { ASSETBRIDGE_REGION: 'ap-southeast-3', ASSETBRIDGE_KEYRING_FILE: keyRingFile, ASSETBRIDGE_PEERS: `cn-north-4=${a.endpoint}`, ...o.env?.b },
   });
-  a.region.config.replication.peers['ap-southeast-3'] = b.endpoint;
-  b.region.config.replication.peers['cn-north-4'] = a.endpoint;
   const projectB = (await a.identity.projects(a.name)).find((p) => p.region === 'ap-southeast-3')?.id ?? '';
   return {
     a,

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { parseRegionConfig } from '../../src/config/config.js';
-import { createRegion } from '../../src/start/region.js';
+import { parseRegionSettings } from '../../src/config/index.js';
+import { startRegion } from '../../src/start/region.js';
 import { ApiClient } from '../helpers/api-client.js';
 
 describe('access log', () => {
@@ -19,15 +19,14 @@ describe('access log', () => {
       },
     });
     const dataDir = await mkdtemp(path.join(tmpdir(), 'assetbridge-log-'));
-    const config = parseRegionConfig({
+    const settings = parseRegionSettings({
       ASSETBRIDGE_PORT: '0',
       ASSETBRIDGE_DATA_DIR: dataDir,
       ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex'),
       ASSETBRIDGE_MASTER_KEY: randomBytes(32).toString('hex'),
     });
-    const region = await createRegion(config, pino({ level: 'info' }, sink));
+    const region = await startRegion(settings, pino({ level: 'info' }, sink));
     try {
-      await region.listen();
       await region.identity.createAccount('logs');
       const { accessKey, secretKey } = await region.identity.createCredential('logs');
       const projectId = (await region.identity.projects('logs'))[0]?.id ?? '';

@@ -5,16 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Asset, AssetFile } from '../../src/domain/asset.js';
 import type { CopyTask } from '../../src/domain/copy-task.js';
 import type { MetadataStore } from '../../src/ports/metadata-store.js';
-import { isoTime } from '../../src/services/clock.js';
+import { isoTime } from '../../src/domain/time.js';
 import { parseKeyRing } from '../../src/services/replication/key-ring.js';
 import { copyBlobKey } from '../../src/services/replication/replication-service.js';
 import { openInfo, sealInfo, type SealedInfo } from '../../src/services/replication/seal.js';
 import { ApiClient, type ApiResponse } from '../helpers/api-client.js';
-import { TestClock, type TestRegion } from '../helpers/test-region.js';
+import { startTestRegion, TestClock, type TestRegion } from '../helpers/test-region.js';
 import { startTwoRegions, waitForCopy, type TwoRegions } from '../helpers/two-regions.js';
 
 const REGION_A = 'cn-north-4';
 const REGION_B = 'ap-southeast-3';
+const REGION_C = 'eu-west-101';
 
 type Pair = TwoRegions;
 const startPair = startTwoRegions;
@@ -123,18 +124,20 @@ describe('copy refusals (regions with movable clocks; A seals for 60 s, capabili
   it('refuses info from a region that is not a configured peer with 400 MSS.10003005', async () => {
     const id = await sourceAsset(p, { 'main.mp4': randomBytes(200) });
     const info = await exportInfo(p.a.client, id);
-    const before = await countB(p);
-    const peers = p.b.region.config.replication.peers;
-    const endpointA = peers[REGION_A] ?? '';
-    delete peers[REGION_A];
+    // A third region of the deployment (same identity and key ring) that names no peer.
+    const c = await startTestRegion({ identity: p.a.identity, env: { ASSETBRIDGE_REGION: REGION_C, ASSETBRIDGE_KEYRING_FILE: p.keyRingFile } });
     try {
-      const res = await post(p.clientB, info);
+      const projectC = (await p.a.identity.projects(p.a.name)).find((x) => x.region === REGION_C)?.id ?? '';
+      const clientC = new ApiClient({ endpoint: c.endpoint, projectId: projectC, accessKey: p.a.accessKey, secretKey: p.a.secretKey });
+      const res = await post(clientC, info);
       expectError(res, 400, 'MSS.10003005');
       expect(res.body.error_msg).toContain(REGION_A);
+      expect((await clientC.call('GET', `/digital-assets/${id}`)).status).toBe(404);
+      expect((await clientC.call('GET', '/digital-assets')).body.count).toBe(0);
+      expect(await storeOf(c).copyTasks.getTask(projectC, id)).toBeUndefined();
     } finally {
-      peers[REGION_A] = endpointA;
+      await c.close();
     }
-    await expectNothingInB(p, id, before);
   });
 
   it('answers 409 MSS.10003008 when the asset id is taken in B by an asset that is not this copy', async () => {
@@ -292,7 +295,7 @@ describe('copy refusals (regions with movable clocks; A seals for 60 s, capabili
     expect(await store.copyTasks.renewLease(stale, future)).toBe(false);
     expect(await store.copyTasks.scheduleRetry(stale, { attempts: 1, nextRunAt: at, lastError: 'stale' })).toBe(false);
     expect(await store.copyTasks.finish(stale, { state: 'ACTIVED', at })).toBe(false);
-    expect(await store.copyTasks.finish(stale, { state: 'FAILED', at, failureCode: 'storage_error', lastError: 'stale' })).toBe(false);
+    expect(await store.copyTasks.finish(stale, { state: 'FAILED', at, failureCode: 'checksum_mismatch', lastError: 'stale' })).toBe(false);
     // The worker's activation step, as CopyWorker.activate runs it, rolls back as a whole.
     const activated = await store
       .transaction(async (tx) => {

@@ -2,12 +2,29 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseRegionConfig } from '../../src/config/config.js';
+import { ConfigError, localRegionConfigs, parseLocalSettings, parseRegionSettings, regionConfig, type Env } from '../../src/config/index.js';
 
 const base = {
   ASSETBRIDGE_URL_SECRET: 'x'.repeat(32),
   ASSETBRIDGE_MASTER_KEY: 'ab'.repeat(32),
 };
+
+/** A region mode configuration, bound to the port it asks for. */
+const parseRegionConfig = (env: Env) => {
+  const settings = parseRegionSettings(env);
+  return regionConfig(settings, settings.port);
+};
+
+/** The problems of a ConfigError, one per line. */
+function problemsOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems.join('\n');
+  }
+  throw new Error('no ConfigError');
+}
 
 describe('region config', () => {
   it('has working defaults', () => {
@@ -18,33 +35,73 @@ describe('region config', () => {
   });
 
   it('names every bad value in one error', () => {
-    let error: unknown;
-    try {
-      parseRegionConfig({ ...base, ASSETBRIDGE_PORT: '70000', ASSETBRIDGE_REGION: 'Mars', ASSETBRIDGE_BLOB_STORE: 'ftp', ASSETBRIDGE_URL_SECRET: 'short', ASSETBRIDGE_DATABASE_URL: 'mysql://x' });
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    const problems = (error as ConfigError).problems.join('\n');
+    const problems = problemsOf(() =>
+      parseRegionSettings({ ...base, ASSETBRIDGE_PORT: '70000', ASSETBRIDGE_REGION: 'Mars', ASSETBRIDGE_BLOB_STORE: 'ftp', ASSETBRIDGE_URL_SECRET: 'short', ASSETBRIDGE_DATABASE_URL: 'mysql://x' }),
+    );
     for (const name of ['ASSETBRIDGE_PORT', 'ASSETBRIDGE_REGION', 'ASSETBRIDGE_BLOB_STORE', 'ASSETBRIDGE_URL_SECRET', 'ASSETBRIDGE_DATABASE_URL']) {
       expect(problems).toContain(name);
     }
   });
 
   it('requires the master key and checks peers', () => {
-    expect(() => parseRegionConfig({ ASSETBRIDGE_URL_SECRET: 'x'.repeat(32) })).toThrow(/ASSETBRIDGE_MASTER_KEY is required/);
-    const c = parseRegionConfig({ ...base, ASSETBRIDGE_PEERS: 'ap-southeast-3=http://127.0.0.1:8081' });
+    expect(() => parseRegionSettings({ ASSETBRIDGE_URL_SECRET: 'x'.repeat(32) })).toThrow(/ASSETBRIDGE_MASTER_KEY is required/);
+    const c = parseRegionSettings({ ...base, ASSETBRIDGE_PEERS: 'ap-southeast-3=http://127.0.0.1:8081' });
     expect(c.replication.peers).toEqual({ 'ap-southeast-3': 'http://127.0.0.1:8081' });
-    expect(() => parseRegionConfig({ ...base, ASSETBRIDGE_PEERS: 'cn-north-4=http://127.0.0.1:1' })).toThrow(/ASSETBRIDGE_PEERS/);
-    expect(() => parseRegionConfig({ ...base, ASSETBRIDGE_PEERS: 'ap-southeast-3=ftp://x' })).toThrow(/ASSETBRIDGE_PEERS/);
+    expect(() => parseRegionSettings({ ...base, ASSETBRIDGE_PEERS: 'cn-north-4=http://127.0.0.1:1' })).toThrow(/ASSETBRIDGE_PEERS/);
+    expect(() => parseRegionSettings({ ...base, ASSETBRIDGE_PEERS: 'ap-southeast-3=ftp://x' })).toThrow(/ASSETBRIDGE_PEERS/);
   });
 
   it('requires the S3 bucket for the S3 store and reads the JSON config file under env', () => {
-    expect(() => parseRegionConfig({ ...base, ASSETBRIDGE_BLOB_STORE: 's3' })).toThrow(/ASSETBRIDGE_S3_BUCKET is required/);
+    expect(() => parseRegionSettings({ ...base, ASSETBRIDGE_BLOB_STORE: 's3' })).toThrow(/ASSETBRIDGE_S3_BUCKET is required/);
     const dir = mkdtempSync(path.join(tmpdir(), 'assetbridge-config-'));
     const file = path.join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ region: 'ap-southeast-3', port: 9000, ASSETBRIDGE_HOST: '0.0.0.0' }));
-    const c = parseRegionConfig({ ...base, ASSETBRIDGE_CONFIG_FILE: file, ASSETBRIDGE_PORT: '9001' });
+    const c = parseRegionSettings({ ...base, ASSETBRIDGE_CONFIG_FILE: file, ASSETBRIDGE_PORT: '9001' });
     expect(c).toMatchObject({ region: 'ap-southeast-3', port: 9001, host: '0.0.0.0' });
+  });
+
+  it('takes the bound port of port 0 into the endpoint, and keeps an endpoint that was set', () => {
+    const settings = parseRegionSettings({ ...base, ASSETBRIDGE_PORT: '0' });
+    expect(settings.publicEndpoint).toBeUndefined();
+    expect(regionConfig(settings, 41234)).toMatchObject({ port: 41234, publicEndpoint: 'http://127.0.0.1:41234' });
+    const behindProxy = parseRegionSettings({ ...base, ASSETBRIDGE_PORT: '0', ASSETBRIDGE_PUBLIC_ENDPOINT: 'https://assets.example.com/' });
+    expect(regionConfig(behindProxy, 41234)).toMatchObject({ port: 41234, publicEndpoint: 'https://assets.example.com' });
+    expect(regionConfig(parseRegionSettings({ ...base, ASSETBRIDGE_HOST: '::1' }), 8080).publicEndpoint).toBe('http://[::1]:8080');
+  });
+
+  it('cannot be changed once parsed, not even deep inside', () => {
+    const c = parseRegionConfig({ ...base, ASSETBRIDGE_PEERS: 'ap-southeast-3=http://127.0.0.1:8081' });
+    expect(() => Object.assign(c, { port: 1 })).toThrow(TypeError);
+    expect(() => Object.assign(c.replication.peers, { 'eu-west-101': 'http://127.0.0.1:2' })).toThrow(TypeError);
+    expect(() => Object.assign(c.identity, { tokenTtlSeconds: 1 })).toThrow(TypeError);
+    expect(c.replication.peers).toEqual({ 'ap-southeast-3': 'http://127.0.0.1:8081' });
+  });
+});
+
+describe('local mode config', () => {
+  const masterKey = Buffer.alloc(32, 7);
+  const urlSecrets = { 'cn-north-4': 'a'.repeat(64), 'ap-southeast-3': 'b'.repeat(64) };
+
+  it('gives each local region its own data folder and port, and makes every other local region its peer', () => {
+    const local = parseLocalSettings({ ASSETBRIDGE_DATA_DIR: '/srv/ab', ASSETBRIDGE_PORT: '0', ASSETBRIDGE_MAX_FILE_SIZE: '1000', ASSETBRIDGE_PEERS: 'eu-west-101=http://x:1' });
+    expect(local).toMatchObject({ regions: ['cn-north-4', 'ap-southeast-3'], basePort: 0, keyRingFile: '/srv/ab/keyring.json', localJsonFile: '/srv/ab/local.json' });
+    const [a, b] = localRegionConfigs(local, { ports: [4001, 4002], masterKey, urlSecrets });
+    expect(a).toMatchObject({
+      region: 'cn-north-4', port: 4001, publicEndpoint: 'http://127.0.0.1:4001', dataDir: '/srv/ab/cn-north-4',
+      databaseUrl: 'sqlite:/srv/ab/cn-north-4/metadata.db', blobStore: { kind: 'disk', root: '/srv/ab/cn-north-4/blobs' },
+      urlSecret: urlSecrets['cn-north-4'], maxFileSizeBytes: 1000,
+      identity: { databaseUrl: 'sqlite:/srv/ab/identity.db', masterKey },
+      replication: { keyRingFile: '/srv/ab/keyring.json', peers: { 'ap-southeast-3': 'http://127.0.0.1:4002' } },
+    });
+    expect(b).toMatchObject({ region: 'ap-southeast-3', port: 4002, dataDir: '/srv/ab/ap-southeast-3', replication: { peers: { 'cn-north-4': 'http://127.0.0.1:4001' } } });
+    expect(Object.isFrozen(a?.replication.peers)).toBe(true);
+  });
+
+  it('names bad local settings, and needs no master key of its own', () => {
+    const problems = problemsOf(() => parseLocalSettings({ ASSETBRIDGE_LOCAL_REGIONS: 'cn-north-4,cn-north-4,Mars', ASSETBRIDGE_PORT: '65535', ASSETBRIDGE_LOG_LEVEL: 'loud' }));
+    for (const text of ['distinct', 'ASSETBRIDGE_LOCAL_REGIONS must look like cn-north-4 (got "Mars")', 'ASSETBRIDGE_PORT', 'ASSETBRIDGE_LOG_LEVEL']) {
+      expect(problems).toContain(text);
+    }
+    expect(problems).not.toContain('MASTER_KEY');
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KeyRingFile } from '../../src/cli/key-ring-file.js';
+import { KeyRingFile } from '../../src/start/key-ring-file.js';
 import { CapabilitySigner } from '../../src/services/replication/capability.js';
 import { loadKeyRing, parseKeyRing } from '../../src/services/replication/key-ring.js';
 import { decodeCanonicalBase64, openInfo, sealInfo } from '../../src/services/replication/seal.js';

@@ -17,12 +17,12 @@ function consoleRoot(): string | undefined {
  * The web console at /console/ (static files, no credentials), its config, and CORS for the
  * deployment's own console origins: a console served by one region calls every region.
  */
-export async function registerConsole(app: FastifyInstance, options: { region: string; identity: IdentityService; publicEndpoint: () => string }): Promise<void> {
+export async function registerConsole(app: FastifyInstance, options: { region: string; identity: IdentityService; publicEndpoint: string }): Promise<void> {
   let origins: { at: number; set: Set<string> } = { at: 0, set: new Set() };
   const allowed = async (origin: string): Promise<boolean> => {
     if (Date.now() - origins.at > 10_000) {
       const regions = await options.identity.listRegions();
-      origins = { at: Date.now(), set: new Set([options.publicEndpoint(), ...regions.map((r) => r.endpoint)].map((e) => new URL(e).origin)) };
+      origins = { at: Date.now(), set: new Set([options.publicEndpoint, ...regions.map((r) => r.endpoint)].map((e) => new URL(e).origin)) };
     }
     return origins.set.has(origin);
   };

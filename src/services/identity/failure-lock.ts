@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../ports/clock.js';
 
 /** Locks a key for a while after too many consecutive failures (per process). */
 export class FailureLock {

@@ -1,8 +1,8 @@
 import { AppError } from '../../domain/errors.js';
 import type { AuthRequest, Authenticator, Caller } from '../../ports/authenticator.js';
 import { parseAuthorizationHeader, verifySdkSignature } from '../../auth/sdk-signature.js';
-import type { Clock } from '../clock.js';
-import type { Principal } from '../principal.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Principal } from '../../domain/principal.js';
 import type { IdentityService } from './identity-service.js';
 import { FailureLock } from './failure-lock.js';
 

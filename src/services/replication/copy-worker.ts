@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { CopyFailureCode, CopyTask, ManifestFile } from '../../domain/copy-task.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
-import { isoTime, type Clock } from '../clock.js';
+import type { Clock } from '../../ports/clock.js';
+import { isoTime } from '../../domain/time.js';
 import { ChecksumFault, copyFile, LostLeaseError } from './file-copier.js';
 import { PeerFault } from './peer-fetch.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -18,7 +19,8 @@ export interface CopyWorkerOptions {
   clock: Clock;
   logger: Logger;
   region: string;
-  peers: Record<string, string>;
+  /** Where each peer region answers: name -> public endpoint. */
+  peers: Readonly<Record<string, string>>;
   stagingDir: string;
   parallelTasks: number;
   parallelFiles: number;

@@ -4,8 +4,9 @@ import type { CopyTask } from '../../domain/copy-task.js';
 import { AppError } from '../../domain/errors.js';
 import { DuplicateAssetIdError, type MetadataStore } from '../../ports/metadata-store.js';
 import type { AssetService } from '../asset-service.js';
-import { isoTime, type Clock } from '../clock.js';
-import type { Principal } from '../principal.js';
+import type { Clock } from '../../ports/clock.js';
+import { isoTime } from '../../domain/time.js';
+import type { Principal } from '../../domain/principal.js';
 import type { CapabilitySigner } from './capability.js';
 import type { KeyRing } from './key-ring.js';
 import { parseManifest, type ReplicationManifest } from './manifest.js';
@@ -13,7 +14,8 @@ import { openInfo, sealInfo, type OpenFailure, type SealedInfo } from './seal.js
 
 export interface ReplicationSettings {
   region: string;
-  peers: Record<string, string>;
+  /** Regions copies may come from: name -> public endpoint. */
+  peers: Readonly<Record<string, string>>;
   tokenTtlSeconds: number;
   copyWindowSeconds: number;
   maxFileSizeBytes: number;

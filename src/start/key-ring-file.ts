@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { writePrivateJson } from '../start/local-state.js';
+import { writePrivateJson } from './local-state.js';
 import { KeyRingError, parseKeyRing, type KeyRingData } from '../services/replication/key-ring.js';
 
 /**

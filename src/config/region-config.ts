@@ -1,0 +1,117 @@
+import path from 'node:path';
+import { deepFreeze } from './freeze.js';
+import { parseIdentityConfig, type IdentityConfig } from './identity-config.js';
+import { parseReplicationConfig, type ReplicationConfig } from './replication-config.js';
+import { loadSettings, SettingsReader, type Env } from './settings-reader.js';
+import { parseBlobStoreConfig, parseDatabaseUrl, type BlobStoreConfig } from './storage-config.js';
+import { endpointFor, endpointPattern, logLevels, regionNamePattern, type LogLevel } from './values.js';
+
+/** `/metrics`: on the API port (default), on its own port, or off. */
+export type MetricsConfig = { readonly mode: 'api' | 'off' } | { readonly mode: 'port'; readonly port: number };
+
+/** The settings every region of one process shares: limits, lifetimes, logs, metrics. */
+export interface RegionTuning {
+  /** Lifetime of upload URLs, seconds (default 86400). */
+  readonly uploadUrlTtlSeconds: number;
+  /** Lifetime of download URLs, seconds (default 3600). */
+  readonly downloadUrlTtlSeconds: number;
+  /** Largest accepted file, bytes (default 5 GiB). */
+  readonly maxFileSizeBytes: number;
+  /** Largest accepted JSON body, bytes (default 1 MiB). */
+  readonly bodyLimitBytes: number;
+  /** How long a deleted asset stays in the recycle bin, seconds (default 7 days). */
+  readonly recycleRetentionSeconds: number;
+  /** pino level (default info). */
+  readonly logLevel: LogLevel;
+  readonly metrics: MetricsConfig;
+}
+
+/** One region's configuration: immutable, complete before anything of the region is built. */
+export interface RegionConfig extends RegionTuning {
+  readonly region: string;
+  readonly host: string;
+  /** The port the region listens on (the bound one, when the setting was 0). */
+  readonly port: number;
+  /** Public base URL of this region, scheme included, no trailing slash (default `http://HOST:PORT`). */
+  readonly publicEndpoint: string;
+  readonly dataDir: string;
+  /** `sqlite:<file>` or `postgres://...`. */
+  readonly databaseUrl: string;
+  readonly blobStore: BlobStoreConfig;
+  /** Secret that signs this region's upload and download URLs (at least 32 characters). */
+  readonly urlSecret: string;
+  /** The global identity store shared by every region of the deployment. */
+  readonly identity: IdentityConfig;
+  readonly replication: ReplicationConfig;
+}
+
+/**
+ * A region's configuration as read, before its listening socket is bound: `port` may be 0
+ * (any free port), and without ASSETBRIDGE_PUBLIC_ENDPOINT the endpoint follows the bound port.
+ */
+export interface RegionSettings extends Omit<RegionConfig, 'publicEndpoint'> {
+  /** ASSETBRIDGE_PUBLIC_ENDPOINT when set. */
+  readonly publicEndpoint: string | undefined;
+}
+
+/** ASSETBRIDGE_METRICS: `on` (default, on the API port), `off`, or a port number of its own. */
+function parseMetrics(r: SettingsReader): MetricsConfig {
+  const raw = r.optional('METRICS') ?? 'on';
+  if (raw === 'on') return { mode: 'api' };
+  if (raw === 'off') return { mode: 'off' };
+  const port = /^\d+$/.test(raw) ? Number(raw) : -1;
+  r.check(port >= 0 && port <= 65535, `ASSETBRIDGE_METRICS must be on, off or a port number (got "${raw}")`);
+  return { mode: 'port', port };
+}
+
+export function parseRegionTuning(r: SettingsReader): RegionTuning {
+  return {
+    uploadUrlTtlSeconds: r.int('UPLOAD_URL_TTL', 86_400, 60, 7 * 86_400),
+    downloadUrlTtlSeconds: r.int('DOWNLOAD_URL_TTL', 3_600, 10, 7 * 86_400),
+    maxFileSizeBytes: r.int('MAX_FILE_SIZE', 5_368_709_120, 1, 5_368_709_120),
+    bodyLimitBytes: r.int('BODY_LIMIT', 1_048_576, 1_024, 64 * 1_048_576),
+    recycleRetentionSeconds: r.int('RECYCLE_RETENTION', 7 * 86_400, 0, 3_650 * 86_400),
+    logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
+    metrics: parseMetrics(r),
+  };
+}
+
+export function checkRegionName(r: SettingsReader, name: string, setting: string): void {
+  r.check(regionNamePattern.test(name), `ASSETBRIDGE_${setting} must look like cn-north-4 (got "${name}")`);
+}
+
+/** Parses one region's settings (`region` mode); every bad value is named in one ConfigError. */
+export function parseRegionSettings(env: Env): RegionSettings {
+  const r = new SettingsReader(loadSettings(env));
+  const region = r.string('REGION', 'cn-north-4');
+  checkRegionName(r, region, 'REGION');
+  const dataDir = path.resolve(r.string('DATA_DIR', './data'));
+  const publicEndpoint = r.optional('PUBLIC_ENDPOINT')?.replace(/\/+$/, '');
+  r.check(publicEndpoint === undefined || endpointPattern.test(publicEndpoint), `ASSETBRIDGE_PUBLIC_ENDPOINT must be http(s)://host[:port] (got "${publicEndpoint}")`);
+  const urlSecret = r.string('URL_SECRET');
+  r.check(urlSecret === '' || urlSecret.length >= 32, 'ASSETBRIDGE_URL_SECRET must be at least 32 characters');
+  const settings: RegionSettings = {
+    region,
+    host: r.string('HOST', '127.0.0.1'),
+    port: r.int('PORT', 8080, 0, 65535),
+    publicEndpoint,
+    dataDir,
+    databaseUrl: parseDatabaseUrl(r, dataDir),
+    blobStore: parseBlobStoreConfig(r, dataDir),
+    urlSecret,
+    identity: parseIdentityConfig(r, dataDir),
+    replication: parseReplicationConfig(r, dataDir, region),
+    ...parseRegionTuning(r),
+  };
+  r.done();
+  return deepFreeze(settings);
+}
+
+/** The region's configuration once its socket is bound to `boundPort`. */
+export function regionConfig(settings: RegionSettings, boundPort: number): RegionConfig {
+  return deepFreeze({
+    ...settings,
+    port: boundPort,
+    publicEndpoint: settings.publicEndpoint ?? endpointFor(settings.host, boundPort),
+  });
+}

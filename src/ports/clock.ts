@@ -1,0 +1,4 @@
+/** Time source, injectable so tests can move time. */
+export interface Clock {
+  now(): Date;
+}
