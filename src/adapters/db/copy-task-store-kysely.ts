@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CopyFailureCode, CopyFileProgress, CopyTask, CopyTaskState, ManifestFile } from '../../domain/copy-task.js';
 import type { CopyTaskStore } from '../../ports/copy-task-store.js';
-import type { Engine } from './database.js';
+import { lockForClaim, type Engine } from './engine.js';
 import type { CopyTasksTable, Database } from './schema.js';
 
 type TaskKey = Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>;
@@ -23,7 +23,7 @@ const toTask = (r: Selectable<CopyTasksTable>): CopyTask => ({
   requestId: r.request_id, startedAt: r.started_at, finishedAt: r.finished_at,
 });
 
-/** Copy tasks on SQLite or PostgreSQL; claiming uses `FOR UPDATE SKIP LOCKED` on PostgreSQL. */
+/** Copy tasks on SQLite or PostgreSQL (claiming differs: see `lockForClaim`). */
 export class KyselyCopyTaskStore implements CopyTaskStore {
   constructor(
     private readonly db: Kysely<Database>,
@@ -82,7 +82,7 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
 
   async claimDue(o: { owner: string; now: string; leaseUntil: string; limit: number }): Promise<CopyTask[]> {
     return this.db.transaction().execute(async (trx) => {
-      let candidates = trx
+      const candidates = trx
         .selectFrom('copy_tasks')
         .select(['project_id', 'asset_id', 'epoch'])
         .where('state', '=', 'CREATING')
@@ -90,9 +90,8 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
         .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', o.now)]))
         .orderBy('next_run_at')
         .limit(o.limit);
-      if (this.engine === 'postgres') candidates = candidates.forUpdate().skipLocked();
       const claimed: CopyTask[] = [];
-      for (const c of await candidates.execute()) {
+      for (const c of await lockForClaim(this.engine, candidates).execute()) {
         const res = await trx
           .updateTable('copy_tasks')
           .set({ epoch: Number(c.epoch) + 1, lease_owner: o.owner, lease_expires_at: o.leaseUntil })

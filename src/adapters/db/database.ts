@@ -1,12 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
-import pg from 'pg';
+import { Kysely, Migrator, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
-
-export type Engine = 'sqlite' | 'postgres';
+import { dialectFor, type Engine } from './engine.js';
 
 export interface OpenDatabase<T = Database> {
   db: Kysely<T>;
@@ -14,24 +9,11 @@ export interface OpenDatabase<T = Database> {
   close(): Promise<void>;
 }
 
-// int8 (bigint) columns hold file sizes up to 5 GiB: safe as JS numbers.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-
 /** Opens the metadata database named by a `sqlite:<file>` or `postgres://` URL. */
 export function openDatabase<T = Database>(url: string): OpenDatabase<T> {
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
-    const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
-    return { db, engine: 'postgres', close: () => db.destroy() };
-  }
-  const file = url.replace(/^sqlite:/, '');
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  const sqlite = new SQLite(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<T>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, engine: 'sqlite', close: () => db.destroy() };
+  const { engine, dialect } = dialectFor(url);
+  const db = new Kysely<T>({ dialect });
+  return { db, engine, close: () => db.destroy() };
 }
 
 /** Applies pending migrations (Kysely runs them inside a transaction). */

@@ -3,13 +3,11 @@ import type { Asset, AssetFile, AssetState, FileState } from '../../domain/asset
 import { AppError } from '../../domain/errors.js';
 import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch, type MetadataStore } from '../../ports/metadata-store.js';
 import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
-import type { Engine } from './database.js';
 import type { Database } from './schema.js';
-import { isPrimaryKeyViolation, isUniqueViolation } from './unique-violation.js';
+import { isPrimaryKeyViolation, isUniqueViolation, type Engine } from './engine.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
 
 const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_name: 'asset_name' } as const;
-
 
 /** `LIKE` pattern matching `needle` literally (backslash escapes). */
 const likeContaining = (needle: string): string => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -39,7 +37,7 @@ export class KyselyMetadataStore implements MetadataStore {
     try {
       await this.db.insertInto('assets').values(assetToRow(asset)).execute();
     } catch (err) {
-      if (isPrimaryKeyViolation(err)) throw new DuplicateAssetIdError();
+      if (isPrimaryKeyViolation(err, 'assets')) throw new DuplicateAssetIdError();
       if (isUniqueViolation(err)) throw new AppError('assetNameExists', `"${asset.assetName}"`);
       throw err;
     }

@@ -85,3 +85,14 @@ export interface Database {
   copy_tasks: CopyTasksTable;
   copy_files: CopyFilesTable;
 }
+
+/**
+ * Each table's primary-key constraint, as the migrations name it (PostgreSQL reports the name
+ * of a violated constraint; a test compares these with the database's own catalogue).
+ */
+export const primaryKeyNames = {
+  assets: 'assets_pk',
+  files: 'files_pkey',
+  copy_tasks: 'copy_tasks_pk',
+  copy_files: 'copy_files_pk',
+} as const satisfies Record<keyof Database, string>;

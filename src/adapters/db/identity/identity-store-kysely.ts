@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Account, Credential, Project, RegionRecord, User } from '../../../domain/identity.js';
 import type { IdentityStore } from '../../../ports/identity-store.js';
-import { isUniqueViolation } from '../unique-violation.js';
+import { isUniqueViolation } from '../engine.js';
 import type { IdentityDatabase } from './identity-schema.js';
 
 type Row<T extends keyof IdentityDatabase> = IdentityDatabase[T];
