@@ -222,23 +222,6 @@ export function verifySdkSignature(input: SdkVerifyInput): SdkVerifyResult {
   return { ok: true, accessKey: parsed.accessKey, unsignedPayload: payloadHash === UNSIGNED_PAYLOAD };
 }
 
-/** Same checks; the (possibly async) secret lookup runs only once every other pre-check passed. */
-export async function verifySdkSignatureAsync(
-  input: Omit<SdkVerifyInput, 'lookupSecret'> & { lookupSecret: (accessKey: string) => Promise<string | undefined> | string | undefined },
-): Promise<SdkVerifyResult> {
-  let accessKey: string | undefined;
-  const pre = verifySdkSignature({
-    ...input,
-    lookupSecret: (ak) => {
-      accessKey = ak;
-      return undefined;
-    },
-  });
-  if (pre.ok || pre.reason !== 'unknown_access_key' || accessKey === undefined) return pre;
-  const secret = await input.lookupSecret(accessKey);
-  return verifySdkSignature({ ...input, lookupSecret: () => secret });
-}
-
 export interface SignSdkRequestInput {
   method: string;
   /** Absolute URL; send exactly its `pathname + search` and these headers. */

@@ -19,14 +19,6 @@ export const fileStates = [
 ] as const;
 export type FileState = (typeof fileStates)[number];
 
-export const systemPropertyKeys = [
-  'STYLE_ID', 'DH_ID', 'PLATFORM_AVAILABLE', 'RENDER_ENGINE', 'BACKGROUND_IMG', 'BACKGROUND_SCENE',
-  'CREATED_BY_PLATFORM', 'MATERIAL_IMG', 'MATERIAL_VIDEO', 'DIGITAL_HUMAN_2D_VIDEO',
-  'DIGITAL_HUMAN_3D_VIDEO', 'BUSINESS_CARD_VIDEO', 'PHOTO_VIDEO', 'TO_BE_TRANSLATED_VIDEO',
-  'TRANSLATED_VIDEO', 'LAYER_CONFIG_ENABLE', 'IS_CONTROLLED', 'LIVE_IS_AUTHORIZED',
-  'VIDEO_IS_AUTHORIZED', 'CHAT_IS_AUTHORIZED',
-] as const;
-
 export interface SystemProperty {
   key: string;
   value: string;

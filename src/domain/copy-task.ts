@@ -11,7 +11,6 @@ export const copyFailureCodes = [
   'source_not_found',
   'capability_expired',
   'copy_window_expired',
-  'storage_error',
 ] as const;
 export type CopyFailureCode = (typeof copyFailureCodes)[number];
 

@@ -13,7 +13,6 @@ export const errorCatalogue = {
   accessKeyLocked: { code: 'MSS.00010011', status: 401, message: 'Access key temporarily locked' },
   forbidden: { code: 'MSS.00010012', status: 403, message: 'Access denied' },
   jsonException: { code: 'MSS.10000002', status: 400, message: 'Request JSON exception' }, // (doc)
-  validationFailed: { code: 'MSS.10000003', status: 400, message: 'Parameter validation abnormal' }, // (doc)
   assetNotFound: { code: 'MSS.10001001', status: 404, message: 'Asset not found' }, // (doc)
   illegalUrlParameter: { code: 'MSS.10001002', status: 400, message: 'Illegal URL parameter, please check' }, // (doc)
   fileTypeEmpty: { code: 'MSS.10001003', status: 400, message: 'The file type are empty, please check' }, // (doc)

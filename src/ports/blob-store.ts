@@ -43,8 +43,6 @@ export interface BlobStore {
    * The disk store renames it into place when it sits on the same file system.
    */
   putFile(key: string, localPath: string): Promise<BlobStat>;
-  /** A URL that lets anyone GET the blob until it expires; undefined if the adapter has none. */
-  presignGet?(key: string, expiresInSeconds: number): Promise<string>;
   close?(): Promise<void>;
 }
 

@@ -10,7 +10,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -210,11 +209,6 @@ export class S3BlobStore implements BlobStore {
       for (const item of res.Contents ?? []) if (item.Key) yield item.Key.slice(this.prefix.length);
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
-  }
-
-  async presignGet(key: string, expiresInSeconds: number): Promise<string> {
-    const command = new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) });
-    return getSignedUrl(this.client, command, { expiresIn: expiresInSeconds });
   }
 
   async close(): Promise<void> {

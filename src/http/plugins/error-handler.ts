@@ -22,6 +22,14 @@ function fromFastify(err: FastifyError): AppError | undefined {
   }
 }
 
+// OPTIONS is left out: the CORS preflight route answers it on every path.
+const probedMethods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+
+/** The methods a path answers to (none: the path is unknown, a 404; some: another method was used, a 405). */
+function methodsOf(app: FastifyInstance, path: string): string[] {
+  return probedMethods.filter((method) => app.findRoute({ method, url: path }) !== null);
+}
+
 /** One handler renders every error as `{error_code, error_msg}`; internals never leak. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -39,7 +47,13 @@ export function registerErrorHandler(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const err = new AppError('apiNotFound', `${request.method} ${request.url.split('?')[0] ?? ''}`);
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = methodsOf(app, path);
+    if (allowed.length > 0) reply.header('Allow', allowed.join(', '));
+    const err =
+      allowed.length > 0
+        ? new AppError('methodNotAllowed', `${request.method} ${path}; allowed: ${allowed.join(', ')}`)
+        : new AppError('apiNotFound', `${request.method} ${path}`);
     return reply.status(err.status).send({ error_code: err.code, error_msg: err.message });
   });
 }

@@ -38,6 +38,7 @@ export class IdentityAuthenticator implements Authenticator {
     }
     const resolved = await this.deps.identity.resolveAccessKey(parsed.accessKey);
     if (resolved.status === 'disabled') throw new AppError('authenticationFailed', 'the access key is disabled');
+    // An unknown key is refused inside the verification, after the date checks.
     const result = verifySdkSignature({
       method: request.method,
       rawUrl: request.rawUrl,
@@ -51,8 +52,8 @@ export class IdentityAuthenticator implements Authenticator {
       throw new AppError('authenticationFailed', result.message);
     }
     this.lock.succeed(parsed.accessKey);
-    if (resolved.status !== 'ok') throw new AppError('authenticationFailed', 'unknown access key');
-    return { accountId: resolved.accountId, via: 'aksk' };
+    // A signature verifies only with a secret, and only a known, enabled key has one (above).
+    return { accountId: (resolved as Extract<typeof resolved, { status: 'ok' }>).accountId, via: 'aksk' };
   }
 
   async authorizeProject(caller: Caller, projectId: string): Promise<Omit<Principal, 'appUserId'>> {
