@@ -10,6 +10,7 @@ import { buildApp } from '../http/app.js';
 import type { AppInstance } from '../http/types.js';
 import type { Authenticator } from '../ports/authenticator.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
 import { AssetService } from '../services/asset-service.js';
 import { systemClock, type Clock } from '../services/clock.js';
 import { FileService } from '../services/file-service.js';
@@ -31,6 +32,8 @@ export interface Region {
   assets: AssetService;
   files: FileService;
   blobs: BlobStore;
+  /** The region's metadata (tests and operator tools read copy tasks through it). */
+  store: MetadataStore;
   identity: IdentityService;
   replication: ReplicationService;
   worker: CopyWorker;
@@ -103,6 +106,7 @@ export async function createRegion(
       if (failureCode) metrics.copyFailures.inc({ reason: failureCode });
       else metrics.copySeconds.observe((Date.now() - Date.parse(task.startedAt)) / 1000);
     },
+    onLeaseRenewFailed: () => metrics.copyLeaseRenewFailures.inc(),
     leaseMs: config.replication.leaseSeconds * 1000,
   });
   const authenticator: Authenticator = new IdentityAuthenticator({ identity, clock, region: config.region });
@@ -127,6 +131,7 @@ export async function createRegion(
     assets,
     files,
     blobs,
+    store,
     identity,
     replication,
     worker,
