@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import type { Command } from 'commander';
+import { ApiError } from '../client/api-client.js';
 import { clientFor, loadProfile } from './profile.js';
 import { formatBytes, ProgressBar } from './progress.js';
 
@@ -101,7 +102,7 @@ export function registerAssetsCommands(program: Command): void {
         });
         const body = Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream;
         const put = await fetch(f.upload_url as string, { method: 'PUT', body, duplex: 'half', headers: { 'content-length': String(size), 'content-md5': md5 } });
-        if (put.status !== 200) throw new Error(`upload of ${file} refused: ${put.status} ${await put.text()}`);
+        if (put.status !== 200) throw await ApiError.ofResponse(put);
         await api.ok('POST', `/files/${f.file_id}/complete`, { body: { state: 'CREATED' } });
         bar.done(`${path.basename(file)}: uploaded ${formatBytes(size)}`);
       }

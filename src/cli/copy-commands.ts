@@ -40,12 +40,12 @@ export function registerCopyCommands(program: Command): void {
     .option('--profile <name>', 'profile in the CLI config file')
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExamples:\n  assetbridge copy 8cb2f48a2cb006154794741933421100 --from cn-north-4 --to ap-southeast-3 --wait\n  assetbridge copy --all --from cn-north-4 --to ap-southeast-3 --filter demo')
-    .action(async (assetId: string | undefined, o: Options) => {
+    .action(async (assetId: string | undefined, o: Options, command: Command) => {
       const profile = loadProfile(process.env, o.profile);
       const from = clientFor(profile, o.from);
       const to = clientFor(profile, o.to);
       if (!o.all) {
-        if (!assetId) throw new Error('name an asset id, or use --all');
+        if (!assetId) command.error('error: name an asset id, or use --all');
         const started = (await startCopy(from, to, assetId));
         if (!o.wait) {
           console.log(o.json ? JSON.stringify(started) : `copy of ${assetId} to ${o.to}: ${started.asset_state}`);

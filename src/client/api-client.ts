@@ -37,6 +37,26 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
+
+  /** The error an answer carries (`{error_code, error_msg}`, or the bare status when it has none). */
+  static of(status: number, body: unknown, requestId: string | null): ApiError {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as { error_code?: string; error_msg?: string };
+    return new ApiError(status, b.error_code ?? `HTTP ${status}`, b.error_msg ?? String(body), requestId);
+  }
+
+  /** The error of a raw fetch answer (signed-URL uploads and downloads). */
+  static async ofResponse(res: Response): Promise<ApiError> {
+    return ApiError.of(res.status, parseBody(await res.text()), res.headers.get('x-request-id'));
+  }
+}
+
+/** JSON when the text is JSON, else the text. */
+function parseBody(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return text;
+  }
 }
 
 /** A client of one region's API, signing every request with SDK-HMAC-SHA256. */
@@ -58,23 +78,13 @@ export class ApiClient {
       );
     }
     const res = await fetch(url, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, headers: res.headers, body: parsed };
+    return { status: res.status, headers: res.headers, body: parseBody(await res.text()) };
   }
 
   /** Like `call`, but a non-200 answer throws an ApiError. */
   async ok(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse['body']> {
     const res = await this.call(method, path, options);
-    if (res.status !== 200) {
-      const b = (res.body ?? {}) as { error_code?: string; error_msg?: string };
-      throw new ApiError(res.status, b.error_code ?? `HTTP ${res.status}`, b.error_msg ?? String(res.body), res.headers.get('x-request-id'));
-    }
+    if (res.status !== 200) throw ApiError.of(res.status, res.body, res.headers.get('x-request-id'));
     return res.body;
   }
 }

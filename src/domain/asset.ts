@@ -1,3 +1,5 @@
+import type { AssetFieldValues } from './asset-fields.js';
+
 /** Asset and file vocabulary, as MetaStudio names it (api.md). */
 
 export const assetTypes = [
@@ -24,29 +26,21 @@ export interface SystemProperty {
   value: string;
 }
 
-/** The stored asset record (metadata only; files are separate rows). */
-export interface Asset {
+/**
+ * The stored asset record (metadata only; files are separate rows). The user-editable fields
+ * come from the field table (`asset-fields.ts`); these are the ones the service keeps.
+ */
+export interface Asset extends AssetFieldValues {
   projectId: string;
   assetId: string;
   produceId: string;
-  assetName: string;
-  assetDescription: string | null;
   appUserId: string | null;
-  assetType: AssetType;
   assetState: AssetState;
   /** The state to return to on restore, set while DELETING. */
   stateBeforeDelete: AssetState | null;
   failType: string | null;
   blockReasonCode: string | null;
   reason: string | null;
-  tags: string[];
-  assetExtraMeta: Record<string, unknown>;
-  systemProperties: SystemProperty[];
-  assetOrder: number | null;
-  supportedService: string[];
-  autoOperationConfig: unknown[];
-  reviewConfig: Record<string, unknown> | null;
-  sharedConfig: Record<string, unknown> | null;
   createdAt: string;
   updatedAt: string;
   deletedAt: string | null;
@@ -73,12 +67,6 @@ export interface AssetFile {
   createdAt: string;
   updatedAt: string;
 }
-
-/** States in which a user may edit metadata and files. */
-export const liveStates: readonly AssetState[] = ['CREATING', 'FAILED', 'UNACTIVED', 'ACTIVED'];
-
-/** States from which DeleteAsset (to the recycle bin) is allowed. */
-export const deletableStates: readonly AssetState[] = ['CREATING', 'FAILED', 'UNACTIVED', 'ACTIVED', 'BLOCK', 'WAITING_DELETE'];
 
 /**
  * Where a file's bytes live: each upload attempt (or copy run) writes its own key, so two

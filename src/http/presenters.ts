@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { Asset, AssetFile } from '../domain/asset.js';
 import type { CopyTask } from '../domain/copy-task.js';
+import { presentFields } from './schemas/asset-fields.js';
 import type { AssetFileInfo, DigitalAssetInfo, ReplicationProgress } from './schemas/common.js';
 
 /** Seconds precision, `Z` suffix, as MetaStudio shows times. */
@@ -52,24 +53,14 @@ export function presentAsset(
     project_id: asset.projectId,
     asset_id: asset.assetId,
     produce_id: asset.produceId,
-    asset_name: asset.assetName,
-    asset_description: opt(asset.assetDescription),
+    ...presentFields(asset),
     app_user_id: opt(asset.appUserId),
     create_time: apiTime(asset.createdAt),
     update_time: apiTime(asset.updatedAt),
-    asset_type: asset.assetType,
     asset_state: asset.assetState,
     fail_type: opt(asset.failType),
     block_reason_code: opt(asset.blockReasonCode),
     reason: opt(asset.reason),
-    tags: asset.tags,
-    asset_extra_meta: asset.assetExtraMeta,
-    system_properties: asset.systemProperties,
     files: files.map((f) => presentFile(f, downloadUrl(f, asset))),
-    asset_order: opt(asset.assetOrder),
-    supported_service: asset.supportedService,
-    auto_operation_config: asset.autoOperationConfig,
-    review_config: opt(asset.reviewConfig),
-    shared_config: opt(asset.sharedConfig),
   };
 }

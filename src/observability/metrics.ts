@@ -40,6 +40,12 @@ export class Metrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  /** A worker could not renew a copy's lease (it retries; a lapsed lease hands the copy on). */
+  readonly copyLeaseRenewFailures = new Counter({
+    name: 'assetbridge_copy_lease_renew_failures_total',
+    help: 'Copy lease renewals that failed with an error',
+    registers: [this.registry],
+  });
   readonly blobErrors = new Counter({
     name: 'assetbridge_blob_store_errors_total',
     help: 'Blob store operations that failed (other than a missing blob)',

@@ -1,4 +1,5 @@
 import type { Asset, AssetFile, AssetState, AssetType, FileState } from '../domain/asset.js';
+import type { AssetFieldValues } from '../domain/asset-fields.js';
 import type { CopyTaskStore } from './copy-task-store.js';
 
 export type AssetSortKey = 'create_time' | 'update_time' | 'asset_name';
@@ -26,22 +27,12 @@ export interface AssetQuery {
   limit: number;
 }
 
-export interface AssetPatch {
-  assetName?: string;
-  assetDescription?: string | null;
-  assetType?: AssetType;
+/** A change to an asset: any of its fields (from the field table) and the state the service keeps. */
+export interface AssetPatch extends Partial<AssetFieldValues> {
   assetState?: AssetState;
   stateBeforeDelete?: AssetState | null;
   failType?: string | null;
   reason?: string | null;
-  tags?: string[];
-  assetExtraMeta?: Record<string, unknown>;
-  systemProperties?: Asset['systemProperties'];
-  assetOrder?: number | null;
-  supportedService?: string[];
-  autoOperationConfig?: unknown[];
-  reviewConfig?: Record<string, unknown> | null;
-  sharedConfig?: Record<string, unknown> | null;
   deletedAt?: string | null;
   updatedAt: string;
 }

@@ -1,42 +1,22 @@
-import type { Asset, AssetFile, AssetState, AssetType, SystemProperty } from '../domain/asset.js';
-import { deletableStates, liveStates } from '../domain/asset.js';
+import type { Asset, AssetFile, AssetState } from '../domain/asset.js';
+import { newAsset, patchFromChanges, type AssetChanges, type AssetCreateInput } from '../domain/asset-fields.js';
+import { assetActions, assetStateRules } from '../domain/asset-states.js';
 import type { CopyTask } from '../domain/copy-task.js';
 import { AppError } from '../domain/errors.js';
-import { newId } from '../domain/ids.js';
+import { fileActions, fileStateRules } from '../domain/file-states.js';
+import { allows } from '../domain/state-machine.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { AssetPatch, AssetQuery, MetadataStore } from '../ports/metadata-store.js';
 import type { Clock } from '../ports/clock.js';
 import { isoTime } from '../domain/time.js';
 import type { Principal } from '../domain/principal.js';
-
-export interface CreateAssetInput {
-  assetName: string;
-  assetType: AssetType;
-  assetDescription?: string;
-  tags?: string[];
-  assetExtraMeta?: Record<string, unknown>;
-  systemProperties?: SystemProperty[];
-  assetOrder?: number;
-  supportedService?: string[];
-  autoOperationConfig?: unknown[];
-  reviewConfig?: Record<string, unknown>;
-  sharedConfig?: Record<string, unknown>;
-}
+import { updateAssetIn } from './conditional-update.js';
 
 export interface UpdateAssetInput {
-  assetName?: string;
-  assetDescription?: string;
-  assetType?: AssetType;
+  /** Field changes (the field table says which fields an update accepts). */
+  changes?: AssetChanges;
+  /** Activation toggle, once the main file is confirmed. */
   assetState?: 'ACTIVED' | 'UNACTIVED';
-  tags?: string[];
-  assetExtraMeta?: Record<string, unknown>;
-  /** With `action` ADD (default) or DELETE per property. */
-  systemProperties?: (SystemProperty & { action?: 'ADD' | 'DELETE' })[];
-  assetOrder?: number;
-  supportedService?: string[];
-  autoOperationConfig?: unknown[];
-  reviewConfig?: Record<string, unknown>;
-  sharedConfig?: Record<string, unknown>;
 }
 
 export interface AssetWithFiles {
@@ -54,33 +34,9 @@ export class AssetService {
     private readonly deps: { store: MetadataStore; blobs: BlobStore; clock: Clock; recycleRetentionSeconds: number },
   ) {}
 
-  async create(principal: Principal, input: CreateAssetInput): Promise<{ assetId: string; produceId: string }> {
-    const now = isoTime(this.deps.clock.now());
-    const asset: Asset = {
-      projectId: principal.projectId,
-      assetId: newId(),
-      produceId: newId(),
-      assetName: input.assetName,
-      assetDescription: input.assetDescription ?? null,
-      appUserId: principal.appUserId ?? null,
-      assetType: input.assetType,
-      assetState: 'CREATING',
-      stateBeforeDelete: null,
-      failType: null,
-      blockReasonCode: null,
-      reason: null,
-      tags: input.tags ?? [],
-      assetExtraMeta: input.assetExtraMeta ?? {},
-      systemProperties: input.systemProperties ?? [],
-      assetOrder: input.assetOrder ?? null,
-      supportedService: input.supportedService ?? [],
-      autoOperationConfig: input.autoOperationConfig ?? [],
-      reviewConfig: input.reviewConfig ?? null,
-      sharedConfig: input.sharedConfig ?? null,
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-    };
+  async create(principal: Principal, input: AssetCreateInput): Promise<{ assetId: string; produceId: string }> {
+    const owner = { projectId: principal.projectId, appUserId: principal.appUserId ?? null, at: isoTime(this.deps.clock.now()) };
+    const asset = newAsset(owner, input);
     await this.deps.store.insertAsset(asset);
     return { assetId: asset.assetId, produceId: asset.produceId };
   }
@@ -88,7 +44,7 @@ export class AssetService {
   /** The asset as this principal may see it; DELETED assets are gone for everyone. */
   async get(principal: Principal, assetId: string, store: MetadataStore = this.deps.store): Promise<Asset> {
     const asset = await store.getAsset(principal.projectId, assetId);
-    if (!asset || asset.assetState === 'DELETED' || !visibleTo(principal, asset)) {
+    if (!asset || !assetStateRules[asset.assetState].visible || !visibleTo(principal, asset)) {
       throw new AppError('assetNotFound', assetId);
     }
     return asset;
@@ -124,29 +80,13 @@ export class AssetService {
   async update(principal: Principal, assetId: string, input: UpdateAssetInput): Promise<AssetWithFiles> {
     await this.deps.store.transaction(async (tx) => {
       const asset = await this.get(principal, assetId, tx);
-      if (!liveStates.includes(asset.assetState)) {
-        throw new AppError('assetStateConflict', `asset ${assetId} is ${asset.assetState}`);
-      }
+      if (!assetStateRules[asset.assetState].editable) throw stateConflict(asset);
+      const patch: AssetPatch = { ...patchFromChanges(asset, input.changes ?? {}), updatedAt: isoTime(this.deps.clock.now()) };
       if (input.assetState !== undefined && input.assetState !== asset.assetState) {
-        // Activation toggles only once the main file is there (api.md: UNACTIVED <-> ACTIVED).
-        if (asset.assetState !== 'ACTIVED' && asset.assetState !== 'UNACTIVED') {
-          throw new AppError('assetStateConflict', `asset ${assetId} is ${asset.assetState}; its main file must be confirmed first`);
-        }
+        if (!allows(assetActions.toggleActive, asset.assetState)) throw stateConflict(asset, 'its main file must be confirmed first');
+        patch.assetState = input.assetState;
       }
-      const patch: AssetPatch = { updatedAt: isoTime(this.deps.clock.now()) };
-      if (input.assetName !== undefined) patch.assetName = input.assetName;
-      if (input.assetDescription !== undefined) patch.assetDescription = input.assetDescription;
-      if (input.assetType !== undefined) patch.assetType = input.assetType;
-      if (input.assetState !== undefined) patch.assetState = input.assetState;
-      if (input.tags !== undefined) patch.tags = input.tags;
-      if (input.assetExtraMeta !== undefined) patch.assetExtraMeta = input.assetExtraMeta;
-      if (input.systemProperties !== undefined) patch.systemProperties = applyPropertyActions(asset.systemProperties, input.systemProperties);
-      if (input.assetOrder !== undefined) patch.assetOrder = input.assetOrder;
-      if (input.supportedService !== undefined) patch.supportedService = input.supportedService;
-      if (input.autoOperationConfig !== undefined) patch.autoOperationConfig = input.autoOperationConfig;
-      if (input.reviewConfig !== undefined) patch.reviewConfig = input.reviewConfig;
-      if (input.sharedConfig !== undefined) patch.sharedConfig = input.sharedConfig;
-      await tx.updateAsset(principal.projectId, assetId, patch, [asset.assetState]);
+      await updateAssetIn(tx, asset, patch, [asset.assetState]);
     });
     return this.show(principal, assetId);
   }
@@ -159,19 +99,13 @@ export class AssetService {
       // Deleting a copy in progress cancels it: its worker's next write fails.
       await tx.copyTasks.cancel(principal.projectId, assetId, now);
       if (force) {
-        await tx.updateAsset(principal.projectId, assetId, { assetState: 'DELETED', deletedAt: now, updatedAt: now });
-        return this.markFilesDeleted(tx, principal.projectId, assetId, now);
+        await updateAssetIn(tx, asset, { assetState: 'DELETED', deletedAt: now, updatedAt: now }, assetActions.forceDelete.from);
+        return this.markFilesDeleted(tx, asset, now);
       }
+      // Already in the recycle bin: deleting again is a no-op success.
       if (asset.assetState === 'DELETING') return [];
-      if (!deletableStates.includes(asset.assetState)) {
-        throw new AppError('assetStateConflict', `asset ${assetId} is ${asset.assetState}`);
-      }
-      await tx.updateAsset(
-        principal.projectId,
-        assetId,
-        { assetState: 'DELETING', stateBeforeDelete: asset.assetState, deletedAt: now, updatedAt: now },
-        [asset.assetState],
-      );
+      if (!allows(assetActions.recycle, asset.assetState)) throw stateConflict(asset);
+      await updateAssetIn(tx, asset, { assetState: 'DELETING', stateBeforeDelete: asset.assetState, deletedAt: now, updatedAt: now }, [asset.assetState]);
       return [];
     });
     await this.removeBlobs(removed);
@@ -180,30 +114,29 @@ export class AssetService {
   async restore(principal: Principal, assetId: string): Promise<void> {
     await this.deps.store.transaction(async (tx) => {
       const asset = await this.get(principal, assetId, tx);
-      if (asset.assetState !== 'DELETING') {
-        throw new AppError('assetStateConflict', `asset ${assetId} is ${asset.assetState}, not in the recycle bin`);
-      }
+      if (!allows(assetActions.restore, asset.assetState)) throw stateConflict(asset, 'not in the recycle bin');
       let back: AssetState = asset.stateBeforeDelete ?? 'UNACTIVED';
       const task = await tx.copyTasks.getTask(principal.projectId, assetId);
       // A copy cancelled by the delete cannot resume: it comes back FAILED, to be posted again.
       const cancelledCopy = back === 'CREATING' && task?.state === 'CANCELLED';
       if (cancelledCopy) back = 'FAILED';
-      await tx.updateAsset(
-        principal.projectId,
-        assetId,
+      const at = isoTime(this.deps.clock.now());
+      await updateAssetIn(
+        tx,
+        asset,
         {
           assetState: back,
           stateBeforeDelete: null,
           deletedAt: null,
-          updatedAt: isoTime(this.deps.clock.now()),
+          updatedAt: at,
           ...(cancelledCopy ? { reason: 'the copy was cancelled by a delete; post the replication info again' } : {}),
         },
-        ['DELETING'],
+        [asset.assetState],
       );
       if (cancelledCopy) {
-        const at = isoTime(this.deps.clock.now());
+        // Only the files the copy had not finished: the guard picks them.
         for (const f of await tx.listFiles(principal.projectId, [assetId])) {
-          await tx.updateFile(f.fileId, { state: 'FAILED', updatedAt: at }, ['CREATING']);
+          await tx.updateFile(f.fileId, { state: 'FAILED', updatedAt: at }, fileActions.copyFailed.from);
         }
       }
     });
@@ -231,18 +164,21 @@ export class AssetService {
     for (const asset of expired) {
       const at = isoTime(now);
       const removed = await this.deps.store.transaction(async (tx) => {
-        const ok = await tx.updateAsset(asset.projectId, asset.assetId, { assetState: 'DELETED', updatedAt: at }, ['DELETING']);
-        return ok ? this.markFilesDeleted(tx, asset.projectId, asset.assetId, at) : [];
+        // A restore that came first wins: the asset is no longer DELETING and stays.
+        const ok = await tx.updateAsset(asset.projectId, asset.assetId, { assetState: 'DELETED', updatedAt: at }, assetActions.purge.from);
+        return ok ? this.markFilesDeleted(tx, asset, at) : undefined;
       });
+      if (!removed) continue;
       await this.removeBlobs(removed);
       purged += 1;
     }
     return purged;
   }
 
-  private async markFilesDeleted(tx: MetadataStore, projectId: string, assetId: string, now: string): Promise<string[]> {
-    const files = await tx.listFiles(projectId, [assetId]);
-    for (const file of files) await tx.updateFile(file.fileId, { state: 'DELETED', updatedAt: now });
+  private async markFilesDeleted(tx: MetadataStore, asset: Asset, now: string): Promise<string[]> {
+    const files = await tx.listFiles(asset.projectId, [asset.assetId]);
+    for (const file of files) await tx.updateFile(file.fileId, { state: 'DELETED', updatedAt: now }, fileActions.delete.from);
+    // Every key, those of files deleted earlier too: a crash may have left their blobs behind.
     return files.map((f) => f.blobKey);
   }
 
@@ -255,17 +191,9 @@ export class AssetService {
 export const visibleTo = (principal: Principal, asset: Asset): boolean =>
   principal.appUserId === undefined || asset.appUserId === principal.appUserId;
 
-/** Files shown on an asset: not deleted or cancelled. */
-const isListedFile = (f: AssetFile): boolean => f.state !== 'DELETED' && f.state !== 'CANCELLED';
+/** Files shown on an asset. */
+const isListedFile = (f: AssetFile): boolean => fileStateRules[f.state].listed;
 
-function applyPropertyActions(
-  current: SystemProperty[],
-  changes: (SystemProperty & { action?: 'ADD' | 'DELETE' })[],
-): SystemProperty[] {
-  let result = [...current];
-  for (const change of changes) {
-    result = result.filter((p) => p.key !== change.key);
-    if (change.action !== 'DELETE') result.push({ key: change.key, value: change.value });
-  }
-  return result;
-}
+/** 409 naming the state that refused the operation. */
+const stateConflict = (asset: Asset, why?: string): AppError =>
+  new AppError('assetStateConflict', `asset ${asset.assetId} is ${asset.assetState}${why ? `; ${why}` : ''}`);

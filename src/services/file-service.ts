@@ -1,15 +1,19 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
-import type { Asset, AssetFile, AssetState, FileCategory } from '../domain/asset.js';
-import { fileBlobKey as blobKeyFor, liveStates } from '../domain/asset.js';
-import { AppError } from '../domain/errors.js';
+import type { Asset, AssetFile, FileCategory } from '../domain/asset.js';
+import { fileBlobKey as blobKeyFor } from '../domain/asset.js';
+import { assetActions, assetStateAfterMainConfirm, assetStateRules } from '../domain/asset-states.js';
+import { AppError, isAppError } from '../domain/errors.js';
+import { confirmActions, fileActions, fileStateRules } from '../domain/file-states.js';
+import { allows } from '../domain/state-machine.js';
 import { newId } from '../domain/ids.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { AssetService } from './asset-service.js';
 import type { Clock } from '../ports/clock.js';
 import { isoTime } from '../domain/time.js';
+import { updateAssetIn, updateFileIn } from './conditional-update.js';
 import { HashingVerifier } from './hashing-verifier.js';
 import type { Principal } from '../domain/principal.js';
 import type { UrlSigner } from './signed-url.js';
@@ -57,14 +61,11 @@ export class FileService {
     const expires = Math.floor(now.getTime() / 1000) + this.deps.uploadUrlTtlSeconds;
     const fileId = newId();
     await this.deps.store.transaction(async (tx) => {
-      const asset = await this.deps.assets.get(principal, input.assetId, tx);
-      if (!liveStates.includes(asset.assetState)) {
-        throw new AppError('assetStateConflict', `asset ${asset.assetId} is ${asset.assetState}`);
-      }
+      const asset = await this.editableAsset(principal, input.assetId, tx);
       const single = singleCategories[category];
       if (single) {
         const files = await tx.listFiles(principal.projectId, [asset.assetId]);
-        if (files.some((f) => f.category === category && holdsSlot(f))) throw new AppError(single);
+        if (files.some((f) => f.category === category && fileStateRules[f.state].holdsSlot)) throw new AppError(single);
       }
       const file: AssetFile = {
         fileId,
@@ -110,7 +111,7 @@ export class FileService {
       throw new AppError('urlSignatureInvalid');
     }
     const file = await this.deps.store.getFile(input.projectId, input.fileId);
-    if (!file || (file.state !== 'CREATING' && file.state !== 'UPLOADED')) {
+    if (!file || !allows(fileActions.upload, file.state)) {
       throw new AppError('urlSignatureInvalid', 'the file no longer accepts uploads');
     }
     if (input.contentMd5 !== undefined && input.contentMd5 !== file.declaredMd5) {
@@ -135,7 +136,7 @@ export class FileService {
     const accepted = await this.deps.store.updateFile(
       file.fileId,
       { state: 'UPLOADED', md5Hex: digests.md5Hex, sha256Hex: digests.sha256Hex, etag: `"${digests.sha256Hex}"`, blobKey: key, updatedAt: isoTime(this.deps.clock.now()) },
-      ['CREATING', 'UPLOADED'],
+      fileActions.upload.from,
     );
     if (!accepted) {
       await this.deps.blobs.delete(key);
@@ -151,17 +152,15 @@ export class FileService {
       const file = await this.visibleFile(principal, fileId, tx);
       const asset = await this.deps.assets.get(principal, file.assetId, tx);
       if (file.state === state) return undefined;
-      if (file.state !== 'CREATING' && file.state !== 'UPLOADED') {
+      if (!allows(confirmActions[state], file.state)) {
+        // Confirming CREATED before the bytes arrived is its own error: the client uploads first.
+        if (state === 'CREATED' && allows(fileActions.upload, file.state)) throw new AppError('fileNotUploaded', `file ${fileId} has no uploaded bytes`);
         throw new AppError('fileStateConflict', `file ${fileId} is ${file.state}`);
       }
-      if (state === 'CREATED' && file.state !== 'UPLOADED') {
-        throw new AppError('fileNotUploaded', `file ${fileId} has no uploaded bytes`);
-      }
-      await tx.updateFile(fileId, { state, uploadExpiresAt: null, updatedAt: now }, [file.state]);
-      if (file.category === 'MAIN' && (asset.assetState === 'CREATING' || asset.assetState === 'FAILED')) {
-        const next = state === 'CREATED' ? 'ACTIVED' : state === 'FAILED' ? 'FAILED' : 'CREATING';
+      await updateFileIn(tx, file, { state, uploadExpiresAt: null, updatedAt: now }, [file.state]);
+      if (file.category === 'MAIN' && allows(assetActions.confirmMain, asset.assetState)) {
         const reason = state === 'FAILED' ? 'main file upload failed' : null;
-        await tx.updateAsset(principal.projectId, asset.assetId, { assetState: next, reason, updatedAt: now }, [asset.assetState]);
+        await updateAssetIn(tx, asset, { assetState: assetStateAfterMainConfirm[state], reason, updatedAt: now }, [asset.assetState]);
       }
       return state === 'CANCELLED' ? file.blobKey : undefined;
     });
@@ -172,11 +171,8 @@ export class FileService {
     const now = isoTime(this.deps.clock.now());
     const key = await this.deps.store.transaction(async (tx) => {
       const file = await this.visibleFile(principal, fileId, tx);
-      const asset = await this.deps.assets.get(principal, file.assetId, tx);
-      if (!liveStates.includes(asset.assetState)) {
-        throw new AppError('assetStateConflict', `asset ${asset.assetId} is ${asset.assetState}`);
-      }
-      await tx.updateFile(fileId, { state: 'DELETED', uploadExpiresAt: null, updatedAt: now });
+      await this.editableAsset(principal, file.assetId, tx);
+      await updateFileIn(tx, file, { state: 'DELETED', uploadExpiresAt: null, updatedAt: now }, fileActions.delete.from);
       return file.blobKey;
     });
     await this.deps.blobs.delete(key);
@@ -184,7 +180,7 @@ export class FileService {
 
   /** Signed download URL for a file whose bytes are confirmed. */
   downloadUrl(file: AssetFile, asset: Asset): string | undefined {
-    if (file.state !== 'CREATED' || !readableStates.has(asset.assetState)) return undefined;
+    if (!isReadable(file, asset)) return undefined;
     const expires = Math.floor(this.deps.clock.now().getTime() / 1000) + this.deps.downloadUrlTtlSeconds;
     return `${this.deps.publicEndpoint}${this.deps.urls.path({ op: 'download', projectId: file.projectId, fileId: file.fileId, expires })}`;
   }
@@ -212,7 +208,7 @@ export class FileService {
     }
     const file = await this.deps.store.getFile(input.projectId, input.fileId);
     const asset = file && (await this.deps.store.getAsset(file.projectId, file.assetId));
-    if (!file || file.state !== 'CREATED' || !asset || !readableStates.has(asset.assetState)) {
+    if (!file || !asset || !isReadable(file, asset)) {
       throw new AppError('fileNotFound', input.fileId);
     }
     return file;
@@ -225,20 +221,24 @@ export class FileService {
 
   private async visibleFile(principal: Principal, fileId: string, store: MetadataStore): Promise<AssetFile> {
     const file = await store.getFile(principal.projectId, fileId);
-    if (!file || file.state === 'DELETED') throw new AppError('fileNotFound', fileId);
-    // A file is visible exactly when its asset is (same app-user rule).
-    await this.deps.assets.get(principal, file.assetId, store).catch(() => {
-      throw new AppError('fileNotFound', fileId);
+    if (!file || !fileStateRules[file.state].visible) throw new AppError('fileNotFound', fileId);
+    // A file is visible exactly when its asset is (same app-user rule); any other error is no 404.
+    await this.deps.assets.get(principal, file.assetId, store).catch((err: unknown) => {
+      throw isAppError(err) && err.kind === 'assetNotFound' ? new AppError('fileNotFound', fileId, { cause: err }) : err;
     });
     return file;
   }
+
+  /** The asset of a file change, if its state lets its files change. */
+  private async editableAsset(principal: Principal, assetId: string, store: MetadataStore): Promise<Asset> {
+    const asset = await this.deps.assets.get(principal, assetId, store);
+    if (!assetStateRules[asset.assetState].editable) throw new AppError('assetStateConflict', `asset ${asset.assetId} is ${asset.assetState}`);
+    return asset;
+  }
 }
 
-/** Asset states whose confirmed files may be downloaded. */
-const readableStates = new Set<AssetState>(['CREATING', 'FAILED', 'UNACTIVED', 'ACTIVED']);
-
-/** A file occupies its asset's single MAIN/COVER slot unless it is gone or failed. */
-const holdsSlot = (f: AssetFile): boolean => !['DELETED', 'CANCELLED', 'FAILED'].includes(f.state);
+/** A confirmed file of an asset whose files may be read. */
+const isReadable = (file: AssetFile, asset: Asset): boolean => fileStateRules[file.state].downloadable && assetStateRules[asset.assetState].readable;
 
 const suffixOf = (name: string): string | undefined => {
   const dot = name.lastIndexOf('.');

@@ -1,5 +1,6 @@
 import { ConfigError, operatorIdentityConfig, type Env } from '../config/index.js';
 import { IdentityError, type IdentityService } from '../services/identity/identity-service.js';
+import { SealedSecretError } from '../services/identity/secret-box.js';
 import { openIdentity } from './identity.js';
 
 /*
@@ -20,11 +21,11 @@ export async function openOperatorIdentity(env: Env): Promise<IdentityService> {
   try {
     return await openIdentity(config);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
     // The token-signing key is the first secret opened: a wrong key fails there.
-    if (/unable to authenticate data/.test(message)) {
+    if (err instanceof SealedSecretError && err.reason === 'wrong_key') {
       throw new ConfigError([`ASSETBRIDGE_MASTER_KEY does not open the identity store at ${redact(config.databaseUrl)} (its secrets were sealed with another key)`]);
     }
+    const message = err instanceof Error ? err.message : String(err);
     const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
     throw new IdentityError(`cannot open the identity store at ${redact(config.databaseUrl)}: ${message}${cause}`);
   }

@@ -12,6 +12,7 @@ import type { AppInstance } from '../http/types.js';
 import type { Authenticator } from '../ports/authenticator.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
 import { AssetService } from '../services/asset-service.js';
 import { FileService } from '../services/file-service.js';
 import { UrlSigner } from '../services/signed-url.js';
@@ -34,6 +35,8 @@ export interface Region {
   readonly assets: AssetService;
   readonly files: FileService;
   readonly blobs: BlobStore;
+  /** The region's metadata (tests and operator tools read copy tasks through it). */
+  readonly store: MetadataStore;
   readonly identity: IdentityService;
   readonly replication: ReplicationService;
   readonly worker: CopyWorker;
@@ -122,6 +125,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
       if (failureCode) metrics.copyFailures.inc({ reason: failureCode });
       else metrics.copySeconds.observe((Date.now() - Date.parse(task.startedAt)) / 1000);
     },
+    onLeaseRenewFailed: () => metrics.copyLeaseRenewFailures.inc(),
     leaseMs: config.replication.leaseSeconds * 1000,
   });
   const authenticator: Authenticator = new IdentityAuthenticator({ identity, clock, region: config.region });
@@ -150,6 +154,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     assets,
     files,
     blobs,
+    store,
     identity,
     replication,
     worker,

@@ -82,6 +82,18 @@ describe('assetbridge CLI against a running local mode', () => {
     expect(copy.stderr).toContain('FAILED (checksum_mismatch)');
   });
 
+  it('answers a mistake with one line and the next step, never a stack trace', async () => {
+    const noId = await assetbridge(['copy', '--from', 'cn-north-4', '--to', 'ap-southeast-3']);
+    expect(noId.code).toBe(1);
+    expect(noId.stderr).toContain('error: name an asset id, or use --all');
+    const created = JSON.parse((await assetbridge(['assets', 'create', 'not-in-the-bin', '--type', 'IMAGE', '--json'])).stdout) as { asset_id: string };
+    const restore = await assetbridge(['assets', 'restore', created.asset_id]);
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toContain('MSS.10002001 (409)');
+    expect(restore.stderr).toContain("next: look at the asset's state");
+    for (const out of [noId.stderr, restore.stderr]) expect(out).not.toMatch(/^\s+at /m);
+  });
+
   it('copies every matching asset with --all and prints a summary', async () => {
     const all = await assetbridge(['copy', '--all', '--from', 'cn-north-4', '--to', 'ap-southeast-3', '--filter', 'cli-clip', '--wait', '--json']);
     expect(all.code).toBe(0);

@@ -157,7 +157,7 @@ let task: ReturnType<typeof taskState>;
 
 const listCount = async (): Promise<number> => (await r.clientB.call('GET', '/digital-assets')).body.count as number;
 const post = (body: unknown) => r.clientB.call('POST', '/digital-assets-by-replication-info', { body });
-const taskNow = async () => taskState(await r.b.region.replication['deps'].store.copyTasks.getTask(r.projectB, assetId));
+const taskNow = async () => taskState(await r.b.region.store.copyTasks.getTask(r.projectB, assetId));
 
 beforeAll(async () => {
   r = await startTwoRegions();

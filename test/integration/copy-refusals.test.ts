@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Asset, AssetFile } from '../../src/domain/asset.js';
+import type { AssetFile } from '../../src/domain/asset.js';
+import { newAsset } from '../../src/domain/asset-fields.js';
 import type { CopyTask } from '../../src/domain/copy-task.js';
-import type { MetadataStore } from '../../src/ports/metadata-store.js';
 import { isoTime } from '../../src/domain/time.js';
 import { parseKeyRing } from '../../src/services/replication/key-ring.js';
 import { copyBlobKey } from '../../src/services/replication/replication-service.js';
@@ -24,7 +24,7 @@ type Info = SealedInfo & { expire_time: number };
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const newId = () => randomBytes(16).toString('hex');
-const storeOf = (t: TestRegion): MetadataStore => t.region.replication['deps'].store;
+const storeOf = (t: TestRegion) => t.region.store;
 
 /** An ACTIVED asset in the pair's region A (the first file is MAIN). */
 async function sourceAsset(p: Pair, files: Record<string, Buffer>): Promise<string> {
@@ -260,12 +260,7 @@ describe('copy refusals (regions with movable clocks; A seals for 60 s, capabili
     const at = isoTime(new Date());
     const future = '2999-01-01T00:00:00.000Z';
     const lapsed = '2000-01-01T00:00:00.000Z';
-    const asset: Asset = {
-      projectId: p.projectB, assetId, produceId: newId(), assetName: `stale-${assetId}`, assetDescription: null, appUserId: null,
-      assetType: 'VIDEO', assetState: 'CREATING', stateBeforeDelete: null, failType: null, blockReasonCode: null, reason: null,
-      tags: [], assetExtraMeta: {}, systemProperties: [], assetOrder: null, supportedService: [], autoOperationConfig: [],
-      reviewConfig: null, sharedConfig: null, createdAt: at, updatedAt: at, deletedAt: null,
-    };
+    const asset = newAsset({ projectId: p.projectB, assetId, appUserId: null, at }, { assetName: `stale-${assetId}`, assetType: 'VIDEO' });
     const digest = { md5: createHash('md5').update('x').digest('hex'), sha256: sha(Buffer.from('x')) };
     const file: AssetFile = {
       fileId, projectId: p.projectB, assetId, fileName: 'main.mp4', fileSize: 1, fileType: 'mp4', category: 'MAIN', state: 'CREATING',

@@ -122,7 +122,7 @@ describe('cross-region copy', () => {
     const post = await r.clientB.call('POST', '/digital-assets-by-replication-info', { body: info });
     expect(post.status).toBe(200);
     await waitForCopy(r.clientB, id);
-    const task = await r.b.region.replication['deps'].store.copyTasks.getTask(r.projectB, id);
+    const task = await r.b.region.store.copyTasks.getTask(r.projectB, id);
     const cap = task?.files.find((f) => f.id === f1?.file_id)?.cap ?? '';
     const url = (file: string) => `${r.a.endpoint}/replication/v1/projects/${r.a.projectId}/files/${file}`;
     const ok = await fetch(url(f1?.file_id ?? ''), { headers: { 'x-replication-capability': cap, 'x-replication-region': 'ap-southeast-3' } });

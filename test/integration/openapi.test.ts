@@ -47,6 +47,7 @@ describe('OpenAPI document', () => {
     for (const name of [
       'assetbridge_http_requests_total', 'assetbridge_http_request_duration_seconds', 'assetbridge_copy_tasks',
       'assetbridge_copy_bytes_total', 'assetbridge_copy_duration_seconds', 'assetbridge_copy_failures_total', 'assetbridge_blob_store_errors_total',
+      'assetbridge_copy_lease_renew_failures_total',
     ]) {
       expect(text).toContain(`# TYPE ${name}`);
     }

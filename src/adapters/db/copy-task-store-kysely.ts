@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { CopyFailureCode, CopyFileProgress, CopyTask, CopyTaskState, ManifestFile } from '../../domain/copy-task.js';
+import { copyTaskStates, type CopyFailureCode, type CopyFileProgress, type CopyTask, type CopyTaskState, type ManifestFile } from '../../domain/copy-task.js';
+import { copyTaskActions, runningCopyTaskStates, sweptCopyTaskStates } from '../../domain/copy-task-states.js';
 import type { CopyTaskStore } from '../../ports/copy-task-store.js';
 import { lockForClaim, type Engine } from './engine.js';
 import type { CopyTasksTable, Database } from './schema.js';
@@ -30,13 +31,14 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
     private readonly engine: Engine,
   ) {}
 
+  /** The task at this epoch, while it runs: every worker write goes through this guard. */
   private live(key: TaskKey) {
     return this.db
       .updateTable('copy_tasks')
       .where('project_id', '=', key.projectId)
       .where('asset_id', '=', key.assetId)
       .where('epoch', '=', key.epoch)
-      .where('state', '=', 'CREATING');
+      .where('state', 'in', runningCopyTaskStates);
   }
 
   private async insertFiles(task: CopyTask): Promise<void> {
@@ -85,7 +87,7 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
       const candidates = trx
         .selectFrom('copy_tasks')
         .select(['project_id', 'asset_id', 'epoch'])
-        .where('state', '=', 'CREATING')
+        .where('state', 'in', runningCopyTaskStates)
         .where('next_run_at', '<=', o.now)
         .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', o.now)]))
         .orderBy('next_run_at')
@@ -152,6 +154,7 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
   }
 
   async finish(task: TaskKey, end: { state: 'ACTIVED' | 'FAILED'; at: string; failureCode?: CopyFailureCode; lastError?: string }): Promise<boolean> {
+    // `live` is the guard of both endings (copyTaskActions.activate and .fail start from a running state).
     const res = await this.live(task)
       .set({
         state: end.state, finished_at: end.at, failure_code: end.failureCode ?? null, lease_owner: null, lease_expires_at: null,
@@ -167,14 +170,14 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
       .set({ state: 'CANCELLED', finished_at: at, lease_owner: null, lease_expires_at: null })
       .where('project_id', '=', projectId)
       .where('asset_id', '=', assetId)
-      .where('state', '=', 'CREATING')
+      .where('state', 'in', copyTaskActions.cancel.from)
       .executeTakeFirst();
     return res.numUpdatedRows > 0n;
   }
 
   async countByState(): Promise<Record<string, number>> {
     const rows = await this.db.selectFrom('copy_tasks').select((eb) => ['state', eb.fn.countAll<number | string>().as('n')]).groupBy('state').execute();
-    const counts: Record<string, number> = { CREATING: 0, ACTIVED: 0, FAILED: 0, CANCELLED: 0 };
+    const counts: Record<string, number> = Object.fromEntries(copyTaskStates.map((s) => [s, 0]));
     for (const r of rows) counts[r.state] = Number(r.n);
     return counts;
   }
@@ -183,7 +186,7 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
     const rows = await this.db
       .selectFrom('copy_tasks')
       .selectAll()
-      .where('state', 'in', ['FAILED', 'CANCELLED'])
+      .where('state', 'in', sweptCopyTaskStates)
       .where('swept_at', 'is', null)
       .orderBy('finished_at')
       .limit(limit)
@@ -198,7 +201,7 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
       .where('project_id', '=', task.projectId)
       .where('asset_id', '=', task.assetId)
       .where('epoch', '=', task.epoch)
-      .where('state', 'in', ['FAILED', 'CANCELLED'])
+      .where('state', 'in', sweptCopyTaskStates)
       .execute();
   }
 }

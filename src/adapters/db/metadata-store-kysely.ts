@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Asset, AssetFile, AssetState, FileState } from '../../domain/asset.js';
+import { assetActions, endAssetStates, visibleAssetStates } from '../../domain/asset-states.js';
 import { AppError } from '../../domain/errors.js';
 import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch, type MetadataStore } from '../../ports/metadata-store.js';
 import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
@@ -30,7 +31,7 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async removeDeletedAsset(projectId: string, assetId: string): Promise<void> {
     await this.db.deleteFrom('files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-    await this.db.deleteFrom('assets').where('project_id', '=', projectId).where('asset_id', '=', assetId).where('asset_state', '=', 'DELETED').execute();
+    await this.db.deleteFrom('assets').where('project_id', '=', projectId).where('asset_id', '=', assetId).where('asset_state', 'in', endAssetStates).execute();
   }
 
   async insertAsset(asset: Asset): Promise<void> {
@@ -74,7 +75,7 @@ export class KyselyMetadataStore implements MetadataStore {
     if (q.appUserId !== undefined) base = base.where('app_user_id', '=', q.appUserId);
     if (q.name !== undefined) base = base.where(sql<boolean>`asset_name LIKE ${likeContaining(q.name)} ESCAPE '\\'`);
     if (q.assetTypes?.length) base = base.where('asset_type', 'in', q.assetTypes);
-    base = q.assetStates?.length ? base.where('asset_state', 'in', q.assetStates) : base.where('asset_state', '<>', 'DELETED');
+    base = base.where('asset_state', 'in', q.assetStates?.length ? q.assetStates : visibleAssetStates);
     if (q.assetIds?.length) base = base.where('asset_id', 'in', q.assetIds);
     if (q.tag !== undefined) base = base.where(sql<boolean>`tags LIKE ${likeContaining(JSON.stringify(q.tag))} ESCAPE '\\'`);
     for (const p of q.systemProperties ?? []) {
@@ -99,7 +100,7 @@ export class KyselyMetadataStore implements MetadataStore {
     const rows = await this.db
       .selectFrom('assets')
       .selectAll()
-      .where('asset_state', '=', 'DELETING')
+      .where('asset_state', 'in', assetActions.purge.from)
       .where('deleted_at', '<=', before)
       .orderBy('deleted_at')
       .limit(limit)

@@ -1,33 +1,44 @@
 import type { Selectable } from 'kysely';
-import type { Asset, AssetFile, AssetState, AssetType, FileCategory, FileState } from '../../domain/asset.js';
+import type { Asset, AssetFile, AssetState, FileCategory, FileState } from '../../domain/asset.js';
+import { storedFieldEntries, type AssetFieldValues } from '../../domain/asset-fields.js';
 import type { AssetPatch, FilePatch } from '../../ports/metadata-store.js';
-import type { AssetsTable, FilesTable } from './schema.js';
+import type { AssetFieldColumns, AssetsTable, FilesTable } from './schema.js';
 
 const json = (value: unknown): string => JSON.stringify(value);
 const parse = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
 
+/** The columns of the fields present in `values` (see the asset field table). */
+function fieldsToColumns(values: Partial<AssetFieldValues>): Partial<AssetFieldColumns> {
+  const row: Record<string, unknown> = {};
+  for (const [key, f] of storedFieldEntries) {
+    const value = values[key];
+    if (value === undefined) continue;
+    row[f.api] = f.storage === 'json' && value !== null ? json(value) : value;
+  }
+  return row;
+}
+
+function columnsToFields(row: AssetFieldColumns): AssetFieldValues {
+  const values: Record<string, unknown> = {};
+  for (const [key, f] of storedFieldEntries) {
+    const stored = (row as Record<string, unknown>)[f.api] as string | number | null;
+    values[key] = f.storage === 'json' && typeof stored === 'string' ? JSON.parse(stored) : stored;
+  }
+  return values as AssetFieldValues;
+}
+
 export function assetToRow(a: Asset): AssetsTable {
   return {
+    ...(fieldsToColumns(a) as AssetFieldColumns),
     project_id: a.projectId,
     asset_id: a.assetId,
     produce_id: a.produceId,
-    asset_name: a.assetName,
-    asset_description: a.assetDescription,
     app_user_id: a.appUserId,
-    asset_type: a.assetType,
     asset_state: a.assetState,
     state_before_delete: a.stateBeforeDelete,
     fail_type: a.failType,
     block_reason_code: a.blockReasonCode,
     reason: a.reason,
-    tags: json(a.tags),
-    asset_extra_meta: json(a.assetExtraMeta),
-    system_properties: json(a.systemProperties),
-    asset_order: a.assetOrder,
-    supported_service: json(a.supportedService),
-    auto_operation_config: json(a.autoOperationConfig),
-    review_config: a.reviewConfig === null ? null : json(a.reviewConfig),
-    shared_config: a.sharedConfig === null ? null : json(a.sharedConfig),
     created_at: a.createdAt,
     updated_at: a.updatedAt,
     deleted_at: a.deletedAt,
@@ -36,26 +47,16 @@ export function assetToRow(a: Asset): AssetsTable {
 
 export function rowToAsset(r: Selectable<AssetsTable>): Asset {
   return {
+    ...columnsToFields(r),
     projectId: r.project_id,
     assetId: r.asset_id,
     produceId: r.produce_id,
-    assetName: r.asset_name,
-    assetDescription: r.asset_description,
     appUserId: r.app_user_id,
-    assetType: r.asset_type as AssetType,
     assetState: r.asset_state as AssetState,
     stateBeforeDelete: r.state_before_delete as AssetState | null,
     failType: r.fail_type,
     blockReasonCode: r.block_reason_code,
     reason: r.reason,
-    tags: parse(r.tags, []),
-    assetExtraMeta: parse(r.asset_extra_meta, {}),
-    systemProperties: parse(r.system_properties, []),
-    assetOrder: r.asset_order,
-    supportedService: parse(r.supported_service, []),
-    autoOperationConfig: parse(r.auto_operation_config, []),
-    reviewConfig: parse(r.review_config, null),
-    sharedConfig: parse(r.shared_config, null),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     deletedAt: r.deleted_at,
@@ -63,22 +64,11 @@ export function rowToAsset(r: Selectable<AssetsTable>): Asset {
 }
 
 export function assetPatchToRow(p: AssetPatch): Partial<AssetsTable> {
-  const row: Partial<AssetsTable> = { updated_at: p.updatedAt };
-  if (p.assetName !== undefined) row.asset_name = p.assetName;
-  if (p.assetDescription !== undefined) row.asset_description = p.assetDescription;
-  if (p.assetType !== undefined) row.asset_type = p.assetType;
+  const row: Partial<AssetsTable> = { ...fieldsToColumns(p), updated_at: p.updatedAt };
   if (p.assetState !== undefined) row.asset_state = p.assetState;
   if (p.stateBeforeDelete !== undefined) row.state_before_delete = p.stateBeforeDelete;
   if (p.failType !== undefined) row.fail_type = p.failType;
   if (p.reason !== undefined) row.reason = p.reason;
-  if (p.tags !== undefined) row.tags = json(p.tags);
-  if (p.assetExtraMeta !== undefined) row.asset_extra_meta = json(p.assetExtraMeta);
-  if (p.systemProperties !== undefined) row.system_properties = json(p.systemProperties);
-  if (p.assetOrder !== undefined) row.asset_order = p.assetOrder;
-  if (p.supportedService !== undefined) row.supported_service = json(p.supportedService);
-  if (p.autoOperationConfig !== undefined) row.auto_operation_config = json(p.autoOperationConfig);
-  if (p.reviewConfig !== undefined) row.review_config = p.reviewConfig === null ? null : json(p.reviewConfig);
-  if (p.sharedConfig !== undefined) row.shared_config = p.sharedConfig === null ? null : json(p.sharedConfig);
   if (p.deletedAt !== undefined) row.deleted_at = p.deletedAt;
   return row;
 }

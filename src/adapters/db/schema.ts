@@ -1,25 +1,23 @@
+import type { AssetFields, IsNullable, StoredFieldKey } from '../../domain/asset-fields.js';
+
 /** Table shapes as stored. JSON columns hold text; times are ISO-8601 UTC strings. */
-export interface AssetsTable {
+
+/** A field's column: `int` holds a number, `text` and `json` hold text; NULL while the field is unset. */
+type FieldColumn<K extends StoredFieldKey> = (AssetFields[K]['storage'] extends 'int' ? number : string) | (IsNullable<K> extends true ? null : never);
+
+/** One column per field of the asset field table, named as the API names the field. */
+export type AssetFieldColumns = { [K in StoredFieldKey as AssetFields[K]['api']]: FieldColumn<K> };
+
+export interface AssetsTable extends AssetFieldColumns {
   project_id: string;
   asset_id: string;
   produce_id: string;
-  asset_name: string;
-  asset_description: string | null;
   app_user_id: string | null;
-  asset_type: string;
   asset_state: string;
   state_before_delete: string | null;
   fail_type: string | null;
   block_reason_code: string | null;
   reason: string | null;
-  tags: string;
-  asset_extra_meta: string;
-  system_properties: string;
-  asset_order: number | null;
-  supported_service: string;
-  auto_operation_config: string;
-  review_config: string | null;
-  shared_config: string | null;
   created_at: string;
   updated_at: string;
   deleted_at: string | null;

@@ -1,5 +1,17 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, isAppError } from '../../domain/errors.js';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, isAppError, type ErrorKind } from '../../domain/errors.js';
+
+/** Other client errors (of Fastify or a plugin), by HTTP status: the catalogue entry that says the same. */
+const kindByStatus: Partial<Record<number, ErrorKind>> = {
+  400: 'invalidParameter',
+  401: 'authenticationFailed',
+  403: 'forbidden',
+  404: 'apiNotFound',
+  405: 'methodNotAllowed',
+  413: 'bodyTooLarge',
+  415: 'invalidBody',
+  416: 'rangeNotSatisfiable',
+};
 
 /** Maps Fastify's own errors to the catalogue. */
 function fromFastify(err: FastifyError): AppError | undefined {
@@ -17,7 +29,12 @@ function fromFastify(err: FastifyError): AppError | undefined {
       return new AppError('jsonException', err.message);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('invalidBody', 'Content-Length does not match the body');
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError('illegalUrlParameter', err.message);
     default:
+      // Any other client error keeps its meaning through the catalogue entry of its status.
+      if (err.statusCode && err.statusCode < 500) return new AppError(kindByStatus[err.statusCode] ?? 'invalidParameter', err.message);
       return undefined;
   }
 }
@@ -30,20 +47,28 @@ function methodsOf(app: FastifyInstance, path: string): string[] {
   return probedMethods.filter((method) => app.findRoute({ method, url: path }) !== null);
 }
 
+const send = (reply: FastifyReply, err: AppError) => reply.status(err.status).send({ error_code: err.code, error_msg: err.message });
+
+/**
+ * Errors Fastify raises before routing (a URL that does not decode, a path segment over the
+ * length limit): the `frameworkErrors` option of the Fastify instance. No hook has run yet, so
+ * the request id is set here.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('X-Request-Id', request.id);
+  void send(reply, fromFastify(error) ?? new AppError('invalidParameter', error.message));
+}
+
 /** One handler renders every error as `{error_code, error_msg}`; internals never leak. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = isAppError(error) ? error : fromFastify(error);
     if (known) {
       if (known.status >= 500) request.log.error({ err: error }, 'request failed');
-      return reply.status(known.status).send({ error_code: known.code, error_msg: known.message });
-    }
-    if (error.statusCode && error.statusCode < 500) {
-      return reply.status(error.statusCode).send({ error_code: 'MSS.00000003', error_msg: error.message });
+      return send(reply, known);
     }
     request.log.error({ err: error }, 'unexpected error');
-    const internal = new AppError('internal');
-    return reply.status(internal.status).send({ error_code: internal.code, error_msg: internal.message });
+    return send(reply, new AppError('internal'));
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -54,6 +79,6 @@ export function registerErrorHandler(app: FastifyInstance): void {
       allowed.length > 0
         ? new AppError('methodNotAllowed', `${request.method} ${path}; allowed: ${allowed.join(', ')}`)
         : new AppError('apiNotFound', `${request.method} ${path}`);
-    return reply.status(err.status).send({ error_code: err.code, error_msg: err.message });
+    return send(reply, err);
   });
 }

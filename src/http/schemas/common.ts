@@ -1,6 +1,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { assetStates, assetTypes, fileCategories, fileStates } from '../../domain/asset.js';
+import { fileCategories } from '../../domain/asset.js';
 import { idPattern } from '../../domain/ids.js';
+import { FreeObject, stringEnum } from '../../domain/schema-parts.js';
+import { fieldOutputProperties } from './asset-fields.js';
 
 export const Id = Type.String({ pattern: idPattern, description: '32 lowercase hex characters' });
 
@@ -8,25 +10,7 @@ export const ProjectParams = Type.Object({ project_id: Id });
 export const AssetParams = Type.Object({ project_id: Id, asset_id: Id });
 export const FileParams = Type.Object({ project_id: Id, file_id: Id });
 
-export const stringEnum = <T extends readonly string[]>(values: T, description?: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
-
-export const AssetType = stringEnum(assetTypes);
-export const AssetState = stringEnum(assetStates);
 export const FileCategory = stringEnum(fileCategories);
-export const FileState = stringEnum(fileStates);
-
-export const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 20 });
-export const FreeObject = Type.Object({}, { additionalProperties: true });
-export const SystemProperty = Type.Object({
-  key: Type.String({ minLength: 1, maxLength: 64 }),
-  value: Type.String({ maxLength: 256 }),
-});
-export const SystemPropertyWithAction = Type.Object({
-  key: Type.String({ minLength: 1, maxLength: 64 }),
-  value: Type.String({ maxLength: 256 }),
-  action: Type.Optional(stringEnum(['ADD', 'DELETE'] as const)),
-});
 
 export const EmptyObject = Type.Object({}, { additionalProperties: false });
 
@@ -74,23 +58,13 @@ export const DigitalAssetInfo = Type.Object({
   project_id: Type.String(),
   asset_id: Type.String(),
   produce_id: Type.String(),
-  asset_name: Type.String(),
-  asset_description: Type.Optional(Type.String()),
+  ...fieldOutputProperties,
   app_user_id: Type.Optional(Type.String()),
   create_time: Type.String(),
   update_time: Type.String(),
-  asset_type: Type.String(),
   asset_state: Type.String(),
   fail_type: Type.Optional(Type.String()),
   block_reason_code: Type.Optional(Type.String()),
   reason: Type.Optional(Type.String()),
-  tags: Type.Array(Type.String()),
-  asset_extra_meta: FreeObject,
-  system_properties: Type.Array(SystemProperty),
   files: Type.Array(AssetFileInfo),
-  asset_order: Type.Optional(Type.Integer()),
-  supported_service: Type.Array(Type.String()),
-  auto_operation_config: Type.Array(Type.Unknown()),
-  review_config: Type.Optional(FreeObject),
-  shared_config: Type.Optional(FreeObject),
 });

@@ -3,7 +3,10 @@ import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { assetActions } from '../../domain/asset-states.js';
 import type { CopyFailureCode, CopyTask, ManifestFile } from '../../domain/copy-task.js';
+import { copyTaskStateRules } from '../../domain/copy-task-states.js';
+import { fileActions } from '../../domain/file-states.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { Clock } from '../../ports/clock.js';
@@ -35,6 +38,8 @@ export interface CopyWorkerOptions {
   onBytes?: (n: number) => void;
   /** Called when a copy ends: activated (no code) or failed. */
   onFinished?: (task: CopyTask, failureCode?: CopyFailureCode) => void;
+  /** Called when renewing a lease failed with an error (metrics); the run goes on and renews again. */
+  onLeaseRenewFailed?: (err: unknown) => void;
 }
 
 type Running = { task: CopyTask; abort: AbortController; done: Promise<void> };
@@ -156,7 +161,12 @@ export class CopyWorker {
       const until = isoTime(new Date(this.o.clock.now().getTime() + this.leaseMs));
       this.o.store.copyTasks.renewLease(task, until).then(
         (ok) => ok || abort.abort(),
-        () => undefined,
+        // A failed renewal (e.g. the database is briefly unreachable) is retried at the next tick;
+        // if the lease runs out meanwhile, the next write of this run fails on the epoch.
+        (err: unknown) => {
+          log.warn({ err }, 'copy lease renewal failed');
+          this.o.onLeaseRenewFailed?.(err);
+        },
       );
     }, this.leaseMs / 3);
     try {
@@ -202,8 +212,9 @@ export class CopyWorker {
     const at = isoTime(this.o.clock.now());
     await this.o.store.transaction(async (tx) => {
       if (!(await tx.copyTasks.finish(task, { state: 'ACTIVED', at }))) throw new LostLeaseError();
-      if (!(await tx.updateAsset(task.projectId, task.assetId, { assetState: 'ACTIVED', updatedAt: at }, ['CREATING']))) throw new LostLeaseError();
-      for (const f of task.files) await tx.updateFile(f.id, { state: 'CREATED', updatedAt: at }, ['CREATING']);
+      const activated = { assetState: 'ACTIVED', updatedAt: at } as const;
+      if (!(await tx.updateAsset(task.projectId, task.assetId, activated, assetActions.copyActivated.from))) throw new LostLeaseError();
+      for (const f of task.files) await tx.updateFile(f.id, { state: 'CREATED', updatedAt: at }, fileActions.copyVerified.from);
     });
     await rm(this.stagingDirOf(task), { recursive: true, force: true });
   }
@@ -232,8 +243,9 @@ export class CopyWorker {
     const at = isoTime(now);
     const recorded = await this.o.store.transaction(async (tx) => {
       if (!(await tx.copyTasks.finish(task, { state: 'FAILED', at, failureCode: code, lastError: message }))) return false;
-      await tx.updateAsset(task.projectId, task.assetId, { assetState: 'FAILED', failType: code, reason: message, updatedAt: at }, ['CREATING']);
-      for (const f of task.files) await tx.updateFile(f.id, { state: 'FAILED', updatedAt: at }, ['CREATING']);
+      // The task was still running, so its asset is CREATING (a delete would have cancelled the task).
+      await tx.updateAsset(task.projectId, task.assetId, { assetState: 'FAILED', failType: code, reason: message, updatedAt: at }, assetActions.copyFailed.from);
+      for (const f of task.files) await tx.updateFile(f.id, { state: 'FAILED', updatedAt: at }, fileActions.copyFailed.from);
       return true;
     });
     if (recorded) {
@@ -246,7 +258,7 @@ export class CopyWorker {
   /** Removes what a failed or cancelled copy stored: no orphan blobs, no staging files. */
   async sweepTask(task: CopyTask): Promise<void> {
     const current = await this.o.store.copyTasks.getTask(task.projectId, task.assetId);
-    if (current && current.state !== 'FAILED' && current.state !== 'CANCELLED') return;
+    if (current && !copyTaskStateRules[current.state].leavesLeftovers) return;
     for (const f of task.files) await this.o.blobs.delete(copyBlobKey(task.projectId, f.id, task.tokenId));
     await rm(this.stagingDirOf(task), { recursive: true, force: true });
     if (current?.epoch === task.epoch) await this.o.store.copyTasks.markSwept(current, isoTime(this.o.clock.now()));

@@ -1,3 +1,4 @@
+import type { CopiedFields } from '../../domain/asset-fields.js';
 import type { ManifestFile } from '../../domain/copy-task.js';
 
 /** The sealed plaintext of replication info (format v1; see docs/replication.md). */
@@ -10,18 +11,8 @@ export interface ReplicationManifest {
   /** Unix seconds: the download capabilities expire (exp + copy window). */
   cap_exp: number;
   src: { region: string; account: string; project: string; asset: string };
-  meta: {
-    asset_name: string;
-    asset_description: string | null;
-    asset_type: string;
-    app_user_id: string | null;
-    tags: string[];
-    asset_extra_meta: Record<string, unknown>;
-    system_properties: { key: string; value: string }[];
-    asset_order: number | null;
-    supported_service: string[];
-    auto_operation_config: unknown[];
-  };
+  /** The asset's copied fields (see the field table) and its app user. */
+  meta: CopiedFields & { app_user_id: string | null };
   /** Per file; `caps` holds one capability per peer region. */
   files: (Omit<ManifestFile, 'cap'> & { caps: Record<string, string> })[];
 }

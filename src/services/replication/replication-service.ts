@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { fileBlobKey, type Asset, type AssetFile, type FileCategory } from '../../domain/asset.js';
+import { fileBlobKey, type AssetFile, type FileCategory } from '../../domain/asset.js';
+import { copiedFields, fieldsFromCopy, newAsset } from '../../domain/asset-fields.js';
+import { assetActions, assetStateRules, copySourceAssetStates } from '../../domain/asset-states.js';
+import { fileStateRules } from '../../domain/file-states.js';
+import { allows } from '../../domain/state-machine.js';
 import type { CopyTask } from '../../domain/copy-task.js';
 import { AppError } from '../../domain/errors.js';
 import { DuplicateAssetIdError, type MetadataStore } from '../../ports/metadata-store.js';
@@ -7,6 +11,7 @@ import type { AssetService } from '../asset-service.js';
 import type { Clock } from '../../ports/clock.js';
 import { isoTime } from '../../domain/time.js';
 import type { Principal } from '../../domain/principal.js';
+import { updateAssetIn } from '../conditional-update.js';
 import type { CapabilitySigner } from './capability.js';
 import type { KeyRing } from './key-ring.js';
 import { parseManifest, type ReplicationManifest } from './manifest.js';
@@ -29,9 +34,6 @@ const openFailures: Record<OpenFailure, AppError['kind']> = {
   seal_broken: 'replicationInfoInvalid',
   asset_mismatch: 'replicationAssetMismatch',
 };
-
-/** States in which a source asset may still be read by a copy (not deleted, not blocked). */
-const sourceReadable = new Set(['ACTIVED', 'UNACTIVED']);
 
 /** Export (region A) and import (region B) of an asset through sealed replication info. */
 export class ReplicationService {
@@ -61,8 +63,10 @@ export class ReplicationService {
   async export(principal: Principal, assetId: string): Promise<SealedInfo & { expire_time: number }> {
     const ring = this.ring();
     const asset = await this.deps.assets.get(principal, assetId);
-    if (asset.assetState !== 'ACTIVED') throw new AppError('assetStateConflict', `asset ${assetId} is ${asset.assetState}; only an ACTIVED asset can be copied`);
-    const files = (await this.deps.store.listFiles(principal.projectId, [assetId])).filter((f) => f.state === 'CREATED');
+    if (!allows(assetActions.export, asset.assetState)) {
+      throw new AppError('assetStateConflict', `asset ${assetId} is ${asset.assetState}; only an ACTIVED asset can be copied`);
+    }
+    const files = (await this.deps.store.listFiles(principal.projectId, [assetId])).filter((f) => fileStateRules[f.state].downloadable);
     const now = this.nowSeconds();
     const exp = now + this.deps.settings.tokenTtlSeconds;
     const capExp = exp + this.deps.settings.copyWindowSeconds;
@@ -72,7 +76,7 @@ export class ReplicationService {
       exp,
       cap_exp: capExp,
       src: { region: this.deps.settings.region, account: principal.accountId, project: principal.projectId, asset: assetId },
-      meta: metaOf(asset),
+      meta: { ...copiedFields(asset), app_user_id: asset.appUserId },
       files: files.map((f) => ({
         id: f.fileId,
         category: f.category,
@@ -134,54 +138,27 @@ export class ReplicationService {
     const existing = await tx.getAsset(principal.projectId, assetId);
     const task = existing && (await tx.copyTasks.getTask(principal.projectId, assetId));
     const now = this.deps.clock.now();
-    if (existing && existing.assetState !== 'DELETED') {
+    if (existing && assetStateRules[existing.assetState].visible) {
       const isThisCopy = task !== undefined && task.sourceRegion === m.src.region && task.sourceAssetId === assetId;
       if (!isThisCopy) throw new AppError('replicationAssetConflict', `asset ${assetId} exists in this project and is not a copy of it`);
-      if (existing.assetState === 'DELETING') throw new AppError('replicationAssetInRecycleBin');
-      if (existing.assetState !== 'FAILED') return { assetId, assetState: existing.assetState };
+      if (allows(assetActions.restore, existing.assetState)) throw new AppError('replicationAssetInRecycleBin');
+      if (!allows(assetActions.copyRestarted, existing.assetState)) return { assetId, assetState: existing.assetState };
       // A failed or cancelled copy starts again with this token.
       await tx.copyTasks.restartTask(this.newTask(principal, m, now, requestId));
-      await tx.updateAsset(principal.projectId, assetId, { assetState: 'CREATING', reason: null, failType: null, updatedAt: isoTime(now) }, ['FAILED']);
+      const restarted = { assetState: 'CREATING', reason: null, failType: null, updatedAt: isoTime(now) } as const;
+      await updateAssetIn(tx, existing, restarted, [existing.assetState]);
       await this.resetFiles(tx, principal, m, now);
-      return { assetId, assetState: 'CREATING' };
+      return { assetId, assetState: restarted.assetState };
     }
     if (existing) await tx.removeDeletedAsset(principal.projectId, assetId);
-    await tx.insertAsset(this.newAsset(principal, m, now));
+    const owner = { projectId: principal.projectId, assetId, appUserId: principal.appUserId ?? m.meta.app_user_id, at: isoTime(now) };
+    await tx.insertAsset(newAsset(owner, fieldsFromCopy(m.meta)));
     await this.resetFiles(tx, principal, m, now);
     // The task of a force-deleted copy is restarted, never deleted and re-inserted: its epoch
     // keeps growing, so a worker still running the old copy cannot write to the new one.
     if (task) await tx.copyTasks.restartTask(this.newTask(principal, m, now, requestId));
     else await tx.copyTasks.insertTask(this.newTask(principal, m, now, requestId));
     return { assetId, assetState: 'CREATING' };
-  }
-
-  private newAsset(principal: Principal, m: ReplicationManifest, now: Date): Asset {
-    const at = isoTime(now);
-    return {
-      projectId: principal.projectId,
-      assetId: m.src.asset,
-      produceId: randomBytes(16).toString('hex'),
-      assetName: m.meta.asset_name,
-      assetDescription: m.meta.asset_description,
-      appUserId: principal.appUserId ?? m.meta.app_user_id,
-      assetType: m.meta.asset_type as Asset['assetType'],
-      assetState: 'CREATING',
-      stateBeforeDelete: null,
-      failType: null,
-      blockReasonCode: null,
-      reason: null,
-      tags: m.meta.tags,
-      assetExtraMeta: m.meta.asset_extra_meta,
-      systemProperties: m.meta.system_properties,
-      assetOrder: m.meta.asset_order,
-      supportedService: m.meta.supported_service,
-      autoOperationConfig: m.meta.auto_operation_config,
-      reviewConfig: null,
-      sharedConfig: null,
-      createdAt: at,
-      updatedAt: at,
-      deletedAt: null,
-    };
   }
 
   /** The copy's file rows: CREATING, digests from the manifest, blob keys of this run. */
@@ -245,30 +222,15 @@ export class ReplicationService {
       throw new AppError('capabilityRefused', 'send the capability in X-Replication-Capability and the target region in X-Replication-Region');
     }
     const file = await this.deps.store.getFile(input.projectId, input.fileId);
-    if (!file || file.state !== 'CREATED' || !file.sha256Hex) throw new AppError('fileNotFound', input.fileId);
+    if (!file || !fileStateRules[file.state].downloadable || !file.sha256Hex) throw new AppError('fileNotFound', input.fileId);
     const verdict = this.deps.capabilities.verify(input.capability, { fileId: file.fileId, sha256: file.sha256Hex, targetRegion: input.targetRegion }, this.nowSeconds());
     if (verdict === 'expired') throw new AppError('capabilityRefused', 'capability expired');
     if (verdict !== 'ok') throw new AppError('capabilityRefused', 'capability invalid for this file');
     const asset = await this.deps.store.getAsset(file.projectId, file.assetId);
-    if (!asset || !sourceReadable.has(asset.assetState)) throw new AppError('capabilityRefused', 'the source asset is no longer available');
+    if (!asset || !copySourceAssetStates.includes(asset.assetState)) throw new AppError('capabilityRefused', 'the source asset is no longer available');
     return file;
   }
 }
 
 /** A copy run's key for a file: stable per token, so a resumed run writes the same key. */
 export const copyBlobKey = (projectId: string, fileId: string, tokenId: string): string => fileBlobKey(projectId, fileId, `c${tokenId}`);
-
-function metaOf(a: Asset): ReplicationManifest['meta'] {
-  return {
-    asset_name: a.assetName,
-    asset_description: a.assetDescription,
-    asset_type: a.assetType,
-    app_user_id: a.appUserId,
-    tags: a.tags,
-    asset_extra_meta: a.assetExtraMeta,
-    system_properties: a.systemProperties,
-    asset_order: a.assetOrder,
-    supported_service: a.supportedService,
-    auto_operation_config: a.autoOperationConfig,
-  };
-}

@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { batchActions, executeBatchAction } from '../../../services/batch-action.js';
 import type { AppInstance } from '../../types.js';
 import { principalOf } from '../../types.js';
-import { FreeObject, Id, ProjectParams, stringEnum, withErrors } from '../../schemas/common.js';
+import { FreeObject, stringEnum } from '../../../domain/schema-parts.js';
+import { Id, ProjectParams, withErrors } from '../../schemas/common.js';
 import type { RouteDeps } from '../deps.js';
 
 const Result = Type.Object({

@@ -4,7 +4,8 @@ import { AppError } from '../../../domain/errors.js';
 import type { AppInstance } from '../../types.js';
 import { principalOf } from '../../types.js';
 import { presentAsset } from '../../presenters.js';
-import { DigitalAssetInfo, Id, ProjectParams, stringEnum, withErrors } from '../../schemas/common.js';
+import { stringEnum } from '../../../domain/schema-parts.js';
+import { DigitalAssetInfo, Id, ProjectParams, withErrors } from '../../schemas/common.js';
 import type { RouteDeps } from '../deps.js';
 
 const ListAssetsQuery = Type.Object({

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../types.js';
 import { principalOf } from '../../types.js';
-import { EmptyObject, FileParams, stringEnum, withErrors } from '../../schemas/common.js';
+import { stringEnum } from '../../../domain/schema-parts.js';
+import { EmptyObject, FileParams, withErrors } from '../../schemas/common.js';
 import type { RouteDeps } from '../deps.js';
 
 export default function register(app: AppInstance, deps: RouteDeps): void {

@@ -1,0 +1,39 @@
+import { copyTaskStates, type CopyTaskState } from './copy-task.js';
+import { statesWhere, type Transition } from './state-machine.js';
+
+/** What each copy-task state means for workers and the sweeper. */
+interface CopyTaskStateRule {
+  /** A worker may claim it, renew its lease and record progress (at its epoch). */
+  running: boolean;
+  /** The run ended; a new post of the replication info restarts it. */
+  end: boolean;
+  /** The run may have left staged blobs and files that the sweeper removes. */
+  leavesLeftovers: boolean;
+}
+
+export const copyTaskStateRules: Record<CopyTaskState, CopyTaskStateRule> = {
+  CREATING: { running: true, end: false, leavesLeftovers: false },
+  ACTIVED: { running: false, end: true, leavesLeftovers: false },
+  FAILED: { running: false, end: true, leavesLeftovers: true },
+  CANCELLED: { running: false, end: true, leavesLeftovers: true },
+};
+
+export const runningCopyTaskStates = statesWhere(copyTaskStates, copyTaskStateRules, (r) => r.running);
+export const endCopyTaskStates = statesWhere(copyTaskStates, copyTaskStateRules, (r) => r.end);
+/** Ended runs whose leftovers the sweeper removes. */
+export const sweptCopyTaskStates = statesWhere(copyTaskStates, copyTaskStateRules, (r) => r.leavesLeftovers);
+
+/** Every way a copy task changes state. */
+export const copyTaskActions = {
+  /** All files verified: in the same transaction as the asset's activation. */
+  activate: { from: runningCopyTaskStates, to: ['ACTIVED'] },
+  /** A permanent fault, or a transient one that outlived the copy window. */
+  fail: { from: runningCopyTaskStates, to: ['FAILED'] },
+  /** A delete of the copy's asset. */
+  cancel: { from: runningCopyTaskStates, to: ['CANCELLED'] },
+  /**
+   * The replication info posted again (a failed copy, or a force-deleted asset copied anew).
+   * Allowed from every state: the new run's epoch fences off any worker still on the old one.
+   */
+  restart: { from: copyTaskStates, to: ['CREATING'] },
+} as const satisfies Record<string, Transition<CopyTaskState>>;
