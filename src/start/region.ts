@@ -140,7 +140,10 @@ export async function createRegion(
       config.port = port;
       await identity.registerRegion(config.region, config.publicEndpoint);
       if (config.metrics.mode === 'port') {
-        metricsServer = await startMetricsServer(metrics, config.host, config.metrics.port);
+        const server = await startMetricsServer(metrics, config.host, config.metrics.port);
+        // Port 0 picks a free one: record it, as for the API port.
+        config.metrics.port = server.port;
+        metricsServer = server;
       }
       worker.start();
       return port;
