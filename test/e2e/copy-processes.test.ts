@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiClient } from '../helpers/api-client.js';
 import { Deployment } from '../helpers/deployment.js';
 
@@ -129,8 +129,14 @@ describe('copy between two region processes', () => {
     expect(failed.asset_state).toBe('FAILED');
     expect(failed.replication.failure_code).toBe('checksum_mismatch');
     expect(failed.reason).toMatch(/checksum/);
-    const left = filesUnder(path.join(d.dataDir('b'), 'blobs', 'files', d.projects.b)).filter((f) => f.includes(id) || f.includes((failed.files[0]?.file_id as string) ?? 'none'));
-    expect(left).toEqual([]);
-    expect(filesUnder(path.join(d.dataDir('b'), 'copy-staging', d.projects.b, id))).toEqual([]);
+    // Region B records FAILED first, then removes what the copy stored: wait for that to end.
+    const fileId = (failed.files[0]?.file_id as string) ?? 'none';
+    await vi.waitFor(
+      () => {
+        expect(filesUnder(path.join(d.dataDir('b'), 'blobs', 'files', d.projects.b)).filter((f) => f.includes(id) || f.includes(fileId))).toEqual([]);
+        expect(filesUnder(path.join(d.dataDir('b'), 'copy-staging', d.projects.b, id))).toEqual([]);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
   });
 });

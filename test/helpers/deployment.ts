@@ -65,7 +65,7 @@ export class Deployment {
    * each other's port, so a restart keeps it: while the port is still taken, the bind is retried.
    */
   async start(side: Side, env: Record<string, string> = {}): Promise<void> {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     while ((await this.launch(side, env, deadline)) === 'port taken') {
       if (Date.now() > deadline) throw new Error(`region ${side}: port ${this.ports[side]} still taken: ${this.output[side]}`);
       await new Promise((r) => setTimeout(r, 100));
