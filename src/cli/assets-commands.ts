@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import type { Command } from 'commander';
 import { ApiError } from '../client/api-client.js';
 import { clientFor, loadProfile } from './profile.js';
@@ -100,7 +100,9 @@ export function registerAssetsCommands(program: Command): void {
             cb(null, chunk);
           },
         });
-        const body = Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream;
+        // pipeline, not pipe: a read error (the file vanished since it was hashed) fails this
+        // upload through the body instead of the process, and a cancelled body closes the file.
+        const body = Readable.toWeb(pipeline(createReadStream(file), counter, () => {})) as ReadableStream;
         const put = await fetch(f.upload_url as string, { method: 'PUT', body, duplex: 'half', headers: { 'content-length': String(size), 'content-md5': md5 } });
         if (put.status !== 200) throw await ApiError.ofResponse(put);
         await api.ok('POST', `/files/${f.file_id}/complete`, { body: { state: 'CREATED' } });

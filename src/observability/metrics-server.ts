@@ -13,7 +13,14 @@ export async function startMetricsServer(metrics: Metrics, host: string, port: n
       () => res.writeHead(500).end(),
     );
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  // A taken port rejects here instead of crashing the process with an unheard `error` event.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const address = server.address();
   return {
     port: typeof address === 'object' && address ? address.port : port,

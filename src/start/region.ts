@@ -40,6 +40,8 @@ export interface Region {
   readonly identity: IdentityService;
   readonly replication: ReplicationService;
   readonly worker: CopyWorker;
+  /** The port `/metrics` listens on when it has one of its own (`ASSETBRIDGE_METRICS=<port>`, 0: a free one). */
+  readonly metricsPort?: number;
   /** Stops accepting, lets in-flight requests finish, closes pools. */
   close(): Promise<void>;
 }
@@ -158,6 +160,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     identity,
     replication,
     worker,
+    metricsPort: metricsServer?.port,
     async close() {
       clearInterval(purge);
       const stopAccepting = listener.close();

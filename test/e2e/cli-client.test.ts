@@ -95,7 +95,10 @@ describe('assetbridge CLI against a running local mode', () => {
   });
 
   it('copies every matching asset with --all and prints a summary', async () => {
-    const all = await assetbridge(['copy', '--all', '--from', 'cn-north-4', '--to', 'ap-southeast-3', '--filter', 'cli-clip', '--wait', '--json']);
+    const file = path.join(dataDir, 'all.mp4');
+    writeFileSync(file, randomBytes(100_000));
+    expect((await assetbridge(['upload', file, '--type', 'VIDEO', '--name', 'cli-all-only', '--json'])).code).toBe(0);
+    const all = await assetbridge(['copy', '--all', '--from', 'cn-north-4', '--to', 'ap-southeast-3', '--filter', 'cli-all-only', '--wait', '--json']);
     expect(all.code).toBe(0);
     expect(JSON.parse(all.stdout)).toEqual({ total: 1, actived: 1, failed: [] });
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { registerIamCommands } from '../../src/cli/iam-commands.js';
 import { parseIdentityConfig, SettingsReader } from '../../src/config/index.js';
 import { openIdentity } from '../../src/start/identity.js';
@@ -47,8 +47,14 @@ async function withStore<T>(env: Record<string, string>, dir: string, use: (iden
 }
 
 describe('assetbridge iam', () => {
-  const dir = tempDir();
-  const env = { ASSETBRIDGE_DATA_DIR: dir, ASSETBRIDGE_MASTER_KEY: hexKey(), ASSETBRIDGE_IDENTITY_DATABASE_URL: `sqlite:${path.join(dir, 'identity.db')}` };
+  // A store of its own for each test, so that none depends on another's accounts.
+  let dir: string;
+  let env: Record<string, string>;
+  beforeEach(() => {
+    dir = tempDir();
+    env = { ASSETBRIDGE_DATA_DIR: dir, ASSETBRIDGE_MASTER_KEY: hexKey(), ASSETBRIDGE_IDENTITY_DATABASE_URL: `sqlite:${path.join(dir, 'identity.db')}` };
+  });
+  const createStudio = async () => expect((await iam(['account', 'create', 'studio'], env)).code).toBe(0);
 
   it('creates accounts, users and keys with text output; enable undoes disable', async () => {
     const created = await iam(['account', 'create', 'studio'], env);
@@ -87,6 +93,7 @@ describe('assetbridge iam', () => {
   });
 
   it('lists regions, and an existing account gets a project when a region registers', async () => {
+    await createStudio();
     expect((await iam(['regions'], env)).stdout).toContain('(no regions');
     await withStore(env, dir, (s) => s.registerRegion('ap-southeast-3', 'http://127.0.0.1:2'));
     expect(JSON.parse((await iam(['regions', '--json'], env)).stdout)).toEqual([{ name: 'ap-southeast-3', endpoint: 'http://127.0.0.1:2' }]);
@@ -96,6 +103,7 @@ describe('assetbridge iam', () => {
   });
 
   it('refuses to delete an account without --yes, before touching the store', async () => {
+    await createStudio();
     // No usable settings: had it opened the store, this would be exit 2.
     expectRefused(await iam(['account', 'delete', 'studio'], { ASSETBRIDGE_DATA_DIR: tempDir() }), 'refusing to delete account "studio" without --yes');
     expect((await iam(['account', 'list'], env)).stdout).toContain('studio');
@@ -119,6 +127,7 @@ describe('assetbridge iam', () => {
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain('does not read as JSON');
 
+    await createStudio();
     const wrong = await iam(['account', 'list'], { ...env, ASSETBRIDGE_MASTER_KEY: hexKey() });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('ASSETBRIDGE_MASTER_KEY does not open the identity store');

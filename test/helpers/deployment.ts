@@ -60,8 +60,20 @@ export class Deployment {
     return path.join(this.dir, side);
   }
 
-  /** Starts (or restarts) one region process and waits until it listens. */
+  /**
+   * Starts (or restarts) one region process on its port and waits until it listens. Peers know
+   * each other's port, so a restart keeps it: while the port is still taken, the bind is retried.
+   */
   async start(side: Side, env: Record<string, string> = {}): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while ((await this.launch(side, env, deadline)) === 'port taken') {
+      if (Date.now() > deadline) throw new Error(`region ${side}: port ${this.ports[side]} still taken: ${this.output[side]}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** One attempt: resolves once the process says it listens, or when it exits because its port is taken. */
+  private launch(side: Side, env: Record<string, string>, deadline: number): Promise<'listening' | 'port taken'> {
     const other: Side = side === 'a' ? 'b' : 'a';
     const child = spawn(process.execPath, [mainScript, 'region'], {
       env: {
@@ -78,13 +90,28 @@ export class Deployment {
     });
     this.processes[side] = child;
     this.output[side] = '';
-    child.stdout?.on('data', (d: Buffer) => (this.output[side] += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (this.output[side] += d.toString()));
-    const deadline = Date.now() + 20_000;
-    while (!this.output[side].includes(`listening on ${this.endpoint(side)}`)) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`region ${side} did not start: ${this.output[side]}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`region ${side} did not start: ${this.output[side]}`));
+      }, Math.max(0, deadline - Date.now()));
+      const settle = (outcome: () => void) => {
+        clearTimeout(timer);
+        outcome();
+      };
+      const onOutput = (d: Buffer) => {
+        this.output[side] += d.toString();
+        if (this.output[side].includes(`listening on ${this.endpoint(side)}`)) settle(() => resolve('listening'));
+      };
+      child.stdout.on('data', onOutput);
+      child.stderr.on('data', onOutput);
+      // 'close' comes after the last output, so the reason of an early exit is in it.
+      child.once('close', () => {
+        if (this.processes[side] === child) delete this.processes[side];
+        if (this.output[side].includes('EADDRINUSE')) settle(() => resolve('port taken'));
+        else settle(() => reject(new Error(`region ${side} exited: ${this.output[side]}`)));
+      });
+    });
   }
 
   async stop(side: Side, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -26,7 +26,7 @@ export async function startLocalProcess(
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`local mode exited: ${output}`);
     // The line naming local.json is printed once the file is written for this run.

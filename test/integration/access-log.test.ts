@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseRegionSettings } from '../../src/config/index.js';
 import { startRegion } from '../../src/start/region.js';
 import { ApiClient } from '../helpers/api-client.js';
@@ -35,7 +35,8 @@ describe('access log', () => {
       expect(created.status).toBe(200);
       const file = await client.createFile(created.body.asset_id as string, 'a.png', Buffer.from('png'));
       await fetch(file.uploadUrl, { method: 'PUT', body: 'png' });
-      await new Promise((r) => setTimeout(r, 50));
+      // The line is written once the server has finished the response, which may come after the client has it.
+      await vi.waitFor(() => expect(lines.some((l) => l.msg === 'request' && l.op === 'file.upload')).toBe(true), { timeout: 10_000 });
       const requests = lines.filter((l) => l.msg === 'request');
       const create = requests.filter((l) => l.reqId === 'trace-log-0001');
       expect(create).toHaveLength(1);

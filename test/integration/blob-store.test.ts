@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DiskBlobStore } from '../../src/adapters/blob/blob-store-disk.js';
 import { createBlobStore } from '../../src/adapters/blob/blob-store-factory.js';
 import { S3BlobStore } from '../../src/adapters/blob/blob-store-s3.js';
@@ -157,13 +157,13 @@ describe.each(adapters)('$name blob store', ({ start }) => {
   });
 
   it('lists every key under a prefix, recursively', async () => {
-    for (const key of ['ls/a/1', 'ls/a/2', 'ls/a/sub/3', 'ls/b/4', 'lsx/5']) await put(key, randomBytes(3));
+    for (const key of ['ls/a/1', 'ls/a/2', 'ls/a/sub/3', 'ls/b/4', 'lsx/5', 'ls-other/deep/6']) await put(key, randomBytes(3));
     expect(await collect(store.list('ls/a/'))).toEqual(['ls/a/1', 'ls/a/2', 'ls/a/sub/3']);
     expect(await collect(store.list('ls/'))).toEqual(['ls/a/1', 'ls/a/2', 'ls/a/sub/3', 'ls/b/4']);
     expect(await collect(store.list('ls/none/'))).toEqual([]);
     expect(await collect(store.list('ls/a/1/'))).toEqual([]);
     const all = await collect(store.list(''));
-    expect(all).toEqual(expect.arrayContaining(['ls/a/1', 'ls/b/4', 'lsx/5', 'rt/a/b.bin']));
+    expect(all).toEqual(expect.arrayContaining(['ls/a/1', 'ls/b/4', 'lsx/5', 'ls-other/deep/6']));
     expect(all.every((k) => !k.startsWith('.'))).toBe(true);
   });
 
@@ -182,13 +182,20 @@ describe.each(adapters)('$name blob store', ({ start }) => {
     }
   });
 
+  it('refuses to store a local file that is missing, and stores nothing', async () => {
+    const missing = path.join(tmpdir(), `assetbridge-missing-${randomBytes(6).toString('hex')}`);
+    await expect(store.putFile('pf/missing', missing)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await store.head('pf/missing')).toBeUndefined();
+  });
+
   it('lets readers see the old blob until the new one is complete', async () => {
     const old = randomBytes(1000);
     const oldStat = await put('atomic/x', old);
     const body = new PassThrough();
     const putting = store.put('atomic/x', body);
     body.write(randomBytes(600));
-    await new Promise((r) => setTimeout(r, 100));
+    // The store has taken the first bytes in: the put is under way.
+    await vi.waitFor(() => expect(body.readableLength).toBe(0), { timeout: 10_000 });
     expect(await store.head('atomic/x')).toEqual(oldStat);
     expect(await readAll(await store.get('atomic/x'))).toEqual(old);
     const fresh = randomBytes(500);
@@ -217,6 +224,7 @@ describe.each(adapters)('$name blob store', ({ start }) => {
   });
 
   it('round-trips an object above the multipart threshold', async () => {
+    await put('big/small', randomBytes(1000));
     const data = randomBytes(12 * MiB + 123);
     const stat = await put('big/x', data);
     expect(stat.size).toBe(data.length);
@@ -227,7 +235,7 @@ describe.each(adapters)('$name blob store', ({ start }) => {
     if (h.s3) {
       // s3rver reports a completed multipart upload as ObjectCreated:Post, a PutObject as :Put.
       expect(h.s3.events).toContainEqual({ name: 'ObjectCreated:Post', key: 'contract/big/x' });
-      expect(h.s3.events).toContainEqual({ name: 'ObjectCreated:Put', key: 'contract/rt/a/b.bin' });
+      expect(h.s3.events).toContainEqual({ name: 'ObjectCreated:Put', key: 'contract/big/small' });
       expect(h.s3.events).not.toContainEqual({ name: 'ObjectCreated:Put', key: 'contract/big/x' });
     }
   });

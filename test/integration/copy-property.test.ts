@@ -205,5 +205,5 @@ describe('CreateAssetByReplicationInfo with mutated replication info', () => {
     );
     // The runs reached the seal, not only the schema.
     expect([...seen.keys()].join(' ')).toMatch(/400 MSS\.10003001/);
-  }, 120_000);
+  });
 });

@@ -406,5 +406,5 @@ describe('a copy cancelled while its worker still downloads (B: 2 MiB/s, 6 s lea
     await p.b.region.worker.sweep();
     const task = await store.copyTasks.getTask(p.projectB, id);
     expect(await blobsUnder(p.b, `files/${p.projectB}/${file?.file_id ?? ''}/`)).toEqual([copyBlobKey(p.projectB, file?.file_id ?? '', task?.tokenId ?? '')]);
-  }, 60_000);
+  });
 });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { md5Base64 } from '../helpers/api-client.js';
 import { testBackend } from '../helpers/backend.js';
 import { startTestRegion, type TestRegion } from '../helpers/test-region.js';
@@ -21,13 +21,25 @@ async function assetWithDeclaredFile(data = bytes) {
   return { assetId, ...file };
 }
 
-/** Sends part of a body, then destroys the socket. */
-function cutUpload(url: string, total: number, part: Buffer): Promise<void> {
-  return new Promise((resolve) => {
+/**
+ * Sends part of a body and, once the server is storing it, destroys the socket. Resolves with
+ * how the server's upload ended.
+ */
+async function cutUpload(url: string, total: number, part: Buffer): Promise<PromiseSettledResult<void>> {
+  const upload = vi.spyOn(t.region.files, 'upload');
+  const put = vi.spyOn(t.region.blobs, 'put');
+  try {
     const req = request(url, { method: 'PUT', headers: { 'content-length': String(total), 'content-type': 'video/mp4' } });
-    req.on('error', () => resolve());
-    req.write(part, () => setTimeout(() => { req.destroy(); setTimeout(resolve, 200); }, 100));
-  });
+    req.on('error', () => {});
+    req.write(part);
+    await vi.waitFor(() => expect(put).toHaveBeenCalled(), { timeout: 10_000 });
+    req.destroy();
+    const [outcome] = await Promise.allSettled([upload.mock.results[0]?.value as Promise<void>]);
+    return outcome;
+  } finally {
+    upload.mockRestore();
+    put.mockRestore();
+  }
 }
 
 describe('upload and download', () => {
@@ -101,8 +113,8 @@ describe('upload and download', () => {
     const { assetId, fileId, uploadUrl } = await assetWithDeclaredFile();
     const before = await t.client.call('GET', `/digital-assets/${assetId}`);
     const keysBefore = await blobKeys();
-    await cutUpload(uploadUrl, bytes.length, bytes.subarray(0, 64 * 1024));
-    await new Promise((r) => setTimeout(r, 300));
+    const outcome = await cutUpload(uploadUrl, bytes.length, bytes.subarray(0, 64 * 1024));
+    expect(outcome.status).toBe('rejected');
     const after = await t.client.call('GET', `/digital-assets/${assetId}`);
     expect(after.body).toEqual(before.body);
     expect(after.body.files[0].state).toBe('CREATING');

@@ -63,10 +63,11 @@ describe('metrics placement', () => {
     } finally {
       await off.close();
     }
-    const { freePort } = await import('../helpers/deployment.js');
-    const port = await freePort();
-    const moved = await startTestRegion({ env: { ASSETBRIDGE_METRICS: String(port) } });
+    // Port 0: the region takes a free port and tells which.
+    const moved = await startTestRegion({ env: { ASSETBRIDGE_METRICS: '0' } });
     try {
+      const port = moved.region.metricsPort ?? 0;
+      expect(port).toBeGreaterThan(0);
       expect((await fetch(`${moved.endpoint}/metrics`)).status).toBe(404);
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(res.status).toBe(200);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobNotFoundError, InvalidBlobKeyError, type BlobStat, type BlobStore, type ByteRange } from '../../ports/blob-store.js';
+import { openLocalFile } from './local-file.js';
 import { assertSafeKey, assertSafePrefix } from './safe-key.js';
 
 /** Temp files live under the root so that the final rename stays on one file system. */
@@ -78,7 +79,7 @@ export class DiskBlobStore implements BlobStore {
       await rename(localPath, target);
     } catch (err) {
       if (codeOf(err) !== 'EXDEV') throw err;
-      const copied = await this.put(key, createReadStream(localPath));
+      const copied = await this.put(key, await openLocalFile(localPath));
       await rm(localPath, { force: true });
       return copied;
     }

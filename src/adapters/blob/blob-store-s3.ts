@@ -10,10 +10,10 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { BlobNotFoundError, type BlobStat, type BlobStore, type ByteRange } from '../../ports/blob-store.js';
+import { openLocalFile } from './local-file.js';
 import { assertSafeKey, assertSafePrefix } from './safe-key.js';
 
 export interface S3BlobStoreOptions {
@@ -147,7 +147,9 @@ export class S3BlobStore implements BlobStore {
   }
 
   async putFile(key: string, localPath: string): Promise<BlobStat> {
-    const stat = await this.put(key, createReadStream(localPath));
+    // The key is checked before the file is opened, so a refusal leaves no stream behind.
+    this.keyOf(key);
+    const stat = await this.put(key, await openLocalFile(localPath));
     await rm(localPath, { force: true });
     return stat;
   }
