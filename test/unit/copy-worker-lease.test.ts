@@ -76,7 +76,9 @@ it('logs and counts failed lease renewals, and keeps copying', async () => {
   });
   worker.start();
   try {
-    await until('two failed renewals', () => failures >= 2);
+    await until('the download to start', () => requestClosed === false);
+    const before = failures;
+    await until('two more failed renewals', () => failures >= before + 2);
     expect(requestClosed).toBe(false);
     const logged = lines.filter((l) => l.msg === 'copy lease renewal failed');
     expect(logged.length).toBeGreaterThanOrEqual(2);
