@@ -77,11 +77,18 @@ export class AssetService {
       if (!(isAppError(err) && err.kind === 'assetNotFound')) throw err;
       const now = this.deps.clock.now();
       const asset = await this.deps.store.findSharedAsset(principal.projectId, assetId, isoTime(now));
-      const sharedUntil = asset && shareExpiryFor(asset.sharedConfig, principal.projectId, now);
-      if (!asset || !sharedUntil) throw err;
-      const files = await this.deps.store.listFiles(asset.projectId, [assetId]);
-      return { asset, files: files.filter(isListedFile), sharedUntil };
+      const shared = asset && (await this.sharedView(asset, principal.projectId, now));
+      if (!shared) throw err;
+      return shared;
     }
+  }
+
+  /** Another project's asset with its files, as `viewerProjectId` reads it through the share (if the share grants it at `now`). */
+  private async sharedView(asset: Asset, viewerProjectId: string, now: Date): Promise<AssetWithFiles | undefined> {
+    const sharedUntil = shareExpiryFor(asset.sharedConfig, viewerProjectId, now);
+    if (!sharedUntil) return undefined;
+    const files = await this.deps.store.listFiles(asset.projectId, [asset.assetId]);
+    return { asset, files: files.filter(isListedFile), sharedUntil };
   }
 
   async list(principal: Principal, input: ListAssetsInput): Promise<{ count: number; items: AssetWithFiles[] }> {
@@ -118,10 +125,8 @@ export class AssetService {
     });
     const items: AssetWithFiles[] = [];
     for (const asset of assets) {
-      const sharedUntil = shareExpiryFor(asset.sharedConfig, principal.projectId, now);
-      if (!sharedUntil) continue;
-      const files = await this.deps.store.listFiles(asset.projectId, [asset.assetId]);
-      items.push({ asset, files: files.filter(isListedFile), sharedUntil });
+      const shared = await this.sharedView(asset, principal.projectId, now);
+      if (shared) items.push(shared);
     }
     return { count, items };
   }
