@@ -21,6 +21,8 @@ export interface RegionTuning {
   readonly bodyLimitBytes: number;
   /** How long a deleted asset stays in the recycle bin, seconds (default 7 days). */
   readonly recycleRetentionSeconds: number;
+  /** How long a transfer job waits for the receiver's answer before it fails as expired, seconds (default 7 days). */
+  readonly transferTtlSeconds: number;
   /** pino level (default info). */
   readonly logLevel: LogLevel;
   readonly metrics: MetricsConfig;
@@ -71,6 +73,7 @@ export function parseRegionTuning(r: SettingsReader): RegionTuning {
     maxFileSizeBytes: r.int('MAX_FILE_SIZE', 5_368_709_120, 1, 5_368_709_120),
     bodyLimitBytes: r.int('BODY_LIMIT', 1_048_576, 1_024, 64 * 1_048_576),
     recycleRetentionSeconds: r.int('RECYCLE_RETENTION', 7 * 86_400, 0, 3_650 * 86_400),
+    transferTtlSeconds: r.int('TRANSFER_TTL', 7 * 86_400, 60, 365 * 86_400),
     logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
     metrics: parseMetrics(r),
   };

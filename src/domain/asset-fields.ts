@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { assetTypes, type Asset, type SystemProperty } from './asset.js';
 import { newId } from './ids.js';
 import { FreeObject, stringEnum } from './schema-parts.js';
+import { SharedConfigInput } from './sharing.js';
 
 /**
  * The user-editable fields of an asset, in one table: adding a field is one entry here (and a
@@ -100,7 +101,8 @@ export const assetFields = {
   reviewConfig: field(Type.Object({ no_need_review: Type.Optional(Type.Boolean()) }), {
     api: 'review_config', create: 'optional', update: 'replace', storage: 'json', output: FreeObject, copied: false,
   }),
-  sharedConfig: field(FreeObject, {
+  // Checked and completed by the service before it is stored (`services/sharing.ts`).
+  sharedConfig: field(SharedConfigInput, {
     api: 'shared_config', create: 'optional', update: 'replace', storage: 'json', output: FreeObject, copied: false,
   }),
   // MetaStudio's flag to generate a cover from the main file: accepted so its clients work,

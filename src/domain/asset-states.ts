@@ -54,6 +54,8 @@ export const assetActions = {
   forceDelete: { from: notEnded, to: ['DELETED'] },
   /** ShowAssetReplicationInfo: only an ACTIVED asset is offered for copy (no state change). */
   export: { from: ['ACTIVED'], to: ['ACTIVED'] },
+  /** A transfer job's assets (no state change: an accept moves them to another project as they are). */
+  transfer: { from: ['ACTIVED', 'UNACTIVED'], to: ['ACTIVED', 'UNACTIVED'] },
   /** A copy's last file verified (region B). */
   copyActivated: { from: ['CREATING'], to: ['ACTIVED'] },
   /** A copy ended with a permanent fault or outlived its window (region B). */

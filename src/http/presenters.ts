@@ -1,11 +1,15 @@
 import type { Static } from '@sinclair/typebox';
 import type { Asset, AssetFile } from '../domain/asset.js';
 import type { CopyTask } from '../domain/copy-task.js';
+import type { Principal } from '../domain/principal.js';
+import { secondsTime } from '../domain/time.js';
+import type { AssetWithFiles } from '../services/asset-service.js';
+import type { FileService } from '../services/file-service.js';
 import { presentFields } from './schemas/asset-fields.js';
 import type { AssetFileInfo, DigitalAssetInfo, ReplicationProgress } from './schemas/common.js';
 
 /** Seconds precision, `Z` suffix, as MetaStudio shows times. */
-export const apiTime = (iso: string): string => `${iso.slice(0, 19)}Z`;
+export const apiTime = (iso: string): string => secondsTime(new Date(iso));
 
 const opt = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
@@ -63,4 +67,17 @@ export function presentAsset(
     reason: opt(asset.reason),
     files: files.map((f) => presentFile(f, downloadUrl(f, asset))),
   };
+}
+
+/**
+ * An asset as the calling project sees it. Another project's asset, read through a share,
+ * shows no owner-only fields (its share settings, app user, review settings, copy progress),
+ * and its download URLs name the caller's project and end no later than the share.
+ */
+export function presentFor(viewer: Principal, item: AssetWithFiles, files: Pick<FileService, 'downloadUrl'>): Static<typeof DigitalAssetInfo> {
+  const share = item.sharedUntil && { projectId: viewer.projectId, until: item.sharedUntil };
+  const info = presentAsset(item.asset, item.files, (f, a) => files.downloadUrl(f, a, share), share ? undefined : item.copy);
+  if (!share) return info;
+  const { shared_config: _shared, app_user_id: _appUser, review_config: _review, ...visible } = info;
+  return visible;
 }

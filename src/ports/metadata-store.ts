@@ -1,8 +1,12 @@
 import type { Asset, AssetFile, AssetState, AssetType, FileState } from '../domain/asset.js';
 import type { AssetFieldValues } from '../domain/asset-fields.js';
 import type { CopyTaskStore } from './copy-task-store.js';
+import type { TransferJobStore } from './transfer-job-store.js';
 
 export type AssetSortKey = 'create_time' | 'update_time' | 'asset_name';
+
+/** ListAssets `role`: SHARER lists what the project shares, SHAREE what other projects share with it. */
+export type ShareRole = 'SHARER' | 'SHAREE';
 
 /** ListAssets filters, already validated. Every present filter narrows the result. */
 export interface AssetQuery {
@@ -21,6 +25,12 @@ export interface AssetQuery {
   /** ISO-8601, inclusive bounds on create time. */
   startTime?: string;
   endTime?: string;
+  /**
+   * SHARER: only the project's assets under a share live at `now` (ISO). SHAREE: instead of the
+   * project's own assets, those other projects share with it through a live share, in a
+   * readable state (`projectId` is then the sharee).
+   */
+  sharing?: { role: ShareRole; now: string };
   sortKey: AssetSortKey;
   sortDir: 'asc' | 'desc';
   offset: number;
@@ -63,6 +73,8 @@ export interface MetadataStore {
   transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T>;
   /** Copy tasks, in the same transaction as the rest. */
   readonly copyTasks: CopyTaskStore;
+  /** Transfer jobs, in the same transaction as the rest. */
+  readonly transfers: TransferJobStore;
 
   /** Throws AppError `assetNameExists` when the name is taken, DuplicateAssetIdError when the id is. */
   insertAsset(asset: Asset): Promise<void>;
@@ -75,12 +87,31 @@ export interface MetadataStore {
   listAssets(query: AssetQuery): Promise<{ count: number; assets: Asset[] }>;
   /** Assets in the recycle bin deleted before `before` (ISO time), oldest first. */
   listExpiredRecycled(before: string, limit: number): Promise<Asset[]>;
+  /**
+   * The asset `assetId` of another project that shares it with `shareeProjectId` through a
+   * share live at `now` (ISO), in a readable state; the first by owner project if several do.
+   */
+  findSharedAsset(shareeProjectId: string, assetId: string, now: string): Promise<Asset | undefined>;
+  /**
+   * A transfer's move: the asset and its file rows change project, only while the asset is in
+   * one of `onlyIn` states (false when nothing matched). The rows keep their blob keys; the
+   * share is dropped (`shared_config` unset). Throws `assetNameExists` when the name is taken
+   * in the destination, DuplicateAssetIdError when the id is.
+   */
+  moveAsset(
+    from: { projectId: string; assetId: string },
+    toProjectId: string,
+    change: { appUserId: string | null; updatedAt: string },
+    onlyIn: readonly AssetState[],
+  ): Promise<boolean>;
   /** Removes an asset deleted for good (and its file rows), so its id can be used anew. */
   removeDeletedAsset(projectId: string, assetId: string): Promise<void>;
 
   insertFile(file: AssetFile): Promise<void>;
   getFile(projectId: string, fileId: string): Promise<AssetFile | undefined>;
   listFiles(projectId: string, assetIds: readonly string[]): Promise<AssetFile[]>;
+  /** A file by its id alone, in whichever project holds it (file ids are unique). */
+  findFile(fileId: string): Promise<AssetFile | undefined>;
   /** Returns false when the file is gone or not in one of `onlyIn` states. */
   updateFile(fileId: string, patch: FilePatch, onlyIn?: readonly FileState[]): Promise<boolean>;
   deleteFile(fileId: string): Promise<void>;

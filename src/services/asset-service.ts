@@ -2,15 +2,18 @@ import type { Asset, AssetFile, AssetState } from '../domain/asset.js';
 import { newAsset, patchFromChanges, type AssetChanges, type AssetCreateInput } from '../domain/asset-fields.js';
 import { assetActions, assetStateRules } from '../domain/asset-states.js';
 import type { CopyTask } from '../domain/copy-task.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, isAppError } from '../domain/errors.js';
 import { fileActions, fileStateRules } from '../domain/file-states.js';
 import { allows } from '../domain/state-machine.js';
 import type { BlobStore } from '../ports/blob-store.js';
-import type { AssetPatch, AssetQuery, MetadataStore } from '../ports/metadata-store.js';
+import type { AssetPatch, AssetQuery, MetadataStore, ShareRole } from '../ports/metadata-store.js';
 import type { Clock } from '../ports/clock.js';
 import { isoTime } from '../domain/time.js';
 import type { Principal } from '../domain/principal.js';
+import { shareExpiryFor, type SharedConfig, type SharedConfigInput } from '../domain/sharing.js';
 import { updateAssetIn } from './conditional-update.js';
+import type { ShareRules } from './sharing.js';
+import { refuseIfInTransfer } from './transfers/pending-transfer.js';
 
 export interface UpdateAssetInput {
   /** Field changes (the field table says which fields an update accepts). */
@@ -24,19 +27,25 @@ export interface AssetWithFiles {
   files: AssetFile[];
   /** The copy that made (or is making) this asset, if it came from another region. */
   copy?: CopyTask;
+  /** Set when the caller sees another project's asset through a share: when the share ends. */
+  sharedUntil?: Date;
 }
 
-export type ListAssetsInput = Omit<AssetQuery, 'projectId'>;
+export type ListAssetsInput = Omit<AssetQuery, 'projectId' | 'sharing'> & {
+  /** SHARER: only what the caller's project shares; SHAREE: what other projects share with it. */
+  role?: ShareRole;
+};
 
 /** Assets: create, read, change, delete to the recycle bin, restore, purge. */
 export class AssetService {
   constructor(
-    private readonly deps: { store: MetadataStore; blobs: BlobStore; clock: Clock; recycleRetentionSeconds: number },
+    private readonly deps: { store: MetadataStore; blobs: BlobStore; clock: Clock; recycleRetentionSeconds: number; sharing: ShareRules },
   ) {}
 
   async create(principal: Principal, input: AssetCreateInput): Promise<{ assetId: string; produceId: string }> {
+    const sharedConfig = input.sharedConfig && (await this.checkShare(principal, input.sharedConfig));
     const owner = { projectId: principal.projectId, appUserId: principal.appUserId ?? null, at: isoTime(this.deps.clock.now()) };
-    const asset = newAsset(owner, input);
+    const asset = newAsset(owner, { ...input, sharedConfig });
     await this.deps.store.insertAsset(asset);
     return { assetId: asset.assetId, produceId: asset.produceId };
   }
@@ -57,14 +66,42 @@ export class AssetService {
     return { asset, files: files.filter(isListedFile), copy };
   }
 
+  /**
+   * ShowAsset: the caller's own asset, else one another project shares with the caller's
+   * project through a live share (read only: every other API answers 404 for it).
+   */
+  async view(principal: Principal, assetId: string): Promise<AssetWithFiles> {
+    try {
+      return await this.show(principal, assetId);
+    } catch (err) {
+      if (!(isAppError(err) && err.kind === 'assetNotFound')) throw err;
+      const now = this.deps.clock.now();
+      const asset = await this.deps.store.findSharedAsset(principal.projectId, assetId, isoTime(now));
+      const shared = asset && (await this.sharedView(asset, principal.projectId, now));
+      if (!shared) throw err;
+      return shared;
+    }
+  }
+
+  /** Another project's asset with its files, as `viewerProjectId` reads it through the share (if the share grants it at `now`). */
+  private async sharedView(asset: Asset, viewerProjectId: string, now: Date): Promise<AssetWithFiles | undefined> {
+    const sharedUntil = shareExpiryFor(asset.sharedConfig, viewerProjectId, now);
+    if (!sharedUntil) return undefined;
+    const files = await this.deps.store.listFiles(asset.projectId, [asset.assetId]);
+    return { asset, files: files.filter(isListedFile), sharedUntil };
+  }
+
   async list(principal: Principal, input: ListAssetsInput): Promise<{ count: number; items: AssetWithFiles[] }> {
+    const { role, ...filters } = input;
+    if (role === 'SHAREE') return this.listShared(principal, filters);
     if (principal.appUserId !== undefined && input.appUserId !== undefined && input.appUserId !== principal.appUserId) {
       return { count: 0, items: [] };
     }
     const { count, assets } = await this.deps.store.listAssets({
-      ...input,
+      ...filters,
       projectId: principal.projectId,
       appUserId: principal.appUserId ?? input.appUserId,
+      sharing: role && { role, now: isoTime(this.deps.clock.now()) },
     });
     const ids = assets.map((a) => a.assetId);
     const files = await this.deps.store.listFiles(principal.projectId, ids);
@@ -77,7 +114,26 @@ export class AssetService {
     return { count, items };
   }
 
+  /** `role=SHAREE`: other projects' assets shared with the caller's project (app users do not narrow shares). */
+  private async listShared(principal: Principal, filters: Omit<ListAssetsInput, 'role'>): Promise<{ count: number; items: AssetWithFiles[] }> {
+    const now = this.deps.clock.now();
+    const { count, assets } = await this.deps.store.listAssets({
+      ...filters,
+      appUserId: undefined,
+      projectId: principal.projectId,
+      sharing: { role: 'SHAREE', now: isoTime(now) },
+    });
+    const items: AssetWithFiles[] = [];
+    for (const asset of assets) {
+      const shared = await this.sharedView(asset, principal.projectId, now);
+      if (shared) items.push(shared);
+    }
+    return { count, items };
+  }
+
   async update(principal: Principal, assetId: string, input: UpdateAssetInput): Promise<AssetWithFiles> {
+    const shared = input.changes?.sharedConfig;
+    if (shared) input = { ...input, changes: { ...input.changes, sharedConfig: await this.checkShare(principal, shared) } };
     await this.deps.store.transaction(async (tx) => {
       const asset = await this.get(principal, assetId, tx);
       if (!assetStateRules[asset.assetState].editable) throw stateConflict(asset);
@@ -91,21 +147,38 @@ export class AssetService {
     return this.show(principal, assetId);
   }
 
+  /** A `shared_config` as it would be stored for this owner (400/403 when it may not be). */
+  checkShare(owner: Principal, input: SharedConfigInput): Promise<SharedConfig> {
+    return this.deps.sharing.normalize(owner, input);
+  }
+
+  /** SHARE and UNSHARE: replaces the asset's `shared_config` with what `next` makes of it (already checked). */
+  async setShare(principal: Principal, assetId: string, next: (current: unknown) => SharedConfig): Promise<void> {
+    await this.deps.store.transaction(async (tx) => {
+      const asset = await this.get(principal, assetId, tx);
+      if (!assetStateRules[asset.assetState].editable) throw stateConflict(asset);
+      await updateAssetIn(tx, asset, { sharedConfig: next(asset.sharedConfig), updatedAt: isoTime(this.deps.clock.now()) }, [asset.assetState]);
+    });
+  }
+
   /** To the recycle bin (DELETING, restorable), or for good with `force` (DELETED, files removed). */
   async delete(principal: Principal, assetId: string, force: boolean): Promise<void> {
-    const now = isoTime(this.deps.clock.now());
+    const at = this.deps.clock.now();
+    const now = isoTime(at);
     const removed = await this.deps.store.transaction(async (tx) => {
       const asset = await this.get(principal, assetId, tx);
       // Deleting a copy in progress cancels it: its worker's next write fails.
       await tx.copyTasks.cancel(principal.projectId, assetId, now);
       if (force) {
         await updateAssetIn(tx, asset, { assetState: 'DELETED', deletedAt: now, updatedAt: now }, assetActions.forceDelete.from);
+        await refuseIfInTransfer(tx, principal.projectId, [assetId], at);
         return this.markFilesDeleted(tx, asset, now);
       }
       // Already in the recycle bin: deleting again is a no-op success.
       if (asset.assetState === 'DELETING') return [];
       if (!allows(assetActions.recycle, asset.assetState)) throw stateConflict(asset);
       await updateAssetIn(tx, asset, { assetState: 'DELETING', stateBeforeDelete: asset.assetState, deletedAt: now, updatedAt: now }, [asset.assetState]);
+      await refuseIfInTransfer(tx, principal.projectId, [assetId], at);
       return [];
     });
     await this.removeBlobs(removed);

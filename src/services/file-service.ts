@@ -16,6 +16,7 @@ import { isoTime } from '../domain/time.js';
 import { updateAssetIn, updateFileIn } from './conditional-update.js';
 import { HashingVerifier } from './hashing-verifier.js';
 import type { Principal } from '../domain/principal.js';
+import { shareExpiryFor } from '../domain/sharing.js';
 import type { UrlSigner } from './signed-url.js';
 
 export interface CreateFileInput {
@@ -178,11 +179,16 @@ export class FileService {
     await this.deps.blobs.delete(key);
   }
 
-  /** Signed download URL for a file whose bytes are confirmed. */
-  downloadUrl(file: AssetFile, asset: Asset): string | undefined {
+  /**
+   * Signed download URL for a file whose bytes are confirmed. For a project that reads the
+   * asset through a share (`viewer`), the URL names that project and ends no later than the share.
+   */
+  downloadUrl(file: AssetFile, asset: Asset, viewer?: { projectId: string; until: Date }): string | undefined {
     if (!isReadable(file, asset)) return undefined;
-    const expires = Math.floor(this.deps.clock.now().getTime() / 1000) + this.deps.downloadUrlTtlSeconds;
-    return `${this.deps.publicEndpoint}${this.deps.urls.path({ op: 'download', projectId: file.projectId, fileId: file.fileId, expires })}`;
+    let expires = Math.floor(this.deps.clock.now().getTime() / 1000) + this.deps.downloadUrlTtlSeconds;
+    if (viewer) expires = Math.min(expires, Math.floor(viewer.until.getTime() / 1000));
+    const grant = { op: 'download' as const, projectId: file.projectId, fileId: file.fileId, expires, via: viewer?.projectId };
+    return `${this.deps.publicEndpoint}${this.deps.urls.path(grant)}`;
   }
 
   /** Download URL of each asset's cover (else of an image asset's main file), for thumbnails. */
@@ -200,16 +206,20 @@ export class FileService {
     return urls;
   }
 
-  /** Checks a download URL and returns the file if it may still be read. */
-  async authorizeDownload(input: { projectId: string; fileId: string; expires: number; signature: string }): Promise<AssetFile> {
-    const grant = { op: 'download' as const, ...input };
-    if (!this.deps.urls.verify(grant, input.signature, Math.floor(this.deps.clock.now().getTime() / 1000))) {
+  /** Checks a download URL and returns the file if it may still be read (through the share still live, for a `via` URL). */
+  async authorizeDownload(input: { projectId: string; fileId: string; expires: number; signature: string; via?: string }): Promise<AssetFile> {
+    const now = this.deps.clock.now();
+    const { signature, ...grant } = input;
+    if (!this.deps.urls.verify({ op: 'download', ...grant }, signature, Math.floor(now.getTime() / 1000))) {
       throw new AppError('urlSignatureInvalid');
     }
     const file = await this.deps.store.getFile(input.projectId, input.fileId);
     const asset = file && (await this.deps.store.getAsset(file.projectId, file.assetId));
     if (!file || !asset || !isReadable(file, asset)) {
       throw new AppError('fileNotFound', input.fileId);
+    }
+    if (input.via !== undefined && !shareExpiryFor(asset.sharedConfig, input.via, now)) {
+      throw new AppError('fileNotFound', `${input.fileId}: the asset is no longer shared with project ${input.via}`);
     }
     return file;
   }
@@ -221,12 +231,22 @@ export class FileService {
 
   private async visibleFile(principal: Principal, fileId: string, store: MetadataStore): Promise<AssetFile> {
     const file = await store.getFile(principal.projectId, fileId);
+    if (!file) await this.refuseShared(principal, fileId, store);
     if (!file || !fileStateRules[file.state].visible) throw new AppError('fileNotFound', fileId);
     // A file is visible exactly when its asset is (same app-user rule); any other error is no 404.
     await this.deps.assets.get(principal, file.assetId, store).catch((err: unknown) => {
       throw isAppError(err) && err.kind === 'assetNotFound' ? new AppError('fileNotFound', fileId, { cause: err }) : err;
     });
     return file;
+  }
+
+  /** A file of an asset shared with the caller is read-only for it: its asset is not the caller's (404 asset not found). */
+  private async refuseShared(principal: Principal, fileId: string, store: MetadataStore): Promise<void> {
+    const file = await store.findFile(fileId);
+    const asset = file && (await store.getAsset(file.projectId, file.assetId));
+    if (asset && shareExpiryFor(asset.sharedConfig, principal.projectId, this.deps.clock.now())) {
+      throw new AppError('assetNotFound', `${asset.assetId}: it is shared with project ${principal.projectId}, which may only read it`);
+    }
   }
 
   /** The asset of a file change, if its state lets its files change. */

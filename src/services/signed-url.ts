@@ -6,6 +6,8 @@ export interface UrlGrant {
   projectId: string;
   fileId: string;
   expires: number;
+  /** A download handed to another project through a share: the share is checked again at every use. */
+  via?: string;
 }
 
 /** Signs and checks this region's upload and download URLs (HMAC-SHA256 with the region's URL secret). */
@@ -14,7 +16,7 @@ export class UrlSigner {
 
   sign(grant: UrlGrant): string {
     return createHmac('sha256', this.secret)
-      .update(`assetbridge-url-v1\n${grant.op}\n${grant.projectId}\n${grant.fileId}\n${grant.expires}`)
+      .update(`assetbridge-url-v1\n${grant.op}\n${grant.projectId}\n${grant.fileId}\n${grant.expires}${grant.via === undefined ? '' : `\nvia ${grant.via}`}`)
       .digest('hex');
   }
 
@@ -26,6 +28,7 @@ export class UrlSigner {
 
   /** Path and query of a signed URL, to be joined to the region's public endpoint. */
   path(grant: UrlGrant): string {
-    return `/blobs/${grant.op}/${grant.projectId}/${grant.fileId}?expires=${grant.expires}&signature=${this.sign(grant)}`;
+    const via = grant.via === undefined ? '' : `&via=${grant.via}`;
+    return `/blobs/${grant.op}/${grant.projectId}/${grant.fileId}?expires=${grant.expires}${via}&signature=${this.sign(grant)}`;
   }
 }

@@ -15,6 +15,8 @@ import type { Clock } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { AssetService } from '../services/asset-service.js';
 import { FileService } from '../services/file-service.js';
+import { ShareRules } from '../services/sharing.js';
+import { TransferService } from '../services/transfers/transfer-service.js';
 import { UrlSigner } from '../services/signed-url.js';
 import { IdentityAuthenticator } from '../services/identity/identity-authenticator.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
@@ -39,6 +41,7 @@ export interface Region {
   readonly store: MetadataStore;
   readonly identity: IdentityService;
   readonly replication: ReplicationService;
+  readonly transfers: TransferService;
   readonly worker: CopyWorker;
   /** The port `/metrics` listens on when it has one of its own (`ASSETBRIDGE_METRICS=<port>`, 0: a free one). */
   readonly metricsPort?: number;
@@ -81,7 +84,10 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   const metrics = new Metrics(config.region, { defaultMetrics: options.defaultMetrics ?? false });
   metrics.observeCopyTasks(() => store.copyTasks.countByState());
   const blobs = new MeteredBlobStore(await createBlobStore(config.blobStore), metrics);
-  const assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: config.recycleRetentionSeconds });
+  const sharing = new ShareRules({ projects: identity, region: config.region, clock });
+  const assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: config.recycleRetentionSeconds, sharing });
+  // Quotas of the receiving project plug in here (`quota`), checked inside each accept.
+  const transfers = new TransferService({ store, assets, projects: identity, region: config.region, clock, ttlSeconds: config.transferTtlSeconds });
   const files = new FileService({
     store,
     blobs,
@@ -137,7 +143,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     bodyLimitBytes: config.bodyLimitBytes,
     authenticator,
     publicEndpoint: config.publicEndpoint,
-    deps: { assets, files, identity, authenticator, replication, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region },
+    deps: { assets, files, identity, authenticator, replication, transfers, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region },
   });
 
   await identity.registerRegion(config.region, config.publicEndpoint);
@@ -145,6 +151,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   const purge = setInterval(() => {
     assets.purgeExpired().catch((err: unknown) => logger.error({ err }, 'recycle-bin purge failed'));
     worker.sweep().catch((err: unknown) => logger.error({ err }, 'copy sweep failed'));
+    transfers.expireDue().catch((err: unknown) => logger.error({ err }, 'transfer expiry sweep failed'));
   }, purgeIntervalMs);
   purge.unref();
   worker.start();
@@ -159,6 +166,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     store,
     identity,
     replication,
+    transfers,
     worker,
     metricsPort: metricsServer?.port,
     async close() {

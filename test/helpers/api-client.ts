@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ApiClient as BaseClient } from '../../src/client/api-client.js';
+import { ApiClient as BaseClient, type ApiResponse, type CallOptions } from '../../src/client/api-client.js';
 
 export type { ApiResponse, CallOptions } from '../../src/client/api-client.js';
 
@@ -28,5 +28,40 @@ export class ApiClient extends BaseClient {
     if (put.status !== 200) throw new Error(`upload: ${put.status} ${await put.text()}`);
     await this.ok('POST', `/files/${fileId}/complete`, { body: { state: 'CREATED' } });
     return fileId;
+  }
+}
+
+/** An account's IAM user and project, as tests know them. */
+export interface UserLogin {
+  name: string;
+  userName: string;
+  password: string;
+  projectId: string;
+}
+
+/** A token for `login`, scoped to its project (tokens follow the server's clock; AK/SK dates follow the caller's). */
+export async function issueToken(endpoint: string, login: UserLogin): Promise<string> {
+  const res = await fetch(`${endpoint}/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: login.userName, password: login.password, domain: { name: login.name } } } },
+        scope: { project: { id: login.projectId } },
+      },
+    }),
+  });
+  if (res.status !== 201) throw new Error(`token: ${res.status} ${await res.text()}`);
+  return res.headers.get('x-subject-token') ?? '';
+}
+
+/** The same client calls with an IAM token instead of an AK/SK signature. */
+export class TokenClient extends ApiClient {
+  constructor(endpoint: string, projectId: string, private readonly token: string) {
+    super({ endpoint, projectId, accessKey: '', secretKey: '' });
+  }
+
+  override call(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
+    return super.call(method, path, { ...options, sign: false, headers: { ...options.headers, 'X-Auth-Token': this.token } });
   }
 }

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import { migrate, openDatabase, type OpenDatabase } from '../../src/adapters/db/database.js';
 import { startS3Server } from './s3-server.js';
 
 /** Which storage the integration suite runs on: `sqlite` (+ disk, default) or `postgres` (+ S3). */
@@ -46,6 +50,29 @@ export async function backendSettings(): Promise<{ env: Record<string, string>; 
     close: async () => {
       await s3.close();
       await db.drop();
+    },
+  };
+}
+
+/** A fresh, migrated metadata database of the chosen backend (an SQLite file, or a PostgreSQL database), and its removal. */
+export async function openTestDatabase(): Promise<{ database: OpenDatabase; remove: () => Promise<void> }> {
+  let database: OpenDatabase;
+  let drop: () => Promise<void>;
+  if (testBackend() === 'postgres') {
+    const pgDb = await createPgDatabase();
+    database = openDatabase(pgDb.url);
+    drop = () => pgDb.drop();
+  } else {
+    const dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-db-'));
+    database = openDatabase(`sqlite:${path.join(dir, 'metadata.db')}`);
+    drop = () => rm(dir, { recursive: true, force: true });
+  }
+  await migrate(database.db);
+  return {
+    database,
+    remove: async () => {
+      await database.close();
+      await drop();
     },
   };
 }

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +5,7 @@ import { endpointFor } from '../../src/config/index.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { bindListener } from '../../src/start/listener.js';
 import { ApiClient } from './api-client.js';
+import { writeKeyRing } from './key-ring.js';
 import { startTestRegion, type TestRegion } from './test-region.js';
 
 export interface TwoRegions {
@@ -26,9 +25,7 @@ export async function startTwoRegions(
   o: { env?: { a?: Record<string, string>; b?: Record<string, string> }; clockA?: Clock; clockB?: Clock } = {},
 ): Promise<TwoRegions> {
   const dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-ring-'));
-  const keyRingFile = path.join(dir, 'keyring.json');
-  const ringKey = randomBytes(16).toString('base64');
-  writeFileSync(keyRingFile, JSON.stringify({ active: 'k1', keys: { k1: ringKey } }));
+  const { file: keyRingFile, key: ringKey } = writeKeyRing(dir);
   // Both sockets are bound first: each region is built knowing the other's endpoint.
   const [listenerA, listenerB] = [await bindListener('127.0.0.1', 0), await bindListener('127.0.0.1', 0)];
   const a = await startTestRegion({

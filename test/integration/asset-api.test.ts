@@ -206,9 +206,12 @@ describe('asset API', () => {
     const force = await c.call('POST', '/digital-assets/batch-action', { body: { action: 'DELETE_FORCE', asset_ids: [b] } });
     expect(force.body.results[0].ret_status).toBe('SUCCESS');
     expect((await c.call('GET', `/digital-assets/${b}`)).status).toBe(404);
+    // SHARE needs its shared_config (docs/api-behaviour.md, "Sharing").
     const share = await c.call('POST', '/digital-assets/batch-action', { body: { action: 'SHARE', asset_ids: [a] } });
     expect(share.status).toBe(400);
-    expect(share.body.error_code).toBe('MSS.10002009');
+    expect(share.body.error_code).toBe('MSS.00000003');
+    const unshare = await c.call('POST', '/digital-assets/batch-action', { body: { action: 'UNSHARE', asset_ids: [a] } });
+    expect(unshare.body.results).toEqual([{ ret_status: 'SUCCESS', asset_ids: [a] }]);
   });
 
   it('keeps one MAIN and one COVER file per asset, and deletes files', async () => {

@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/adapters/db/database.js';
+import type { OpenDatabase } from '../../src/adapters/db/database.js';
 import { isPrimaryKeyViolation, isUniqueViolation, lockForClaim } from '../../src/adapters/db/engine.js';
 import { primaryKeyNames, type AssetsTable } from '../../src/adapters/db/schema.js';
-import { createPgDatabase, testBackend } from '../helpers/backend.js';
+import { openTestDatabase, testBackend } from '../helpers/backend.js';
 
 /** An asset row as stored (only what the constraints look at varies). */
 const assetRow = (assetId: string, assetName: string): AssetsTable => ({
@@ -29,24 +26,14 @@ async function failure(run: () => Promise<unknown>): Promise<unknown> {
 
 describe(`database engine differences (${testBackend()})`, () => {
   let database: OpenDatabase;
-  let cleanup: () => Promise<void>;
+  let remove: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    if (testBackend() === 'postgres') {
-      const pgDb = await createPgDatabase();
-      database = openDatabase(pgDb.url);
-      cleanup = () => pgDb.drop();
-    } else {
-      const dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-engine-'));
-      database = openDatabase(`sqlite:${path.join(dir, 'metadata.db')}`);
-      cleanup = () => rm(dir, { recursive: true, force: true });
-    }
-    await migrate(database.db);
+    ({ database, remove } = await openTestDatabase());
     await database.db.insertInto('assets').values(assetRow('a'.repeat(32), 'first')).execute();
   });
   afterAll(async () => {
-    await database?.close();
-    await cleanup?.();
+    await remove?.();
   });
 
   it('tells a primary-key violation of a table from another unique violation', async () => {
@@ -79,7 +66,7 @@ describe(`database engine differences (${testBackend()})`, () => {
   it.runIf(testBackend() === 'postgres')('names each primary key as the database catalogue does', async () => {
     const rows = await sql<{ table_name: string; conname: string }>`
       select conrelid::regclass::text as table_name, conname from pg_constraint
-      where contype = 'p' and conrelid::regclass::text in ('assets', 'files', 'copy_tasks', 'copy_files')`.execute(database.db);
+      where contype = 'p' and conrelid::regclass::text in (${sql.join(Object.keys(primaryKeyNames))})`.execute(database.db);
     expect(Object.fromEntries(rows.rows.map((r) => [r.table_name, r.conname]))).toEqual(primaryKeyNames);
   });
 });

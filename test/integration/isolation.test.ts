@@ -31,7 +31,11 @@ const x = {
   downloadUrl: '',
   /** X's own replication info of `active`, as X exported it. */
   sealed: {} as Record<string, unknown>,
+  /** X's transfer of `active` to W, waiting for W's answer. */
+  job: '',
 };
+/** W: the receiver of X's transfer job (Y is no party to it). */
+let w: TestAccount;
 const xAssets = () => [x.active, x.creating, x.recycled];
 
 const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
@@ -74,6 +78,8 @@ beforeAll(async () => {
   const shown = await c.ok('GET', `/digital-assets/${x.active}`);
   x.downloadUrl = shown.files.find((f: { file_id: string }) => f.file_id === x.confirmedFile).download_url;
   x.sealed = await c.ok('GET', `/digital-assets/${x.active}/replication-info`);
+  w = await r.a.addAccount();
+  x.job = (await c.ok('POST', '/digital-assets-action/transfers', { body: { asset_ids: [x.active], dest_project_id: w.projectId } })).job_id;
 
   y = await r.a.addAccount();
   yProjectB = (await r.a.identity.projects(y.name)).find((p) => p.region === 'ap-southeast-3')?.id ?? '';
@@ -155,6 +161,10 @@ const listsNoneOfX: Check = (res) => {
 const refused: Check = (res) => {
   expect(res.status).toBeGreaterThanOrEqual(400);
 };
+const listsNoneOfXsJobs: Check = (res) => {
+  expect(res.status).toBe(200);
+  expect(res.body.jobs.map((j: { job_id: string }) => j.job_id)).not.toContain(x.job);
+};
 const batchAllFailed: Check = (res) => {
   expect(res.status).toBe(200);
   const results = res.body.results as { ret_status: string; asset_ids: string[]; error_info?: { error_code: string } }[];
@@ -186,10 +196,23 @@ const cases: Case[] = [
   ['ListAssetSummary', () => ({ method: 'POST', path: '/digital-assets/summarys', options: { body: { asset_ids: xAssets() } } }), (res) => {
     expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { asset_list: [] } });
   }],
-  ...(['DELETE', 'DELETE_FORCE', 'RESTORE', 'UNACTIVE', 'ACTIVE'] as const).map((action): Case => [
+  ...(['DELETE', 'DELETE_FORCE', 'RESTORE', 'UNACTIVE', 'ACTIVE', 'UNSHARE'] as const).map((action): Case => [
     `BatchExecuteAssetAction ${action}`,
     () => ({ method: 'POST', path: '/digital-assets/batch-action', options: { body: { action, asset_ids: xAssets() } } }),
     batchAllFailed,
+  ]),
+  ['BatchExecuteAssetAction SHARE (with W)', () => ({
+    method: 'POST',
+    path: '/digital-assets/batch-action',
+    options: { body: { action: 'SHARE', asset_ids: xAssets(), params: JSON.stringify({ allowed_project_ids: [w.projectId] }) } },
+  }), batchAllFailed],
+  ["TransferAsset of X's asset", () => ({ method: 'POST', path: '/digital-assets-action/transfers', options: { body: { asset_ids: [x.active], dest_project_id: w.projectId } } }), assetNotFound],
+  ["ShowTransferAssetJob of X's job", () => ({ method: 'GET', path: `/digital-assets-action/transfers/${x.job}` }), notFound('MSS.10006002')],
+  ['ListTransferAssetJobs (every role and state)', () => ({ method: 'GET', path: '/digital-assets-action/transfers', options: { query: { role: 'ALL', limit: '100' } } }), listsNoneOfXsJobs],
+  ...(['accept', 'accept_confirm', 'reject', 'cancel'] as const).map((action): Case => [
+    `ExecuteTransferAssetAction ${action} on X's job`,
+    () => ({ method: 'POST', path: `/digital-assets-action/transfers/${x.job}/${action}` }),
+    notFound('MSS.10006002'),
   ]),
   ["CreateFile on X's asset", () => ({ method: 'POST', path: '/files', options: declare(x.active) }), assetNotFound],
   ["CreateFile on X's recycled asset", () => ({ method: 'POST', path: '/files', options: declare(x.recycled) }), assetNotFound],
@@ -277,6 +300,11 @@ describe('after every attempt', () => {
     // The confirmed bytes are still X's.
     const download = await fetch(shown.files.find((f: { file_id: string }) => f.file_id === x.confirmedFile).download_url);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(png);
+  });
+
+  it("X's transfer still waits for W, and W still sees it", async () => {
+    expect((await r.a.client.ok('GET', `/digital-assets-action/transfers/${x.job}`)).state).toBe('PROCESSING');
+    expect((await w.client.ok('GET', `/digital-assets-action/transfers/${x.job}`)).src_project_id).toBe(r.a.projectId);
   });
 
   it("Y's projects hold none of X's ids", async () => {

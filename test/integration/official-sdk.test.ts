@@ -13,8 +13,7 @@ let client: HcClient;
 
 beforeAll(async () => {
   t = await startTestRegion();
-  const credential = new BasicCredentials().withAk(t.accessKey).withSk(t.secretKey).withProjectId(t.projectId);
-  client = new ClientBuilder<HcClient>((c) => c).withEndpoint(t.endpoint).withCredential(credential).build();
+  client = clientOf(t);
 });
 afterAll(async () => {
   await t.close();
@@ -22,11 +21,19 @@ afterAll(async () => {
 
 type Sent = Partial<HttpRequestOptions> & { method: string; url: string };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's result is untyped JSON
-async function sdk(options: Sent): Promise<any> {
+async function sdkOn(on: HcClient, options: Sent): Promise<any> {
   // The generated MetaStudio client asks for X-Request-Id to be copied into the result.
   const request = { contentType: 'application/json', queryParams: {}, pathParams: {}, headers: {}, responseHeaders: ['X-Request-Id'], ...options };
-  return client.sendRequest(request);
+  return on.sendRequest(request);
 }
+const sdk = (options: Sent) => sdkOn(client, options);
+
+/** An SDK client of an account of the region, on its own project. */
+const clientOf = (account: { accessKey: string; secretKey: string; projectId: string }): HcClient =>
+  new ClientBuilder<HcClient>((c) => c)
+    .withEndpoint(t.endpoint)
+    .withCredential(new BasicCredentials().withAk(account.accessKey).withSk(account.secretKey).withProjectId(account.projectId))
+    .build();
 
 describe('the official Huawei Cloud SDK core client', () => {
   it('creates, lists, shows, updates, deletes and restores an asset', async () => {
@@ -77,6 +84,55 @@ describe('the official Huawei Cloud SDK core client', () => {
     expect(shown.app_user_id).toBe('sdk-user');
   });
 
+  it('transfers assets between accounts: offer, list, show, accept, reject', async () => {
+    const other = await t.addAccount();
+    const receiver = clientOf(other);
+    const asReceiver = (options: Sent) => sdkOn(receiver, options);
+    const [kept, given] = [await t.client.createAsset({ asset_name: 'sdk-kept' }), await t.client.createAsset({ asset_name: 'sdk-given' })];
+    for (const id of [kept, given]) await t.client.addFile(id, 'main.png', Buffer.from('sdk transfer'));
+
+    const offer = (assetId: string) =>
+      sdk({ method: 'POST', url: '/v1/{project_id}/digital-assets-action/transfers', data: { transfer_type: 'TRANSFER_OUT', asset_ids: [assetId], dest_project_id: other.projectId, memo: 'from the sdk' } });
+    const job = await offer(given);
+    expect(job.job_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(job['X-Request-Id']).toMatch(/^[0-9a-f]{32}$/);
+    const list = await sdk({ method: 'GET', url: '/v1/{project_id}/digital-assets-action/transfers', queryParams: { offset: 0, limit: 10, role: 'SENDER', state: 'PROCESSING,ACCEPT' } });
+    expect(list.jobs.map((j: { job_id: string }) => j.job_id)).toContain(job.job_id);
+    const shown = await asReceiver({ method: 'GET', url: '/v1/{project_id}/digital-assets-action/transfers/{job_id}', pathParams: { job_id: job.job_id } });
+    expect(shown).toMatchObject({ state: 'PROCESSING', memo: 'from the sdk', transfer_assets: [{ asset_id: given, asset_name: 'sdk-given' }] });
+    const url = '/v1/{project_id}/digital-assets-action/transfers/{job_id}/{action}';
+    const accepted = await asReceiver({ method: 'POST', url, pathParams: { job_id: job.job_id, action: 'accept' }, data: {} });
+    expect(accepted.accept_respone).toEqual({ is_need_billing: false, required_resources: [] });
+    const confirmed = await asReceiver({ method: 'POST', url, pathParams: { job_id: job.job_id, action: 'accept_confirm' } });
+    expect(confirmed.httpStatusCode).toBe(200);
+    expect((await asReceiver({ method: 'GET', url: '/v1/{project_id}/digital-assets/{asset_id}', pathParams: { asset_id: given } })).project_id).toBe(other.projectId);
+
+    const refused = await offer(kept);
+    await asReceiver({ method: 'POST', url, pathParams: { job_id: refused.job_id, action: 'reject' }, data: { reason: 'no thanks' } });
+    expect(await sdk({ method: 'GET', url: '/v1/{project_id}/digital-assets-action/transfers/{job_id}', pathParams: { job_id: refused.job_id } })).toMatchObject({ state: 'REJECT', reason: 'no thanks' });
+    const err = await sdk({ method: 'POST', url, pathParams: { job_id: refused.job_id, action: 'accept' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ httpStatusCode: 403, errorCode: 'MSS.10006004' });
+  });
+
+  it('shares an asset with another account, which lists and shows it', async () => {
+    const other = await t.addAccount();
+    const sharee = clientOf(other);
+    const asSharee = (options: Sent) => sdkOn(sharee, options);
+    const created = await sdk({ method: 'POST', url: '/v1/{project_id}/digital-assets', data: { asset_name: 'sdk-shared', asset_type: 'IMAGE', shared_config: { shared_type: 'SHARED', allowed_project_ids: [other.projectId] } } });
+    const later = await sdk({ method: 'POST', url: '/v1/{project_id}/digital-assets', data: { asset_name: 'sdk-shared-later', asset_type: 'IMAGE' } });
+    const shared = await sdk({
+      method: 'POST', url: '/v1/{project_id}/digital-assets/batch-action',
+      data: { action: 'SHARE', asset_ids: [later.asset_id], params: JSON.stringify({ shared_type: 'SHARED', allowed_project_ids: [other.projectId] }) },
+    });
+    expect(shared.results).toEqual([{ ret_status: 'SUCCESS', asset_ids: [later.asset_id] }]);
+    const listed = await asSharee({ method: 'GET', url: '/v1/{project_id}/digital-assets', queryParams: { role: 'SHAREE', limit: 10, offset: 0 } });
+    expect(listed.assets.map((a: { asset_id: string }) => a.asset_id).sort()).toEqual([created.asset_id, later.asset_id].sort());
+    const shown = await asSharee({ method: 'GET', url: '/v1/{project_id}/digital-assets/{asset_id}', pathParams: { asset_id: created.asset_id } });
+    expect(shown).toMatchObject({ asset_name: 'sdk-shared', project_id: t.projectId });
+    const err = await asSharee({ method: 'DELETE', url: '/v1/{project_id}/digital-assets/{asset_id}', pathParams: { asset_id: created.asset_id }, data: {} }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ httpStatusCode: 404, errorCode: 'MSS.10001001' });
+  });
+
   it('reports errors as the SDK expects: error_code, error_msg and the request id', async () => {
     const missing = 'abcdef0123456789abcdef0123456789';
     const err = await sdk({ method: 'GET', url: '/v1/{project_id}/digital-assets/{asset_id}', pathParams: { asset_id: missing } }).catch((e: unknown) => e);
@@ -86,11 +142,8 @@ describe('the official Huawei Cloud SDK core client', () => {
   });
 
   it('refuses a client with the wrong secret key', async () => {
-    const bad = new BasicCredentials().withAk(t.accessKey).withSk('x'.repeat(40)).withProjectId(t.projectId);
-    const badClient = new ClientBuilder<HcClient>((c) => c).withEndpoint(t.endpoint).withCredential(bad).build();
-    const err = await badClient
-      .sendRequest({ method: 'GET', url: '/v1/{project_id}/digital-assets', contentType: 'application/json', queryParams: {}, pathParams: {}, headers: {} })
-      .catch((e: unknown) => e);
+    const badClient = clientOf({ ...t, secretKey: 'x'.repeat(40) });
+    const err = await sdkOn(badClient, { method: 'GET', url: '/v1/{project_id}/digital-assets' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ httpStatusCode: 401, errorCode: 'MSS.00010010' });
   });
 });

@@ -28,7 +28,7 @@ const full = () =>
     supportedService: ['VIDEO_2D'],
     autoOperationConfig: [{ op: 1 }],
     reviewConfig: { no_need_review: true },
-    sharedConfig: { to: ['x'] },
+    sharedConfig: { shared_type: 'PRIVATE' },
   });
 
 describe('a new asset', () => {
@@ -93,7 +93,7 @@ describe('DigitalAssetInfo', () => {
     expect(presentFields(full())).toEqual({
       asset_name: 'portrait', asset_description: 'a face', asset_type: 'IMAGE', tags: ['a', 'b'], asset_extra_meta: { nested: { deep: [1, 2] } },
       system_properties: [{ key: 'STYLE_ID', value: 's1' }], asset_order: 0, supported_service: ['VIDEO_2D'], auto_operation_config: [{ op: 1 }],
-      review_config: { no_need_review: true }, shared_config: { to: ['x'] },
+      review_config: { no_need_review: true }, shared_config: { shared_type: 'PRIVATE' },
     });
     const bare = presentFields(newAsset(owner, { assetName: 'n', assetType: 'VIDEO' }));
     expect(Object.entries(bare).filter(([, v]) => v !== undefined).map(([k]) => k).sort()).toEqual(

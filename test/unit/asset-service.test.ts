@@ -13,6 +13,7 @@ import type { MetadataStore } from '../../src/ports/metadata-store.js';
 import { AssetService } from '../../src/services/asset-service.js';
 import { executeBatchAction } from '../../src/services/batch-action.js';
 import { FileService } from '../../src/services/file-service.js';
+import { ShareRules } from '../../src/services/sharing.js';
 import { UrlSigner } from '../../src/services/signed-url.js';
 import { TestClock } from '../helpers/test-region.js';
 
@@ -24,6 +25,7 @@ let blobs: DiskBlobStore;
 let blobRoot: string;
 let clock: TestClock;
 let assets: AssetService;
+let sharing: ShareRules;
 const projectId = newId();
 const principal = { accountId: newId(), projectId };
 
@@ -34,7 +36,8 @@ beforeEach(async () => {
   blobRoot = await mkdtemp(path.join(tmpdir(), 'assetbridge-unit-'));
   blobs = new DiskBlobStore({ root: blobRoot });
   clock = new TestClock();
-  assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: retentionSeconds });
+  sharing = new ShareRules({ projects: { getProject: () => Promise.resolve(undefined) }, region: 'cn-north-4', clock });
+  assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing });
 });
 afterEach(async () => {
   await database.close();
@@ -216,7 +219,7 @@ describe('a write that loses a race', () => {
     await force(id, 'ACTIVED');
     const raced = new AssetService({
       store: racing((tx, a) => tx.updateAsset(a.projectId, a.assetId, { assetState: 'UNACTIVED', updatedAt: new Date().toISOString() }).then(() => undefined)),
-      blobs, clock, recycleRetentionSeconds: retentionSeconds,
+      blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing,
     });
     const lost = await failure(raced.update(principal, id, { changes: { assetName: 'renamed' } }));
     expect(lost.kind).toBe('assetStateConflict');
@@ -228,7 +231,7 @@ describe('a write that loses a race', () => {
     const id = await create();
     const raced = new AssetService({
       store: racing((tx, a) => tx.updateAsset(a.projectId, a.assetId, { assetState: 'DELETED', updatedAt: new Date().toISOString() }).then(() => undefined)),
-      blobs, clock, recycleRetentionSeconds: retentionSeconds,
+      blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing,
     });
     expect(await failure(raced.delete(principal, id, false))).toMatchObject({ kind: 'assetNotFound' });
     expect(await stateOf(id)).not.toBe('DELETING');
@@ -262,9 +265,9 @@ describe('batch actions', () => {
     expect([await stateOf(a), await stateOf(b)]).toEqual(['DELETED', 'DELETED']);
   });
 
-  it('refuses SHARE and UNSHARE as a whole, and lets an outage fail the request instead of one asset', async () => {
+  it('refuses a SHARE without params as a whole, and lets an outage fail the request instead of one asset', async () => {
     const id = await create();
-    expect(await failure(executeBatchAction(assets, principal, 'SHARE', [id]))).toMatchObject({ kind: 'unsupportedAction' });
+    expect(await failure(executeBatchAction(assets, principal, 'SHARE', [id]))).toMatchObject({ kind: 'invalidParameter' });
     await database.close();
     await expect(executeBatchAction(assets, principal, 'DELETE', [id])).rejects.not.toBeInstanceOf(AppError);
     database = openDatabase('sqlite::memory:');
@@ -274,7 +277,7 @@ describe('batch actions', () => {
 describe('FileService', () => {
   const files = (over: MetadataStore = store) =>
     new FileService({
-      store: over, blobs, clock, assets: new AssetService({ store: over, blobs, clock, recycleRetentionSeconds: retentionSeconds }),
+      store: over, blobs, clock, assets: new AssetService({ store: over, blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing }),
       urls: new UrlSigner('s'.repeat(32)), publicEndpoint: 'http://127.0.0.1:1',
       uploadUrlTtlSeconds: 60, downloadUrlTtlSeconds: 60, maxFileSizeBytes: 1000,
     });

@@ -13,6 +13,8 @@ import { copyTaskStates } from '../../src/domain/copy-task.js';
 import { copyTaskActions, endCopyTaskStates, runningCopyTaskStates, sweptCopyTaskStates } from '../../src/domain/copy-task-states.js';
 import { confirmActions, fileActions, fileStateRules, listedFileStates, uploadableFileStates } from '../../src/domain/file-states.js';
 import { allows, transitionsOf } from '../../src/domain/state-machine.js';
+import { transferJobStates } from '../../src/domain/transfer.js';
+import { pendingTransferJobStates, transferJobActions } from '../../src/domain/transfer-states.js';
 
 /** The moves as sorted `FROM -> TO` lines, for readable comparisons. */
 const moves = <S extends string>(graph: Map<S, Set<S>>): string[] =>
@@ -144,5 +146,20 @@ describe('copy-task states', () => {
   it('sweeps leftovers of failed and cancelled runs only (an activated run keeps its blobs)', () => {
     expect(sweptCopyTaskStates).toEqual(['FAILED', 'CANCELLED']);
     expect(sweptCopyTaskStates.every((s) => endCopyTaskStates.includes(s))).toBe(true);
+  });
+});
+
+describe('transfer-job states', () => {
+  const graph = transitionsOf(transferJobActions);
+
+  it('waits only in PROCESSING, and every answer ends it once', () => {
+    expect(pendingTransferJobStates).toEqual(['PROCESSING']);
+    expect(moves(graph)).toEqual(['PROCESSING -> ACCEPT', 'PROCESSING -> CANCEL', 'PROCESSING -> FAIL', 'PROCESSING -> REJECT']);
+    for (const end of transferJobStates.filter((st) => st !== 'PROCESSING')) expect(graph.get(end), end).toBeUndefined();
+  });
+
+  it('moves assets only from states where their main file is confirmed, without changing their state', () => {
+    expect([...assetActions.transfer.from]).toEqual(['ACTIVED', 'UNACTIVED']);
+    expect([...assetActions.transfer.to]).toEqual([...assetActions.transfer.from]);
   });
 });

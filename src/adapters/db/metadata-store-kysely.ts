@@ -1,9 +1,12 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Asset, AssetFile, AssetState, FileState } from '../../domain/asset.js';
-import { assetActions, endAssetStates, visibleAssetStates } from '../../domain/asset-states.js';
+import { assetActions, endAssetStates, readableAssetStates, visibleAssetStates } from '../../domain/asset-states.js';
 import { AppError } from '../../domain/errors.js';
+import { shareOf } from '../../domain/sharing.js';
+import { isoTime } from '../../domain/time.js';
 import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch, type MetadataStore } from '../../ports/metadata-store.js';
 import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
+import { KyselyTransferJobStore } from './transfer-job-store-kysely.js';
 import type { Database } from './schema.js';
 import { isPrimaryKeyViolation, isUniqueViolation, type Engine } from './engine.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
@@ -13,15 +16,26 @@ const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asse
 /** `LIKE` pattern matching `needle` literally (backslash escapes). */
 const likeContaining = (needle: string): string => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+/** The live shares (at `now`) of the asset row of the outer query. */
+const liveSharesOf = (eb: ExpressionBuilder<Database, 'assets'>, now: string) =>
+  eb
+    .selectFrom('asset_shares as s')
+    .select('s.asset_id')
+    .whereRef('s.owner_project_id', '=', 'assets.project_id')
+    .whereRef('s.asset_id', '=', 'assets.asset_id')
+    .where('s.expire_time', '>', now);
+
 /** One implementation of the metadata store for SQLite and PostgreSQL. */
 export class KyselyMetadataStore implements MetadataStore {
   readonly copyTasks: KyselyCopyTaskStore;
+  readonly transfers: KyselyTransferJobStore;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: Engine,
   ) {
     this.copyTasks = new KyselyCopyTaskStore(db, engine);
+    this.transfers = new KyselyTransferJobStore(db);
   }
 
   async transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {
@@ -29,19 +43,82 @@ export class KyselyMetadataStore implements MetadataStore {
     return this.db.transaction().execute((trx) => fn(new KyselyMetadataStore(trx, this.engine)));
   }
 
+  /** `fn` on this store's transaction, or on a new one. */
+  private inTransaction<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.isTransaction ? fn(this.db) : this.db.transaction().execute(fn);
+  }
+
+  /** Rewrites the share index of one asset from its `shared_config` (the truth). */
+  private async indexShares(db: Kysely<Database>, projectId: string, assetId: string, sharedConfig: unknown): Promise<void> {
+    await db.deleteFrom('asset_shares').where('owner_project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+    const share = shareOf(sharedConfig);
+    if (!share || share.projectIds.length === 0) return;
+    const expireTime = isoTime(share.expiresAt);
+    await db
+      .insertInto('asset_shares')
+      .values(share.projectIds.map((sharee) => ({ owner_project_id: projectId, asset_id: assetId, sharee_project_id: sharee, expire_time: expireTime })))
+      .execute();
+  }
+
   async removeDeletedAsset(projectId: string, assetId: string): Promise<void> {
     await this.db.deleteFrom('files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+    await this.db.deleteFrom('asset_shares').where('owner_project_id', '=', projectId).where('asset_id', '=', assetId).execute();
     await this.db.deleteFrom('assets').where('project_id', '=', projectId).where('asset_id', '=', assetId).where('asset_state', 'in', endAssetStates).execute();
   }
 
   async insertAsset(asset: Asset): Promise<void> {
     try {
-      await this.db.insertInto('assets').values(assetToRow(asset)).execute();
+      await this.inTransaction(async (db) => {
+        await db.insertInto('assets').values(assetToRow(asset)).execute();
+        if (asset.sharedConfig) await this.indexShares(db, asset.projectId, asset.assetId, asset.sharedConfig);
+      });
     } catch (err) {
       if (isPrimaryKeyViolation(err, 'assets')) throw new DuplicateAssetIdError();
       if (isUniqueViolation(err)) throw new AppError('assetNameExists', `"${asset.assetName}"`);
       throw err;
     }
+  }
+
+  async findSharedAsset(shareeProjectId: string, assetId: string, now: string): Promise<Asset | undefined> {
+    const row = await this.db
+      .selectFrom('assets')
+      .selectAll()
+      .where('asset_id', '=', assetId)
+      .where('asset_state', 'in', readableAssetStates)
+      .where((eb) => eb.exists(liveSharesOf(eb, now).where('s.sharee_project_id', '=', shareeProjectId)))
+      .orderBy('project_id')
+      .executeTakeFirst();
+    return row ? rowToAsset(row) : undefined;
+  }
+
+  async moveAsset(
+    from: { projectId: string; assetId: string },
+    toProjectId: string,
+    change: { appUserId: string | null; updatedAt: string },
+    onlyIn: readonly AssetState[],
+  ): Promise<boolean> {
+    return this.inTransaction(async (db) => {
+      let moved: bigint;
+      try {
+        const result = await db
+          .updateTable('assets')
+          .set({ project_id: toProjectId, app_user_id: change.appUserId, shared_config: null, updated_at: change.updatedAt })
+          .where('project_id', '=', from.projectId)
+          .where('asset_id', '=', from.assetId)
+          .where('asset_state', 'in', [...onlyIn])
+          .executeTakeFirst();
+        moved = result.numUpdatedRows;
+      } catch (err) {
+        if (isPrimaryKeyViolation(err, 'assets')) throw new DuplicateAssetIdError();
+        if (isUniqueViolation(err)) throw new AppError('assetNameExists', `an asset of project ${toProjectId} has the name of asset ${from.assetId}`);
+        throw err;
+      }
+      if (moved === 0n) return false;
+      // The rows keep their blob keys: a key names where the bytes were written, not who owns them.
+      await db.updateTable('files').set({ project_id: toProjectId }).where('project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
+      await db.deleteFrom('asset_shares').where('owner_project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
+      return true;
+    });
   }
 
   async getAsset(projectId: string, assetId: string): Promise<Asset | undefined> {
@@ -55,15 +132,19 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async updateAsset(projectId: string, assetId: string, patch: AssetPatch, onlyIn?: readonly AssetState[]): Promise<boolean> {
-    let query = this.db
-      .updateTable('assets')
-      .set(assetPatchToRow(patch))
-      .where('project_id', '=', projectId)
-      .where('asset_id', '=', assetId);
-    if (onlyIn) query = query.where('asset_state', 'in', [...onlyIn]);
+    const update = async (db: Kysely<Database>) => {
+      let query = db
+        .updateTable('assets')
+        .set(assetPatchToRow(patch))
+        .where('project_id', '=', projectId)
+        .where('asset_id', '=', assetId);
+      if (onlyIn) query = query.where('asset_state', 'in', [...onlyIn]);
+      const updated = (await query.executeTakeFirst()).numUpdatedRows > 0n;
+      if (updated && patch.sharedConfig !== undefined) await this.indexShares(db, projectId, assetId, patch.sharedConfig);
+      return updated;
+    };
     try {
-      const result = await query.executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return await (patch.sharedConfig === undefined ? update(this.db) : this.inTransaction(update));
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('assetNameExists', `"${patch.assetName ?? ''}"`);
       throw err;
@@ -71,7 +152,16 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async listAssets(q: AssetQuery): Promise<{ count: number; assets: Asset[] }> {
-    let base = this.db.selectFrom('assets').where('project_id', '=', q.projectId);
+    const sharing = q.sharing;
+    let base = this.db.selectFrom('assets');
+    if (sharing?.role === 'SHAREE') {
+      base = base
+        .where((eb) => eb.exists(liveSharesOf(eb, sharing.now).where('s.sharee_project_id', '=', q.projectId)))
+        .where('asset_state', 'in', readableAssetStates);
+    } else {
+      base = base.where('project_id', '=', q.projectId);
+      if (sharing?.role === 'SHARER') base = base.where((eb) => eb.exists(liveSharesOf(eb, sharing.now)));
+    }
     if (q.appUserId !== undefined) base = base.where('app_user_id', '=', q.appUserId);
     if (q.name !== undefined) base = base.where(sql<boolean>`asset_name LIKE ${likeContaining(q.name)} ESCAPE '\\'`);
     if (q.assetTypes?.length) base = base.where('asset_type', 'in', q.assetTypes);
@@ -133,6 +223,11 @@ export class KyselyMetadataStore implements MetadataStore {
       .orderBy('file_id')
       .execute();
     return rows.map(rowToFile);
+  }
+
+  async findFile(fileId: string): Promise<AssetFile | undefined> {
+    const row = await this.db.selectFrom('files').selectAll().where('file_id', '=', fileId).executeTakeFirst();
+    return row ? rowToFile(row) : undefined;
   }
 
   async updateFile(fileId: string, patch: FilePatch, onlyIn?: readonly FileState[]): Promise<boolean> {

@@ -77,11 +77,51 @@ export interface CopyFilesTable {
   done: number;
 }
 
+export interface TransferJobsTable {
+  job_id: string;
+  transfer_type: string;
+  src_project_id: string;
+  dest_project_id: string;
+  back_of_job_id: string | null;
+  state: string;
+  memo: string | null;
+  reason: string | null;
+  start_time: string;
+  finish_time: string | null;
+  expire_time: string;
+  error_code: string | null;
+  error_msg: string | null;
+}
+
+/** The assets of a job, in the order they were given, as they were when it was created. */
+export interface TransferJobAssetsTable {
+  job_id: string;
+  asset_id: string;
+  position: number;
+  asset_name: string;
+  asset_type: string;
+}
+
+/**
+ * Who each asset is shared with: an index of the assets' `shared_config` (the truth), kept by
+ * the store in the same transaction as every write of that column.
+ */
+export interface AssetSharesTable {
+  owner_project_id: string;
+  asset_id: string;
+  sharee_project_id: string;
+  /** ISO time. */
+  expire_time: string;
+}
+
 export interface Database {
   assets: AssetsTable;
   files: FilesTable;
   copy_tasks: CopyTasksTable;
   copy_files: CopyFilesTable;
+  transfer_jobs: TransferJobsTable;
+  transfer_job_assets: TransferJobAssetsTable;
+  asset_shares: AssetSharesTable;
 }
 
 /**
@@ -93,4 +133,7 @@ export const primaryKeyNames = {
   files: 'files_pkey',
   copy_tasks: 'copy_tasks_pk',
   copy_files: 'copy_files_pk',
+  transfer_jobs: 'transfer_jobs_pk',
+  transfer_job_assets: 'transfer_job_assets_pk',
+  asset_shares: 'asset_shares_pk',
 } as const satisfies Record<keyof Database, string>;

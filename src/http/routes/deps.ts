@@ -4,6 +4,7 @@ import type { AssetService } from '../../services/asset-service.js';
 import type { FileService } from '../../services/file-service.js';
 import type { IdentityService } from '../../services/identity/identity-service.js';
 import type { ReplicationService } from '../../services/replication/replication-service.js';
+import type { TransferService } from '../../services/transfers/transfer-service.js';
 
 /** The services route handlers call. */
 export interface RouteDeps {
@@ -11,6 +12,7 @@ export interface RouteDeps {
   files: FileService;
   identity: IdentityService;
   replication: ReplicationService;
+  transfers: TransferService;
   metrics: Metrics;
   /** Serve /metrics on the API port. */
   metricsOnApi: boolean;

@@ -20,11 +20,16 @@ export { default as metricsRoute } from './metrics.js';
 import createByReplicationInfo from './replication/create-by-replication-info.js';
 import peerFile from './replication/peer-file.js';
 import showReplicationInfo from './replication/show-replication-info.js';
+import createTransfer from './transfers/create-transfer.js';
+import executeTransferAction from './transfers/execute-transfer-action.js';
+import listTransfers from './transfers/list-transfers.js';
+import showTransfer from './transfers/show-transfer.js';
 
 /** The project API: every route here passes the authentication step. */
 export const projectRoutes = [
   createAsset, listAssets, showAsset, updateAsset, deleteAsset, restoreAsset, listAssetSummary, batchAction,
   createFile, confirmFile, deleteFile, showReplicationInfo, createByReplicationInfo,
+  createTransfer, listTransfers, showTransfer, executeTransferAction,
 ];
 
 /** IAM (Keystone-shaped) routes: they authenticate for themselves. */

@@ -12,6 +12,7 @@ import type { Clock } from '../../ports/clock.js';
 import { isoTime } from '../../domain/time.js';
 import type { Principal } from '../../domain/principal.js';
 import { updateAssetIn } from '../conditional-update.js';
+import { refuseIfInTransfer } from '../transfers/pending-transfer.js';
 import type { CapabilitySigner } from './capability.js';
 import type { KeyRing } from './key-ring.js';
 import { parseManifest, type ReplicationManifest } from './manifest.js';
@@ -66,6 +67,8 @@ export class ReplicationService {
     if (!allows(assetActions.export, asset.assetState)) {
       throw new AppError('assetStateConflict', `asset ${assetId} is ${asset.assetState}; only an ACTIVED asset can be copied`);
     }
+    // A transfer's accept moves the file rows: a copy sealed before it could not finish.
+    await refuseIfInTransfer(this.deps.store, principal.projectId, [assetId], this.deps.clock.now());
     const files = (await this.deps.store.listFiles(principal.projectId, [assetId])).filter((f) => fileStateRules[f.state].downloadable);
     const now = this.nowSeconds();
     const exp = now + this.deps.settings.tokenTtlSeconds;

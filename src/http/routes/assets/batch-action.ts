@@ -1,9 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import { batchActions, executeBatchAction } from '../../../services/batch-action.js';
+import { AppError } from '../../../domain/errors.js';
+import { SharedConfigInput } from '../../../domain/sharing.js';
+import { batchActions, executeBatchAction, type BatchAction, type BatchOptions } from '../../../services/batch-action.js';
 import type { AppInstance } from '../../types.js';
 import { principalOf } from '../../types.js';
-import { FreeObject, stringEnum } from '../../../domain/schema-parts.js';
+import { stringEnum } from '../../../domain/schema-parts.js';
 import { Id, ProjectParams, withErrors } from '../../schemas/common.js';
+import { valueChecker } from '../../validation.js';
 import type { RouteDeps } from '../deps.js';
 
 const Result = Type.Object({
@@ -11,6 +14,22 @@ const Result = Type.Object({
   asset_ids: Type.Array(Type.String()),
   error_info: Type.Optional(Type.Object({ error_code: Type.String(), error_msg: Type.String() })),
 });
+
+const checkSharedConfig = valueChecker(SharedConfigInput);
+
+/** SHARE and UNSHARE read `params` as the JSON text of a `shared_config`; the other actions take none. */
+function optionsOf(action: BatchAction, params: string | undefined): BatchOptions {
+  if ((action !== 'SHARE' && action !== 'UNSHARE') || params === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(params);
+  } catch {
+    throw new AppError('invalidParameter', `params of ${action} is not JSON text of a shared_config`);
+  }
+  const checked = checkSharedConfig(value);
+  if (!checked.ok) throw new AppError('invalidParameter', `params of ${action} (shared_config): ${checked.problem}`);
+  return { sharedConfig: checked.value };
+}
 
 export default function register(app: AppInstance, deps: RouteDeps): void {
   app.post(
@@ -24,13 +43,19 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
         body: Type.Object({
           action: stringEnum(batchActions),
           asset_ids: Type.Array(Id, { minItems: 1, maxItems: 100 }),
-          params: Type.Optional(FreeObject),
+          params: Type.Optional(
+            Type.String({
+              maxLength: 65_536,
+              description: 'SHARE: a shared_config as JSON text; UNSHARE: optionally {"allowed_project_ids": [...]} to remove only those projects',
+            }),
+          ),
         }),
         response: withErrors(Type.Object({ results: Type.Array(Result) })),
       },
     },
     async (request) => {
-      const results = await executeBatchAction(deps.assets, principalOf(request), request.body.action, request.body.asset_ids);
+      const { action, asset_ids: assetIds, params } = request.body;
+      const results = await executeBatchAction(deps.assets, principalOf(request), action, assetIds, optionsOf(action, params));
       return {
         results: results.map((r) => ({
           ret_status: r.retStatus,

@@ -3,7 +3,8 @@ import { assetStates, assetTypes, type AssetState, type AssetType } from '../../
 import { AppError } from '../../../domain/errors.js';
 import type { AppInstance } from '../../types.js';
 import { principalOf } from '../../types.js';
-import { presentAsset } from '../../presenters.js';
+import { enumList } from '../../comma-list.js';
+import { presentFor } from '../../presenters.js';
 import { stringEnum } from '../../../domain/schema-parts.js';
 import { DigitalAssetInfo, Id, ProjectParams, withErrors } from '../../schemas/common.js';
 import type { RouteDeps } from '../deps.js';
@@ -22,16 +23,8 @@ const ListAssetsQuery = Type.Object({
   end_time: Type.Optional(Type.String({ format: 'date-time' })),
   sort_key: Type.Optional(stringEnum(['create_time', 'update_time', 'asset_name'] as const)),
   sort_dir: Type.Optional(stringEnum(['asc', 'desc'] as const)),
+  role: Type.Optional(stringEnum(['SHARER', 'SHAREE'] as const, 'SHARER: assets this project shares; SHAREE: assets shared with it')),
 });
-
-/** Splits a comma list and checks every item against an enum. */
-function enumList<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined {
-  if (raw === undefined) return undefined;
-  const items = raw.split(',').map((s) => s.trim());
-  const bad = items.find((i) => !(allowed as readonly string[]).includes(i));
-  if (bad !== undefined) throw new AppError('invalidParameter', `${name}: unknown value "${bad}"`);
-  return items as T[];
-}
 
 function systemPropertyFilter(raw: string | undefined): { key: string; value?: string }[] | undefined {
   if (raw === undefined) return undefined;
@@ -59,7 +52,8 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
     },
     async (request) => {
       const q = request.query;
-      const { count, items } = await deps.assets.list(principalOf(request), {
+      const principal = principalOf(request);
+      const { count, items } = await deps.assets.list(principal, {
         limit: q.limit,
         offset: q.offset,
         name: q.name,
@@ -73,8 +67,9 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
         endTime: isoOf(q.end_time),
         sortKey: q.sort_key ?? 'create_time',
         sortDir: q.sort_dir ?? 'desc',
+        role: q.role,
       });
-      return { count, assets: items.map(({ asset, files, copy }) => presentAsset(asset, files, (f, a) => deps.files.downloadUrl(f, a), copy)) };
+      return { count, assets: items.map((item) => presentFor(principal, item, deps.files)) };
     },
   );
 }

@@ -1,9 +1,10 @@
 import type { AppInstance } from '../../types.js';
 import { principalOf } from '../../types.js';
-import { presentAsset } from '../../presenters.js';
+import { presentFor } from '../../presenters.js';
 import { AssetParams, DigitalAssetInfo, withErrors } from '../../schemas/common.js';
 import type { RouteDeps } from '../deps.js';
 
+/** The caller's own asset, or another project's asset shared with the caller's project (same path, same id). */
 export default function register(app: AppInstance, deps: RouteDeps): void {
   app.get(
     '/v1/:project_id/digital-assets/:asset_id',
@@ -12,8 +13,8 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
       schema: { operationId: 'ShowAsset', tags: ['assets'], params: AssetParams, response: withErrors(DigitalAssetInfo) },
     },
     async (request) => {
-      const { asset, files, copy } = await deps.assets.show(principalOf(request), request.params.asset_id);
-      return presentAsset(asset, files, (f, a) => deps.files.downloadUrl(f, a), copy);
+      const principal = principalOf(request);
+      return presentFor(principal, await deps.assets.view(principal, request.params.asset_id), deps.files);
     },
   );
 }
