@@ -13,13 +13,16 @@ export interface AssetQuery {
   projectId: string;
   /** Narrows to one app user's assets (from `X-App-UserId` or the `app_user_id` filter). */
   appUserId?: string;
-  /** Substring of the name, case-sensitive. */
+  /** Substring of the name (exact where `accurateFields` has `name`). */
   name?: string;
   assetTypes?: AssetType[];
   /** Default: every state except DELETED. */
   assetStates?: AssetState[];
   assetIds?: string[];
+  /** Substring of any of the asset's tags (exact where `accurateFields` has `tag`). */
   tag?: string;
+  /** Filters matched exactly instead of by substring (MetaStudio's `accurate_query_field`). */
+  accurateFields?: ('name' | 'tag')[];
   /** `KEY` or `KEY:VALUE` pairs; all must match. */
   systemProperties?: { key: string; value?: string }[];
   /** ISO-8601, inclusive bounds on create time. */

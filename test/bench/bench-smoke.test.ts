@@ -32,4 +32,11 @@ describe('benchmarks (smoke run, tiny sizes)', () => {
     expect(out).toMatch(/ShowAsset, token .*ratio \d+\.\d+.*errors 0/);
     expect(out).toMatch(/ShowAsset, AK\/SK .*ratio \d+\.\d+.*errors 0/);
   });
+
+  it('bench/list.mjs loads assets and prints each filter and sort with its latency', async () => {
+    const out = await bench('bench/list.mjs', { BENCH_LIST_ASSETS: '300', BENCH_LIST_ROUNDS: '2' });
+    expect(out).toMatch(/300 assets loaded/);
+    expect(out).toMatch(/tag substring +offset +0 +count +\d+ +p50 +[\d.]+ ms +p99 +[\d.]+ ms/);
+    expect(out).toMatch(/system_property STYLE:s3 +offset 1000/);
+  });
 });

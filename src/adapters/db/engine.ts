@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { PostgresDialect, SqliteDialect, type Dialect, type SelectQueryBuilder } from 'kysely';
+import { PostgresAdapter, PostgresDialect, sql, SqliteDialect, type Dialect, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import pg from 'pg';
 import { primaryKeyNames } from './schema.js';
 import { cachingDatabase } from './sqlite-statements.js';
@@ -13,6 +13,9 @@ import { cachingDatabase } from './sqlite-statements.js';
  * upserts, partial unique indexes and `LIKE ... ESCAPE` mean the same on each).
  */
 export type Engine = 'sqlite' | 'postgres';
+
+/** The engine behind an open Kysely instance (migrations are given only the instance). */
+export const engineOfDb = (db: Kysely<unknown>): Engine => (db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite');
 
 export const engineOf = (url: string): Engine => (url.startsWith('postgres://') || url.startsWith('postgresql://') ? 'postgres' : 'sqlite');
 
@@ -58,7 +61,13 @@ export function dialectFor(url: string): EngineConnection {
   sqlite.pragma(`busy_timeout = ${migratingBusyTimeoutMs}`);
   sqlite.pragma('synchronous = NORMAL');
   const dialect = new SqliteDialect({ database: cachingDatabase(sqlite) });
-  return { engine: 'sqlite', dialect, serving: () => void sqlite.pragma(`busy_timeout = ${servingBusyTimeoutMs}`) };
+  return { engine: 'sqlite', dialect, serving: () => {
+      // Statistics for the query planner (which index serves a filter), bounded in cost.
+      sqlite.pragma('analysis_limit = 1000');
+      sqlite.pragma('optimize = 0x10002');
+      sqlite.pragma(`busy_timeout = ${servingBusyTimeoutMs}`);
+    },
+  };
 }
 
 /**
@@ -68,6 +77,19 @@ export function dialectFor(url: string): EngineConnection {
  */
 export function lockForClaim<DB, TB extends keyof DB, O>(engine: Engine, query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
   return engine === 'postgres' ? query.forUpdate().skipLocked() : query;
+}
+
+/**
+ * Assets whose name contains `needle`, served by each engine's trigram index: PostgreSQL's
+ * `pg_trgm` GIN index serves `LIKE` itself; SQLite's FTS5 trigram table is asked first (for a
+ * needle of 3 characters or more without LIKE wildcards), then `LIKE` re-checks its answer.
+ * SQLite's LIKE ignores ASCII case; PostgreSQL's does not (docs/api-behaviour.md).
+ */
+export function nameContains(engine: Engine, needle: string): RawBuilder<boolean> {
+  const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const like = sql<boolean>`assets.asset_name LIKE ${pattern} ESCAPE '\\'`;
+  if (engine === 'postgres' || needle.length < 3 || /[%_\\]/.test(needle)) return like;
+  return sql<boolean>`assets.rowid IN (SELECT rowid FROM assets_name_fts WHERE assets_name_fts.asset_name LIKE ${`%${needle}%`}) AND ${like}`;
 }
 
 interface DriverError {

@@ -8,7 +8,8 @@ import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch
 import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
 import { KyselyTransferJobStore } from './transfer-job-store-kysely.js';
 import type { Database } from './schema.js';
-import { isPrimaryKeyViolation, isUniqueViolation, type Engine } from './engine.js';
+import { isPrimaryKeyViolation, isUniqueViolation, nameContains, type Engine } from './engine.js';
+import { indexProperties, indexTags, moveTerms, unindexAsset } from './asset-terms.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
 
 const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_name: 'asset_name' } as const;
@@ -61,6 +62,7 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async removeDeletedAsset(projectId: string, assetId: string): Promise<void> {
+    await unindexAsset(this.db, projectId, assetId);
     await this.db.deleteFrom('files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
     await this.db.deleteFrom('asset_shares').where('owner_project_id', '=', projectId).where('asset_id', '=', assetId).execute();
     await this.db.deleteFrom('assets').where('project_id', '=', projectId).where('asset_id', '=', assetId).where('asset_state', 'in', endAssetStates).execute();
@@ -70,6 +72,8 @@ export class KyselyMetadataStore implements MetadataStore {
     try {
       await this.inTransaction(async (db) => {
         await db.insertInto('assets').values(assetToRow(asset)).execute();
+        await indexTags(db, asset.projectId, asset.assetId, asset.tags);
+        await indexProperties(db, asset.projectId, asset.assetId, asset.systemProperties);
         if (asset.sharedConfig) await this.indexShares(db, asset.projectId, asset.assetId, asset.sharedConfig);
       });
     } catch (err) {
@@ -117,6 +121,7 @@ export class KyselyMetadataStore implements MetadataStore {
       // The rows keep their blob keys: a key names where the bytes were written, not who owns them.
       await db.updateTable('files').set({ project_id: toProjectId }).where('project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
       await db.deleteFrom('asset_shares').where('owner_project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
+      await moveTerms(db, from.projectId, toProjectId, from.assetId);
       return true;
     });
   }
@@ -141,10 +146,13 @@ export class KyselyMetadataStore implements MetadataStore {
       if (onlyIn) query = query.where('asset_state', 'in', [...onlyIn]);
       const updated = (await query.executeTakeFirst()).numUpdatedRows > 0n;
       if (updated && patch.sharedConfig !== undefined) await this.indexShares(db, projectId, assetId, patch.sharedConfig);
+      if (updated && patch.tags !== undefined) await indexTags(db, projectId, assetId, patch.tags);
+      if (updated && patch.systemProperties !== undefined) await indexProperties(db, projectId, assetId, patch.systemProperties);
       return updated;
     };
+    const indexed = patch.sharedConfig !== undefined || patch.tags !== undefined || patch.systemProperties !== undefined;
     try {
-      return await (patch.sharedConfig === undefined ? update(this.db) : this.inTransaction(update));
+      return await (indexed ? this.inTransaction(update) : update(this.db));
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('assetNameExists', `"${patch.assetName ?? ''}"`);
       throw err;
@@ -163,14 +171,42 @@ export class KyselyMetadataStore implements MetadataStore {
       if (sharing?.role === 'SHARER') base = base.where((eb) => eb.exists(liveSharesOf(eb, sharing.now)));
     }
     if (q.appUserId !== undefined) base = base.where('app_user_id', '=', q.appUserId);
-    if (q.name !== undefined) base = base.where(sql<boolean>`asset_name LIKE ${likeContaining(q.name)} ESCAPE '\\'`);
+    const exact = new Set(q.accurateFields ?? []);
+    if (q.name !== undefined) base = base.where(exact.has('name') ? sql<boolean>`assets.asset_name = ${q.name}` : nameContains(this.engine, q.name));
     if (q.assetTypes?.length) base = base.where('asset_type', 'in', q.assetTypes);
     base = base.where('asset_state', 'in', q.assetStates?.length ? q.assetStates : visibleAssetStates);
     if (q.assetIds?.length) base = base.where('asset_id', 'in', q.assetIds);
-    if (q.tag !== undefined) base = base.where(sql<boolean>`tags LIKE ${likeContaining(JSON.stringify(q.tag))} ESCAPE '\\'`);
+    // Tags and system properties by their rows. In one project the matching ids are found
+    // first (the index leads with the project); a sharee's list spans owners, row by row.
+    const own = sharing?.role !== 'SHAREE';
+    if (q.tag !== undefined) {
+      const tag = q.tag;
+      base = base.where((eb) => {
+        const project = own ? eb.val(q.projectId) : eb.ref('assets.project_id');
+        // A substring is first looked up in the project's tag vocabulary.
+        const tags = eb
+          .selectFrom('project_tags as v')
+          .select('v.tag')
+          .where('v.project_id', '=', project)
+          .where(sql<boolean>`v.tag LIKE ${likeContaining(tag)} ESCAPE '\\'`);
+        const ids = eb
+          .selectFrom('asset_tags as t')
+          .select('t.asset_id')
+          .where('t.project_id', '=', project)
+          .where((inner) => (exact.has('tag') ? inner('t.tag', '=', tag) : inner('t.tag', 'in', tags)));
+        return eb('assets.asset_id', 'in', own ? ids : ids.whereRef('t.asset_id', '=', 'assets.asset_id'));
+      });
+    }
     for (const p of q.systemProperties ?? []) {
-      const needle = p.value === undefined ? `{"key":${JSON.stringify(p.key)},` : JSON.stringify({ key: p.key, value: p.value });
-      base = base.where(sql<boolean>`system_properties LIKE ${likeContaining(needle)} ESCAPE '\\'`);
+      base = base.where((eb) => {
+        let ids = eb
+          .selectFrom('asset_properties as p')
+          .select('p.asset_id')
+          .where('p.project_id', '=', own ? eb.val(q.projectId) : eb.ref('assets.project_id'))
+          .where('p.prop_key', '=', p.key);
+        if (p.value !== undefined) ids = ids.where('p.prop_value', '=', p.value);
+        return eb('assets.asset_id', 'in', own ? ids : ids.whereRef('p.asset_id', '=', 'assets.asset_id'));
+      });
     }
     if (q.startTime !== undefined) base = base.where('created_at', '>=', q.startTime);
     if (q.endTime !== undefined) base = base.where('created_at', '<=', q.endTime);

@@ -114,6 +114,25 @@ export interface AssetSharesTable {
   expire_time: string;
 }
 
+/** An asset's tags, system properties, and each project's tag vocabulary, as rows (asset-terms.ts). */
+export interface AssetTagsTable {
+  project_id: string;
+  asset_id: string;
+  tag: string;
+}
+
+export interface ProjectTagsTable {
+  project_id: string;
+  tag: string;
+}
+
+export interface AssetPropertiesTable {
+  project_id: string;
+  asset_id: string;
+  prop_key: string;
+  prop_value: string;
+}
+
 export interface Database {
   assets: AssetsTable;
   files: FilesTable;
@@ -122,6 +141,9 @@ export interface Database {
   transfer_jobs: TransferJobsTable;
   transfer_job_assets: TransferJobAssetsTable;
   asset_shares: AssetSharesTable;
+  asset_tags: AssetTagsTable;
+  project_tags: ProjectTagsTable;
+  asset_properties: AssetPropertiesTable;
 }
 
 /**
@@ -136,4 +158,7 @@ export const primaryKeyNames = {
   transfer_jobs: 'transfer_jobs_pk',
   transfer_job_assets: 'transfer_job_assets_pk',
   asset_shares: 'asset_shares_pk',
+  asset_tags: 'asset_tags_pk',
+  project_tags: 'project_tags_pk',
+  asset_properties: 'asset_properties_pk',
 } as const satisfies Record<keyof Database, string>;

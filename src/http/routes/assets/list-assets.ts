@@ -14,6 +14,9 @@ const ListAssetsQuery = Type.Object({
   offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   tag: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  accurate_query_field: Type.Optional(
+    Type.Array(stringEnum(['name', 'tag'] as const), { maxItems: 2, description: 'filters matched exactly instead of by substring' }),
+  ),
   asset_type: Type.Optional(Type.String({ maxLength: 512, description: 'comma-separated asset types' })),
   asset_state: Type.Optional(Type.String({ maxLength: 256, description: 'comma-separated states' })),
   asset_id: Type.Optional(Type.Array(Id, { maxItems: 100 })),
@@ -58,6 +61,7 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
         offset: q.offset,
         name: q.name,
         tag: q.tag,
+        accurateFields: q.accurate_query_field,
         assetTypes: enumList<AssetType>('asset_type', q.asset_type, assetTypes),
         assetStates: enumList<AssetState>('asset_state', q.asset_state, assetStates),
         assetIds: q.asset_id,

@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * The rows that index an asset's tags and system properties for ListAssets (`asset_tags`,
+ * `asset_properties`), and each project's tag vocabulary (`project_tags`: every tag the
+ * project has used, searched by substring before the tag rows are looked up by equality; it
+ * only grows, and a tag no asset carries any more matches nothing). The asset row's JSON stays
+ * the truth; these rows are rewritten with it, in the same transaction.
+ */
+
+/** Replaces the tag rows of one asset (and adds its tags to the project's vocabulary). */
+export async function indexTags(db: Kysely<Database>, projectId: string, assetId: string, tags: readonly string[]): Promise<void> {
+  await db.deleteFrom('asset_tags').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+  const distinct = [...new Set(tags)];
+  if (distinct.length === 0) return;
+  await db.insertInto('asset_tags').values(distinct.map((tag) => ({ project_id: projectId, asset_id: assetId, tag }))).execute();
+  await db.insertInto('project_tags').values(distinct.map((tag) => ({ project_id: projectId, tag }))).onConflict((oc) => oc.doNothing()).execute();
+}
+
+/** Replaces the system-property rows of one asset. */
+export async function indexProperties(db: Kysely<Database>, projectId: string, assetId: string, properties: readonly { key: string; value?: string | null }[]): Promise<void> {
+  await db.deleteFrom('asset_properties').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+  const distinct = [...new Map(properties.map((p) => [`${p.key}\u0000${p.value ?? ''}`, { key: p.key, value: p.value ?? '' }])).values()];
+  if (distinct.length === 0) return;
+  await db
+    .insertInto('asset_properties')
+    .values(distinct.map((p) => ({ project_id: projectId, asset_id: assetId, prop_key: p.key, prop_value: p.value })))
+    .execute();
+}
+
+/** Removes every term row of one asset (the vocabulary stays). */
+export async function unindexAsset(db: Kysely<Database>, projectId: string, assetId: string): Promise<void> {
+  await indexTags(db, projectId, assetId, []);
+  await indexProperties(db, projectId, assetId, []);
+}
+
+/** Moves the term rows of one asset to another project (whose vocabulary gains its tags). */
+export async function moveTerms(db: Kysely<Database>, fromProjectId: string, toProjectId: string, assetId: string): Promise<void> {
+  const tags = await db.selectFrom('asset_tags').select('tag').where('project_id', '=', fromProjectId).where('asset_id', '=', assetId).execute();
+  const properties = await db
+    .selectFrom('asset_properties')
+    .select(['prop_key as key', 'prop_value as value'])
+    .where('project_id', '=', fromProjectId)
+    .where('asset_id', '=', assetId)
+    .execute();
+  await unindexAsset(db, fromProjectId, assetId);
+  await indexTags(db, toProjectId, assetId, tags.map((t) => t.tag));
+  await indexProperties(db, toProjectId, assetId, properties);
+}
