@@ -17,6 +17,7 @@ import { updateAssetIn, updateFileIn } from './conditional-update.js';
 import { HashingVerifier } from './hashing-verifier.js';
 import type { Principal } from '../domain/principal.js';
 import { shareExpiryFor } from '../domain/sharing.js';
+import type { QuotaGuard } from './quota-guard.js';
 import type { UrlSigner } from './signed-url.js';
 
 export interface CreateFileInput {
@@ -42,6 +43,7 @@ export class FileService {
       blobs: BlobStore;
       clock: Clock;
       assets: AssetService;
+      quota: QuotaGuard;
       urls: UrlSigner;
       /** This region's public base URL: signed URLs start with it. */
       publicEndpoint: string;
@@ -68,6 +70,7 @@ export class FileService {
         const files = await tx.listFiles(principal.projectId, [asset.assetId]);
         if (files.some((f) => f.category === category && fileStateRules[f.state].holdsSlot)) throw new AppError(single);
       }
+      await this.deps.quota.admit(tx, { projectId: principal.projectId, files: { assetId: asset.assetId, count: 1, uploadBytes: input.fileSize } });
       const file: AssetFile = {
         fileId,
         projectId: principal.projectId,

@@ -15,6 +15,7 @@ import type { Clock } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { AssetService } from '../services/asset-service.js';
 import { FileService } from '../services/file-service.js';
+import { QuotaGuard } from '../services/quota-guard.js';
 import { ShareRules } from '../services/sharing.js';
 import { TransferService } from '../services/transfers/transfer-service.js';
 import { UrlSigner } from '../services/signed-url.js';
@@ -85,14 +86,15 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   metrics.observeCopyTasks(() => store.copyTasks.countByState());
   const blobs = new MeteredBlobStore(await createBlobStore(config.blobStore), metrics);
   const sharing = new ShareRules({ projects: identity, region: config.region, clock });
-  const assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: config.recycleRetentionSeconds, sharing });
-  // Quotas of the receiving project plug in here (`quota`), checked inside each accept.
-  const transfers = new TransferService({ store, assets, projects: identity, region: config.region, clock, ttlSeconds: config.transferTtlSeconds });
+  const quota = new QuotaGuard(config.quotas);
+  const assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: config.recycleRetentionSeconds, sharing, quota });
+  const transfers = new TransferService({ store, assets, projects: identity, region: config.region, clock, ttlSeconds: config.transferTtlSeconds, quota });
   const files = new FileService({
     store,
     blobs,
     clock,
     assets,
+    quota,
     urls: new UrlSigner(config.urlSecret),
     publicEndpoint: config.publicEndpoint,
     uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
@@ -106,6 +108,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     assets,
     clock,
     keyRing,
+    quota,
     // Capabilities are signed with this region's own secret, never the shared key ring.
     capabilities: new CapabilitySigner(Buffer.from(hkdfSync('sha256', config.urlSecret, config.region, 'assetbridge-capability', 32))),
     settings: {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { PostgresDialect, SqliteDialect, type Dialect, type SelectQueryBuilder } from 'kysely';
+import { PostgresDialect, sql, SqliteDialect, type Dialect, type Kysely, type SelectQueryBuilder } from 'kysely';
 import pg from 'pg';
 import { primaryKeyNames } from './schema.js';
 
@@ -47,6 +47,16 @@ export function dialectFor(url: string): { engine: Engine; dialect: Dialect } {
  */
 export function lockForClaim<DB, TB extends keyof DB, O>(engine: Engine, query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
   return engine === 'postgres' ? query.forUpdate().skipLocked() : query;
+}
+
+/**
+ * Holds a named lock until the current transaction ends: concurrent transactions taking the same
+ * name run one after the other from here. PostgreSQL: a transaction-scoped advisory lock. SQLite
+ * runs one transaction at a time on the store's connection, so nothing more is needed.
+ */
+export async function lockUntilCommit<DB>(engine: Engine, db: Kysely<DB>, name: string): Promise<void> {
+  if (!db.isTransaction) throw new Error('lockUntilCommit outside a transaction');
+  if (engine === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtextextended(${name}, 0))`.execute(db);
 }
 
 interface DriverError {

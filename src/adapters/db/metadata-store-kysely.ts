@@ -2,13 +2,14 @@ import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Asset, AssetFile, AssetState, FileState } from '../../domain/asset.js';
 import { assetActions, endAssetStates, readableAssetStates, visibleAssetStates } from '../../domain/asset-states.js';
 import { AppError } from '../../domain/errors.js';
+import { listedFileStates, uploadableFileStates } from '../../domain/file-states.js';
 import { shareOf } from '../../domain/sharing.js';
 import { isoTime } from '../../domain/time.js';
 import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch, type MetadataStore } from '../../ports/metadata-store.js';
 import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
 import { KyselyTransferJobStore } from './transfer-job-store-kysely.js';
 import type { Database } from './schema.js';
-import { isPrimaryKeyViolation, isUniqueViolation, type Engine } from './engine.js';
+import { isPrimaryKeyViolation, isUniqueViolation, lockUntilCommit, type Engine } from './engine.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
 
 const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_name: 'asset_name' } as const;
@@ -196,6 +197,54 @@ export class KyselyMetadataStore implements MetadataStore {
       .limit(limit)
       .execute();
     return rows.map(rowToAsset);
+  }
+
+  async lockProjectQuota(projectId: string): Promise<void> {
+    await lockUntilCommit(this.engine, this.db, `quota:${projectId}`);
+  }
+
+  async countAssets(projectId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('assets')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('project_id', '=', projectId)
+      .where('asset_state', '<>', 'DELETED')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async countListedFiles(projectId: string, assetId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('files')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('project_id', '=', projectId)
+      .where('asset_id', '=', assetId)
+      .where('state', 'in', listedFileStates)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async pendingUploadBytes(projectId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('files')
+      .select((eb) => eb.fn.sum<number | string | null>('file_size').as('n'))
+      .where('project_id', '=', projectId)
+      .where('state', 'in', uploadableFileStates)
+      .where('upload_expires_at', 'is not', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n ?? 0);
+  }
+
+  async listExpiredUploads(before: string, limit: number): Promise<AssetFile[]> {
+    const rows = await this.db
+      .selectFrom('files')
+      .selectAll()
+      .where('upload_expires_at', '<', before)
+      .where('state', 'in', uploadableFileStates)
+      .orderBy('upload_expires_at')
+      .limit(limit)
+      .execute();
+    return rows.map(rowToFile);
   }
 
   async insertFile(file: AssetFile): Promise<void> {
