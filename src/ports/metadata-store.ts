@@ -53,6 +53,7 @@ export interface FilePatch {
   sha256Hex?: string | null;
   etag?: string | null;
   uploadExpiresAt?: string | null;
+  reason?: string | null;
   blobKey?: string;
   updatedAt: string;
 }

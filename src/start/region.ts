@@ -153,6 +153,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   const metricsServer = config.metrics.mode === 'port' ? await startMetricsServer(metrics, config.host, config.metrics.port) : undefined;
   const purge = setInterval(() => {
     assets.purgeExpired().catch((err: unknown) => logger.error({ err }, 'recycle-bin purge failed'));
+    files.purgeExpiredUploads().catch((err: unknown) => logger.error({ err }, 'expired-upload purge failed'));
     worker.sweep().catch((err: unknown) => logger.error({ err }, 'copy sweep failed'));
     transfers.expireDue().catch((err: unknown) => logger.error({ err }, 'transfer expiry sweep failed'));
   }, purgeIntervalMs);

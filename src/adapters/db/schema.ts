@@ -39,6 +39,7 @@ export interface FilesTable {
   blob_key: string;
   file_extra_meta: string;
   upload_expires_at: string | null;
+  reason?: string | null;
   created_at: string;
   updated_at: string;
 }

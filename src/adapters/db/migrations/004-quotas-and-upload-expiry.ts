@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely';
 
 /**
  * Quota counts and the purge of expired uploads read these: a project's assets by state, its
- * files awaiting upload, and every file by its upload expiry.
+ * files awaiting upload, and every file by its upload expiry. A file records why it failed.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('files').addColumn('reason', 'text').execute();
   await db.schema.createIndex('assets_quota_idx').on('assets').columns(['project_id', 'asset_state']).execute();
   await db.schema.createIndex('files_upload_expiry_idx').on('files').columns(['upload_expires_at']).execute();
 }
@@ -12,4 +13,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('files_upload_expiry_idx').execute();
   await db.schema.dropIndex('assets_quota_idx').execute();
+  await db.schema.alterTable('files').dropColumn('reason').execute();
 }
