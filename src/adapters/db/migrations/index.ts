@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as identity001 from '../identity/001-identity.js';
+import * as identity002 from '../identity/002-user-token-generation.js';
 import * as m001 from './001-assets-and-files.js';
 import * as m002 from './002-copy-tasks.js';
 import * as m003 from './003-copy-swept.js';
@@ -21,7 +22,7 @@ export const migrationProvider: MigrationProvider = {
 
 /** The identity store's own migrations, tracked in their own table (it may share a database). */
 export const identityMigrations = {
-  provider: { getMigrations: async () => ({ '001-identity': identity001 }) } satisfies MigrationProvider,
+  provider: { getMigrations: async () => ({ '001-identity': identity001, '002-user-token-generation': identity002 }) } satisfies MigrationProvider,
   tableName: 'iam_migration',
   lockTableName: 'iam_migration_lock',
 };
