@@ -6,6 +6,7 @@ import { regionConfig, type RegionConfig, type RegionSettings } from '../config/
 import { migrate, openDatabase } from '../adapters/db/database.js';
 import { KyselyMetadataStore } from '../adapters/db/metadata-store-kysely.js';
 import { createBlobStore } from '../adapters/blob/blob-store-factory.js';
+import { makePrivateDir } from '../adapters/private-files.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { buildApp } from '../http/app.js';
 import type { AppInstance } from '../http/types.js';
@@ -78,6 +79,7 @@ export async function startRegion(settings: RegionSettings, logger: Logger, opti
  */
 export async function createRegion(config: RegionConfig, listener: Listener, logger: Logger, options: RegionOptions = {}): Promise<Region> {
   const clock = options.clock ?? systemClock;
+  makePrivateDir(config.dataDir);
   const identity = options.identity ?? (await openIdentity(config.identity, clock));
   const database = openDatabase(config.databaseUrl);
   await migrate(database.db);

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { PostgresDialect, sql, SqliteDialect, type Dialect, type Kysely, type SelectQueryBuilder } from 'kysely';
 import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import { makePrivateDatabaseFile, privateDirMode } from '../private-files.js';
 import { primaryKeyNames } from './schema.js';
 
 /**
@@ -31,7 +32,11 @@ export function dialectFor(url: string): { engine: Engine; dialect: Dialect } {
     return { engine: 'postgres', dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, types: pgTypes }) }) };
   }
   const file = url.replace(/^sqlite:/, '');
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // Only created folders get the private mode: the database may live in a folder of the operator's.
+    mkdirSync(path.dirname(file), { recursive: true, mode: privateDirMode });
+    makePrivateDatabaseFile(file);
+  }
   const sqlite = new SQLite(file);
   // Readers do not block the writer; a writer waits up to 5 s for another.
   sqlite.pragma('journal_mode = WAL');
