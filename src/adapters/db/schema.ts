@@ -68,6 +68,7 @@ export interface CopyTasksTable {
   started_at: string;
   finished_at: string | null;
   swept_at?: string | null;
+  caps_dropped_at?: string | null;
 }
 
 export interface CopyFilesTable {
