@@ -113,7 +113,7 @@ export interface MetadataStore {
    * transaction's store): counts read after it stay true until the insert they admit commits.
    */
   lockProjectQuota(projectId: string): Promise<void>;
-  /** Assets of a project that are not deleted for good (the recycle bin included). */
+  /** Assets of a project that are not deleted for good (the recycle bin included), as the store keeps count. */
   countAssets(projectId: string): Promise<number>;
   /** Files shown on an asset (failed ones included). */
   countListedFiles(projectId: string, assetId: string): Promise<number>;

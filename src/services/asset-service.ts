@@ -254,7 +254,7 @@ export class AssetService {
 
   private async markFilesDeleted(tx: MetadataStore, asset: Asset, now: string): Promise<string[]> {
     const files = await tx.listFiles(asset.projectId, [asset.assetId]);
-    for (const file of files) await tx.updateFile(file.fileId, { state: 'DELETED', updatedAt: now }, fileActions.delete.from);
+    for (const file of files) await tx.updateFile(file.fileId, { state: 'DELETED', uploadExpiresAt: null, updatedAt: now }, fileActions.delete.from);
     // Every key, those of files deleted earlier too: a crash may have left their blobs behind.
     return files.map((f) => f.blobKey);
   }

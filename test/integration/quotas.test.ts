@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, md5Base64, type ApiResponse } from '../helpers/api-client.js';
 import { startTwoRegions, waitForCopy, type TwoRegions } from '../helpers/two-regions.js';
-import type { TestAccount } from '../helpers/test-region.js';
+import { TestClock, type TestAccount } from '../helpers/test-region.js';
 
 /**
  * Per-project quotas (ASSETBRIDGE_QUOTA_*), small here: 3 assets per project, 2 files per
@@ -16,10 +16,11 @@ const quotaEnv = {
 };
 const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001', 'hex');
 let r: TwoRegions;
+const clockA = new TestClock();
 
 beforeAll(async () => {
   // Region A lets an asset hold 3 files, B only 2: a copy of a 3-file asset does not fit in B.
-  r = await startTwoRegions({ env: { a: { ...quotaEnv, ASSETBRIDGE_QUOTA_FILES_PER_ASSET: '3' }, b: quotaEnv } });
+  r = await startTwoRegions({ clockA, env: { a: { ...quotaEnv, ASSETBRIDGE_QUOTA_FILES_PER_ASSET: '3' }, b: quotaEnv } });
 });
 afterAll(async () => {
   await r?.close();
@@ -41,7 +42,7 @@ const declare = (client: ApiClient, assetId: string, size: number, category = 'O
 
 describe('assets per project', () => {
   it('refuses a create past the quota (MSS.10007001), counts the recycle bin, frees room on a delete for good', async () => {
-    const { client } = await r.a.addAccount();
+    const { client, projectId } = await r.a.addAccount();
     const ids = [await client.createAsset(), await client.createAsset(), await client.createAsset()];
     const refused = await client.call('POST', '/digital-assets', { body: { asset_name: 'one-too-many', asset_type: 'IMAGE' } });
     expectError(refused, 403, 'MSS.10007001');
@@ -52,6 +53,18 @@ describe('assets per project', () => {
     expectError(await client.call('POST', '/digital-assets', { body: { asset_name: 'still-full', asset_type: 'IMAGE' } }), 403, 'MSS.10007001');
     await client.ok('DELETE', `/digital-assets/${ids[0]}`, { query: { mode: 'force' } });
     expect((await client.call('POST', '/digital-assets', { body: { asset_name: 'fits-again', asset_type: 'IMAGE' } })).status).toBe(200);
+    // The store's count of held assets follows every change.
+    expect(await r.a.region.store.countAssets(projectId)).toBe(3);
+    await client.ok('DELETE', `/digital-assets/${ids[1]}`);
+    // Past the recycle bin's retention (7 days), the purge deletes it for good.
+    clockA.offsetMs = 8 * 86_400_000;
+    try {
+      expect(await r.a.region.assets.purgeExpired()).toBeGreaterThanOrEqual(1);
+    } finally {
+      clockA.offsetMs = 0;
+    }
+    expect(await r.a.region.store.countAssets(projectId)).toBe(2);
+    expect(await r.a.region.store.countAssets(projectId)).toBe(await countAssets(client));
   });
 
   it('lets exactly one of concurrent creates take the last place', async () => {
@@ -94,6 +107,14 @@ describe('assets per project', () => {
     expect((await receiver.client.ok('GET', `/digital-assets-action/transfers/${job.job_id}`)).state).toBe('PROCESSING');
     expect((await sender.client.call('GET', `/digital-assets/${offered}`)).status).toBe(200);
     expect(await countAssets(receiver.client)).toBe(3);
+
+    // Room made, the same accept moves the asset: the counts of both projects follow.
+    const [filler] = (await receiver.client.ok('GET', '/digital-assets', { query: { limit: '1' } })).assets as { asset_id: string }[];
+    await receiver.client.ok('DELETE', `/digital-assets/${filler?.asset_id ?? ''}`, { query: { mode: 'force' } });
+    expect((await receiver.client.call('POST', `/digital-assets-action/transfers/${job.job_id}/accept`)).status).toBe(200);
+    expect(await r.a.region.store.countAssets(receiver.projectId)).toBe(3);
+    expect(await r.a.region.store.countAssets(sender.projectId)).toBe(0);
+    expect(await countAssets(sender.client)).toBe(0);
   });
 });
 

@@ -61,6 +61,15 @@ export class KyselyMetadataStore implements MetadataStore {
       .execute();
   }
 
+  /** Moves a project's count of held assets by `delta` (in the caller's transaction). */
+  private async countHeld(db: Kysely<Database>, projectId: string, delta: number): Promise<void> {
+    await db
+      .insertInto('project_usage')
+      .values({ project_id: projectId, assets: delta })
+      .onConflict((oc) => oc.column('project_id').doUpdateSet({ assets: sql<number>`project_usage.assets + ${delta}` }))
+      .execute();
+  }
+
   async removeDeletedAsset(projectId: string, assetId: string): Promise<void> {
     await this.db.deleteFrom('files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
     await this.db.deleteFrom('asset_shares').where('owner_project_id', '=', projectId).where('asset_id', '=', assetId).execute();
@@ -71,6 +80,7 @@ export class KyselyMetadataStore implements MetadataStore {
     try {
       await this.inTransaction(async (db) => {
         await db.insertInto('assets').values(assetToRow(asset)).execute();
+        await this.countHeld(db, asset.projectId, 1);
         if (asset.sharedConfig) await this.indexShares(db, asset.projectId, asset.assetId, asset.sharedConfig);
       });
     } catch (err) {
@@ -115,6 +125,8 @@ export class KyselyMetadataStore implements MetadataStore {
         throw err;
       }
       if (moved === 0n) return false;
+      await this.countHeld(db, from.projectId, -1);
+      await this.countHeld(db, toProjectId, 1);
       // The rows keep their blob keys: a key names where the bytes were written, not who owns them.
       await db.updateTable('files').set({ project_id: toProjectId }).where('project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
       await db.deleteFrom('asset_shares').where('owner_project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
@@ -140,12 +152,16 @@ export class KyselyMetadataStore implements MetadataStore {
         .where('project_id', '=', projectId)
         .where('asset_id', '=', assetId);
       if (onlyIn) query = query.where('asset_state', 'in', [...onlyIn]);
+      // Deleted for good: the project holds one asset less (only once, and no way leads back).
+      if (deletes) query = query.where('asset_state', 'not in', endAssetStates);
       const updated = (await query.executeTakeFirst()).numUpdatedRows > 0n;
+      if (updated && deletes) await this.countHeld(db, projectId, -1);
       if (updated && patch.sharedConfig !== undefined) await this.indexShares(db, projectId, assetId, patch.sharedConfig);
       return updated;
     };
+    const deletes = patch.assetState !== undefined && endAssetStates.includes(patch.assetState);
     try {
-      return await (patch.sharedConfig === undefined ? update(this.db) : this.inTransaction(update));
+      return await (patch.sharedConfig === undefined && !deletes ? update(this.db) : this.inTransaction(update));
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('assetNameExists', `"${patch.assetName ?? ''}"`);
       throw err;
@@ -204,13 +220,8 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async countAssets(projectId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('assets')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('project_id', '=', projectId)
-      .where('asset_state', '<>', 'DELETED')
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    const row = await this.db.selectFrom('project_usage').select('assets').where('project_id', '=', projectId).executeTakeFirst();
+    return Number(row?.assets ?? 0);
   }
 
   async countListedFiles(projectId: string, assetId: string): Promise<number> {

@@ -116,6 +116,12 @@ export interface AssetSharesTable {
   expire_time: string;
 }
 
+/** Assets each project holds (every state but DELETED), kept by the store with each change of it. */
+export interface ProjectUsageTable {
+  project_id: string;
+  assets: number;
+}
+
 export interface Database {
   assets: AssetsTable;
   files: FilesTable;
@@ -124,6 +130,7 @@ export interface Database {
   transfer_jobs: TransferJobsTable;
   transfer_job_assets: TransferJobAssetsTable;
   asset_shares: AssetSharesTable;
+  project_usage: ProjectUsageTable;
 }
 
 /**
@@ -138,4 +145,5 @@ export const primaryKeyNames = {
   transfer_jobs: 'transfer_jobs_pk',
   transfer_job_assets: 'transfer_job_assets_pk',
   asset_shares: 'asset_shares_pk',
+  project_usage: 'project_usage_pkey',
 } as const satisfies Record<keyof Database, string>;
