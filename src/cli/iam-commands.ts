@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { IdentityError, openOperatorIdentity, type IdentityService } from '../start/operator.js';
+import { readSecret } from './secret-input.js';
 
 type Json = { json?: boolean };
 
@@ -101,6 +102,46 @@ ${example('account create acme', 'key create --account acme', 'projects --accoun
         print(o.json, users.map((u) => ({ id: u.id, name: u.name, enabled: u.enabled })), () => lines(users, '(no users)', (u) => `${u.name}  ${u.id}${u.enabled ? '' : '  disabled'}`));
       }),
     );
+  for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
+    user
+      .command(`${verb} <name>`)
+      .description(
+        enabled
+          ? 'let a disabled user sign in again (its keys and unexpired tokens work again)'
+          : "stop a user: no sign-in, and its tokens and access keys are refused within 2 s (kept; enable undoes)",
+      )
+      .requiredOption('--account <account>', 'account name')
+      .addHelpText('after', example(`user ${verb} --account acme alice`))
+      .action((name: string, o: { account: string }) =>
+        withIdentity(async (identity) => {
+          await identity.setUserEnabled(o.account, name, enabled);
+          console.log(`user ${name} ${verb}d`);
+        }),
+      );
+  }
+  user
+    .command('delete <name>')
+    .description('delete a user and its access keys; its tokens are refused within 2 s')
+    .requiredOption('--account <account>', 'account name')
+    .addHelpText('after', example('user delete --account acme alice'))
+    .action((name: string, o: { account: string }) =>
+      withIdentity(async (identity) => {
+        await identity.deleteUser(o.account, name);
+        console.log(`user ${name} deleted`);
+      }),
+    );
+  user
+    .command('set-password <name>')
+    .description("set a user's password (first line of stdin, or typed at a prompt); tokens issued before are refused within 2 s")
+    .requiredOption('--account <account>', 'account name')
+    .addHelpText('after', example("user set-password --account acme alice          (prompts)", "printf '%s\\n' \"$NEW_PASSWORD\" | assetbridge iam user set-password --account acme alice"))
+    .action(async (name: string, o: { account: string }) => {
+      const password = await readSecret('new password');
+      await withIdentity(async (identity) => {
+        await identity.setPassword(o.account, name, password);
+        console.log(`password of user ${name} changed`);
+      });
+    });
 
   const key = iam.command('key').description('AK/SK pairs');
   key

@@ -23,9 +23,21 @@ export interface RegionTuning {
   readonly recycleRetentionSeconds: number;
   /** How long a transfer job waits for the receiver's answer before it fails as expired, seconds (default 7 days). */
   readonly transferTtlSeconds: number;
+  /** Per-project limits on what may be stored (docs/api-behaviour.md, "Quotas"). */
+  readonly quotas: QuotaSettings;
   /** pino level (default info). */
   readonly logLevel: LogLevel;
   readonly metrics: MetricsConfig;
+}
+
+/** Quotas of every project of a region. */
+export interface QuotaSettings {
+  /** Assets a project holds, the recycle bin included (default 1,000,000). */
+  readonly assetsPerProject: number;
+  /** Files shown on one asset, failed ones included (default 1,000). */
+  readonly filesPerAsset: number;
+  /** Bytes declared by a project's uploads not confirmed yet (default 1 TiB). */
+  readonly pendingUploadBytes: number;
 }
 
 /** One region's configuration: immutable, complete before anything of the region is built. */
@@ -74,6 +86,11 @@ export function parseRegionTuning(r: SettingsReader): RegionTuning {
     bodyLimitBytes: r.int('BODY_LIMIT', 1_048_576, 1_024, 64 * 1_048_576),
     recycleRetentionSeconds: r.int('RECYCLE_RETENTION', 7 * 86_400, 0, 3_650 * 86_400),
     transferTtlSeconds: r.int('TRANSFER_TTL', 7 * 86_400, 60, 365 * 86_400),
+    quotas: {
+      assetsPerProject: r.int('QUOTA_ASSETS_PER_PROJECT', 1_000_000, 1, 1_000_000_000),
+      filesPerAsset: r.int('QUOTA_FILES_PER_ASSET', 1_000, 1, 1_000_000),
+      pendingUploadBytes: r.int('QUOTA_PENDING_UPLOAD_BYTES', 1_099_511_627_776, 0, Number.MAX_SAFE_INTEGER),
+    },
     logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
     metrics: parseMetrics(r),
   };

@@ -64,6 +64,8 @@ export interface AssetFile {
   blobKey: string;
   fileExtraMeta: Record<string, unknown>;
   uploadExpiresAt: string | null;
+  /** Why the file failed, when the service knows (e.g. `upload expired`). */
+  reason?: string | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -9,19 +9,31 @@ interface CopyTaskStateRule {
   end: boolean;
   /** The run may have left staged blobs and files that the sweeper removes. */
   leavesLeftovers: boolean;
+  /**
+   * When the download capabilities of the stored manifest are removed: `now` as the task
+   * enters the state, `afterWindow` by the sweeper once the copy window ended, `never` while
+   * a worker needs them.
+   */
+  dropsCapabilities: 'never' | 'now' | 'afterWindow';
 }
 
 export const copyTaskStateRules: Record<CopyTaskState, CopyTaskStateRule> = {
-  CREATING: { running: true, end: false, leavesLeftovers: false },
-  ACTIVED: { running: false, end: true, leavesLeftovers: false },
-  FAILED: { running: false, end: true, leavesLeftovers: true },
-  CANCELLED: { running: false, end: true, leavesLeftovers: true },
+  CREATING: { running: true, end: false, leavesLeftovers: false, dropsCapabilities: 'never' },
+  ACTIVED: { running: false, end: true, leavesLeftovers: false, dropsCapabilities: 'now' },
+  // Kept until the window ends, as the source keeps honouring them until then.
+  FAILED: { running: false, end: true, leavesLeftovers: true, dropsCapabilities: 'afterWindow' },
+  CANCELLED: { running: false, end: true, leavesLeftovers: true, dropsCapabilities: 'now' },
 };
 
 export const runningCopyTaskStates = statesWhere(copyTaskStates, copyTaskStateRules, (r) => r.running);
 export const endCopyTaskStates = statesWhere(copyTaskStates, copyTaskStateRules, (r) => r.end);
 /** Ended runs whose leftovers the sweeper removes. */
 export const sweptCopyTaskStates = statesWhere(copyTaskStates, copyTaskStateRules, (r) => r.leavesLeftovers);
+
+/** Ended runs whose capabilities go as they end. */
+export const capabilitiesDroppedAtEnd = statesWhere(copyTaskStates, copyTaskStateRules, (r) => r.dropsCapabilities === 'now');
+/** Ended runs whose capabilities the sweeper removes once the copy window (the task's deadline) ended. */
+export const capabilitiesDroppedAfterWindow = statesWhere(copyTaskStates, copyTaskStateRules, (r) => r.dropsCapabilities === 'afterWindow');
 
 /** Every way a copy task changes state. */
 export const copyTaskActions = {

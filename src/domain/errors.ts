@@ -47,6 +47,9 @@ export const errorCatalogue = {
   operatorOnly: { code: 'MSS.10006005', status: 403, message: 'Reserved to the operator' },
   transferAssetIdTaken: { code: 'MSS.10006006', status: 409, message: 'The asset id is taken in the destination project' },
   transferJobExpired: { code: 'MSS.10006007', status: 409, message: 'The transfer job expired' },
+  quotaAssetsExceeded: { code: 'MSS.10007001', status: 403, message: 'The project holds as many assets as its quota allows' },
+  quotaFilesExceeded: { code: 'MSS.10007002', status: 403, message: 'The asset holds as many files as its quota allows' },
+  quotaPendingUploadBytesExceeded: { code: 'MSS.10007003', status: 403, message: 'The project has as many bytes awaiting upload as its quota allows' },
   internal: { code: 'MSS.00000500', status: 500, message: 'Internal server error' },
   unavailable: { code: 'MSS.00000503', status: 503, message: 'Service temporarily unavailable' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;

@@ -48,6 +48,8 @@ export const fileActions = {
   confirmCancelled: { from: uploadableFileStates, to: ['CANCELLED'] },
   /** DeleteFile, or the asset deleted for good. */
   delete: { from: present, to: ['DELETED'] },
+  /** The upload URL expired before the file was confirmed (the sweeper; its bytes are removed). */
+  uploadExpired: { from: uploadableFileStates, to: ['FAILED'] },
   /** A copy verified the file (region B). */
   copyVerified: { from: ['CREATING'], to: ['CREATED'] },
   /** A copy failed, or was cancelled by a delete and its asset restored (region B). */

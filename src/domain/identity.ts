@@ -13,6 +13,8 @@ export interface User {
   /** scrypt hash in our own `scrypt$N$r$p$salt$hash` form. */
   passwordHash: string;
   enabled: boolean;
+  /** Moves on at each password change: tokens issued under an earlier generation are refused. */
+  tokenGeneration: number;
   createdAt: string;
 }
 

@@ -19,13 +19,22 @@ export interface CopyTaskStore {
   recordProgress(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, fileId: string, offset: number, done: boolean): Promise<boolean>;
   /** Releases the lease and schedules another attempt. */
   scheduleRetry(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, retry: { attempts: number; nextRunAt: string; lastError: string }): Promise<boolean>;
-  /** Ends the run: ACTIVED (with the asset, in the caller's transaction) or FAILED. */
+  /**
+   * Ends the run: ACTIVED (with the asset, in the caller's transaction) or FAILED. An ACTIVED
+   * run's stored manifest loses its download capabilities at once.
+   */
   finish(
     task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>,
     end: { state: 'ACTIVED' | 'FAILED'; at: string; failureCode?: CopyFailureCode; lastError?: string },
   ): Promise<boolean>;
-  /** A delete of the copy's asset cancels its task. */
+  /** A delete of the copy's asset cancels its task (its stored manifest loses its capabilities). */
   cancel(projectId: string, assetId: string, at: string): Promise<boolean>;
+  /**
+   * The sweeper: removes the download capabilities still stored in ended runs' manifests
+   * (ACTIVED and CANCELLED ones, FAILED ones once their copy window ended before `now`).
+   * Returns how many tasks it changed.
+   */
+  dropEndedCapabilities(now: string, limit: number): Promise<number>;
   /** How many tasks are in each state (metrics). */
   countByState(): Promise<Record<string, number>>;
   /** Tasks that ended FAILED or CANCELLED and are not swept yet, oldest first. */

@@ -13,6 +13,11 @@ export interface IdentityStore {
   getUserByName(accountId: string, name: string): Promise<User | undefined>;
   getUser(id: string): Promise<User | undefined>;
   listUsers(accountId: string): Promise<User[]>;
+  setUserEnabled(id: string, enabled: boolean): Promise<boolean>;
+  /** Replaces the password hash and moves the token generation on. */
+  setUserPassword(id: string, passwordHash: string): Promise<boolean>;
+  /** Removes the user and the access keys that belong to it. */
+  deleteUser(id: string): Promise<boolean>;
 
   insertCredential(credential: Credential): Promise<void>;
   getCredential(accessKey: string): Promise<Credential | undefined>;

@@ -56,6 +56,7 @@ export interface FilePatch {
   sha256Hex?: string | null;
   etag?: string | null;
   uploadExpiresAt?: string | null;
+  reason?: string | null;
   blobKey?: string;
   updatedAt: string;
 }
@@ -109,6 +110,20 @@ export interface MetadataStore {
   ): Promise<boolean>;
   /** Removes an asset deleted for good (and its file rows), so its id can be used anew. */
   removeDeletedAsset(projectId: string, assetId: string): Promise<void>;
+
+  /**
+   * Takes the quota lock of a project until the current transaction ends (call it on a
+   * transaction's store): counts read after it stay true until the insert they admit commits.
+   */
+  lockProjectQuota(projectId: string): Promise<void>;
+  /** Assets of a project that are not deleted for good (the recycle bin included), as the store keeps count. */
+  countAssets(projectId: string): Promise<number>;
+  /** Files shown on an asset (failed ones included). */
+  countListedFiles(projectId: string, assetId: string): Promise<number>;
+  /** Bytes declared by the project's uploads still awaiting their bytes or their confirmation. */
+  pendingUploadBytes(projectId: string): Promise<number>;
+  /** Files awaiting their upload whose upload URL expired before `before` (ISO time), oldest first. */
+  listExpiredUploads(before: string, limit: number): Promise<AssetFile[]>;
 
   insertFile(file: AssetFile): Promise<void>;
   getFile(projectId: string, fileId: string): Promise<AssetFile | undefined>;

@@ -12,6 +12,7 @@ import { isoTime } from '../domain/time.js';
 import type { Principal } from '../domain/principal.js';
 import { shareExpiryFor, type SharedConfig, type SharedConfigInput } from '../domain/sharing.js';
 import { updateAssetIn } from './conditional-update.js';
+import type { QuotaGuard } from './quota-guard.js';
 import type { ShareRules } from './sharing.js';
 import { refuseIfInTransfer } from './transfers/pending-transfer.js';
 
@@ -39,14 +40,17 @@ export type ListAssetsInput = Omit<AssetQuery, 'projectId' | 'sharing'> & {
 /** Assets: create, read, change, delete to the recycle bin, restore, purge. */
 export class AssetService {
   constructor(
-    private readonly deps: { store: MetadataStore; blobs: BlobStore; clock: Clock; recycleRetentionSeconds: number; sharing: ShareRules },
+    private readonly deps: { store: MetadataStore; blobs: BlobStore; clock: Clock; recycleRetentionSeconds: number; sharing: ShareRules; quota: QuotaGuard },
   ) {}
 
   async create(principal: Principal, input: AssetCreateInput): Promise<{ assetId: string; produceId: string }> {
     const sharedConfig = input.sharedConfig && (await this.checkShare(principal, input.sharedConfig));
     const owner = { projectId: principal.projectId, appUserId: principal.appUserId ?? null, at: isoTime(this.deps.clock.now()) };
     const asset = newAsset(owner, { ...input, sharedConfig });
-    await this.deps.store.insertAsset(asset);
+    await this.deps.store.transaction(async (tx) => {
+      await this.deps.quota.admit(tx, { projectId: principal.projectId, assets: 1 });
+      await tx.insertAsset(asset);
+    });
     return { assetId: asset.assetId, produceId: asset.produceId };
   }
 
@@ -250,7 +254,7 @@ export class AssetService {
 
   private async markFilesDeleted(tx: MetadataStore, asset: Asset, now: string): Promise<string[]> {
     const files = await tx.listFiles(asset.projectId, [asset.assetId]);
-    for (const file of files) await tx.updateFile(file.fileId, { state: 'DELETED', updatedAt: now }, fileActions.delete.from);
+    for (const file of files) await tx.updateFile(file.fileId, { state: 'DELETED', uploadExpiresAt: null, updatedAt: now }, fileActions.delete.from);
     // Every key, those of files deleted earlier too: a crash may have left their blobs behind.
     return files.map((f) => f.blobKey);
   }

@@ -17,6 +17,7 @@ import { updateAssetIn, updateFileIn } from './conditional-update.js';
 import { HashingVerifier } from './hashing-verifier.js';
 import type { Principal } from '../domain/principal.js';
 import { shareExpiryFor } from '../domain/sharing.js';
+import type { QuotaGuard } from './quota-guard.js';
 import type { UrlSigner } from './signed-url.js';
 
 export interface CreateFileInput {
@@ -42,6 +43,7 @@ export class FileService {
       blobs: BlobStore;
       clock: Clock;
       assets: AssetService;
+      quota: QuotaGuard;
       urls: UrlSigner;
       /** This region's public base URL: signed URLs start with it. */
       publicEndpoint: string;
@@ -68,6 +70,7 @@ export class FileService {
         const files = await tx.listFiles(principal.projectId, [asset.assetId]);
         if (files.some((f) => f.category === category && fileStateRules[f.state].holdsSlot)) throw new AppError(single);
       }
+      await this.deps.quota.admit(tx, { projectId: principal.projectId, files: { assetId: asset.assetId, count: 1, uploadBytes: input.fileSize } });
       const file: AssetFile = {
         fileId,
         projectId: principal.projectId,
@@ -168,6 +171,35 @@ export class FileService {
     if (drop) await this.deps.blobs.delete(drop);
   }
 
+  /**
+   * The sweeper's step for uploads never confirmed: each file whose upload URL expired turns
+   * FAILED with the reason `upload expired` and its uploaded bytes are removed; an expired MAIN
+   * file fails its waiting asset as a confirmed failure would. Returns how many files failed.
+   */
+  async purgeExpiredUploads(limit = 100): Promise<number> {
+    const at = isoTime(this.deps.clock.now());
+    let purged = 0;
+    for (const file of await this.deps.store.listExpiredUploads(at, limit)) {
+      const key = await this.deps.store.transaction(async (tx) => {
+        const patch = { state: 'FAILED', reason: uploadExpiredReason, uploadExpiresAt: null, updatedAt: at } as const;
+        // Confirmed or deleted meanwhile: nothing to do.
+        if (!(await tx.updateFile(file.fileId, patch, fileActions.uploadExpired.from))) return undefined;
+        const asset = await tx.getAsset(file.projectId, file.assetId);
+        if (file.category === 'MAIN' && asset && allows(assetActions.confirmMain, asset.assetState)) {
+          const failed = { assetState: assetStateAfterMainConfirm.FAILED, reason: `main file ${uploadExpiredReason}`, updatedAt: at };
+          await tx.updateAsset(asset.projectId, asset.assetId, failed, [asset.assetState]);
+        }
+        // Read after the write: an upload that finished just before it left its own key.
+        return (await tx.getFile(file.projectId, file.fileId))?.blobKey;
+      });
+      if (key === undefined) continue;
+      // After the commit: a crash here leaves an unreferenced blob, never a failed file with bytes.
+      await this.deps.blobs.delete(key);
+      purged += 1;
+    }
+    return purged;
+  }
+
   async delete(principal: Principal, fileId: string): Promise<void> {
     const now = isoTime(this.deps.clock.now());
     const key = await this.deps.store.transaction(async (tx) => {
@@ -256,6 +288,9 @@ export class FileService {
     return asset;
   }
 }
+
+/** The reason a file whose upload URL expired unconfirmed is FAILED. */
+export const uploadExpiredReason = 'upload expired';
 
 /** A confirmed file of an asset whose files may be read. */
 const isReadable = (file: AssetFile, asset: Asset): boolean => fileStateRules[file.state].downloadable && assetStateRules[asset.assetState].readable;

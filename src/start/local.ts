@@ -1,4 +1,5 @@
 import { localRegionConfigs, type LocalSettings } from '../config/index.js';
+import { makePrivateDir } from '../adapters/private-files.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
 import { openIdentity } from './identity.js';
 import { bindListener, type Listener } from './listener.js';
@@ -44,6 +45,7 @@ async function bindAll(local: LocalSettings): Promise<Listener[]> {
  * region is built.
  */
 export async function startLocal(local: LocalSettings): Promise<LocalMode> {
+  makePrivateDir(local.dataDir);
   const state = loadLocalState(local.dataDir, local.regions);
   ensureLocalKeyRing(local.keyRingFile);
   const logger = createLogger(local.tuning.logLevel);

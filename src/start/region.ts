@@ -6,6 +6,7 @@ import { regionConfig, type RegionConfig, type RegionSettings } from '../config/
 import { migrate, openDatabase } from '../adapters/db/database.js';
 import { KyselyMetadataStore } from '../adapters/db/metadata-store-kysely.js';
 import { createBlobStore } from '../adapters/blob/blob-store-factory.js';
+import { makePrivateDir } from '../adapters/private-files.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { buildApp } from '../http/app.js';
 import type { AppInstance } from '../http/types.js';
@@ -15,6 +16,7 @@ import type { Clock } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { AssetService } from '../services/asset-service.js';
 import { FileService } from '../services/file-service.js';
+import { QuotaGuard } from '../services/quota-guard.js';
 import { ShareRules } from '../services/sharing.js';
 import { TransferService } from '../services/transfers/transfer-service.js';
 import { UrlSigner } from '../services/signed-url.js';
@@ -78,6 +80,7 @@ export async function startRegion(settings: RegionSettings, logger: Logger, opti
  */
 export async function createRegion(config: RegionConfig, listener: Listener, logger: Logger, options: RegionOptions = {}): Promise<Region> {
   const clock = options.clock ?? systemClock;
+  makePrivateDir(config.dataDir);
   const identity = options.identity ?? (await openIdentity(config.identity, clock));
   const database = openDatabase(config.databaseUrl, { onQuery: countQuery });
   await migrate(database);
@@ -86,14 +89,15 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   metrics.observeCopyTasks(() => store.copyTasks.countByState());
   const blobs = new MeteredBlobStore(await createBlobStore(config.blobStore), metrics);
   const sharing = new ShareRules({ projects: identity, region: config.region, clock });
-  const assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: config.recycleRetentionSeconds, sharing });
-  // Quotas of the receiving project plug in here (`quota`), checked inside each accept.
-  const transfers = new TransferService({ store, assets, projects: identity, region: config.region, clock, ttlSeconds: config.transferTtlSeconds });
+  const quota = new QuotaGuard(config.quotas);
+  const assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: config.recycleRetentionSeconds, sharing, quota });
+  const transfers = new TransferService({ store, assets, projects: identity, region: config.region, clock, ttlSeconds: config.transferTtlSeconds, quota });
   const files = new FileService({
     store,
     blobs,
     clock,
     assets,
+    quota,
     urls: new UrlSigner(config.urlSecret),
     publicEndpoint: config.publicEndpoint,
     uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
@@ -107,6 +111,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     assets,
     clock,
     keyRing,
+    quota,
     // Capabilities are signed with this region's own secret, never the shared key ring.
     capabilities: new CapabilitySigner(Buffer.from(hkdfSync('sha256', config.urlSecret, config.region, 'assetbridge-capability', 32))),
     settings: {
@@ -151,6 +156,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   const metricsServer = config.metrics.mode === 'port' ? await startMetricsServer(metrics, config.host, config.metrics.port) : undefined;
   const purge = setInterval(() => {
     assets.purgeExpired().catch((err: unknown) => logger.error({ err }, 'recycle-bin purge failed'));
+    files.purgeExpiredUploads().catch((err: unknown) => logger.error({ err }, 'expired-upload purge failed'));
     worker.sweep().catch((err: unknown) => logger.error({ err }, 'copy sweep failed'));
     transfers.expireDue().catch((err: unknown) => logger.error({ err }, 'transfer expiry sweep failed'));
   }, purgeIntervalMs);

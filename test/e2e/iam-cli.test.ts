@@ -18,11 +18,13 @@ const cli = path.resolve('dist/cli/main.js');
 const hexKey = () => randomBytes(32).toString('hex');
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'assetbridge-iam-'));
 
-/** Runs the built CLI with only the given ASSETBRIDGE_ settings; never rejects. */
-async function iam(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the built CLI with only the given ASSETBRIDGE_ settings, `input` piped to it; never rejects. */
+async function iam(args: string[], env: Record<string, string>, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASSETBRIDGE_')));
   try {
-    const { stdout, stderr } = await run(process.execPath, [cli, 'iam', ...args], { env: { ...clean, ...env } });
+    const running = run(process.execPath, [cli, 'iam', ...args], { env: { ...clean, ...env } });
+    running.child.stdin?.end(input);
+    const { stdout, stderr } = await running;
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -90,6 +92,40 @@ describe('assetbridge iam', () => {
     expect(await withStore(env, dir, (s) => s.resolveAccessKey(ak))).toEqual({ status: 'unknown' });
     expectRefused(await iam(['key', 'enable', ak], env), `no access key ${ak}`);
     expect((await iam(['key', 'list', '--account', 'studio'], env)).stdout).toBe('(no access keys)\n');
+  });
+
+  it('disables, enables and deletes users, and sets a password read from stdin', async () => {
+    await createStudio();
+    await withStore(env, dir, async (s) => {
+      await s.registerRegion('cn-north-4', 'http://127.0.0.1:2');
+      await s.createUser('studio', 'alice', 'first passphrase');
+    });
+    const signIn = (password: string) =>
+      withStore(env, dir, (s) => s.issueToken({ domainName: 'studio', userName: 'alice', password, scope: { projectName: 'cn-north-4' } }));
+    const { claims } = await signIn('first passphrase');
+
+    expect((await iam(['user', 'disable', '--account', 'studio', 'alice'], env)).stdout).toBe('user alice disabled\n');
+    expect((await iam(['user', 'list', '--account', 'studio'], env)).stdout).toMatch(/^alice {2}[0-9a-f]{32} {2}disabled\n$/);
+    await expect(signIn('first passphrase')).rejects.toThrow(/authentication/i);
+    expect(await withStore(env, dir, (s) => s.revokedToken(claims))).toBe('the user is disabled');
+    expect((await iam(['user', 'enable', '--account', 'studio', 'alice'], env)).stdout).toBe('user alice enabled\n');
+    expect(await withStore(env, dir, (s) => s.revokedToken(claims))).toBeUndefined();
+
+    const changed = await iam(['user', 'set-password', '--account', 'studio', 'alice'], env, 'second passphrase\n');
+    expect(changed).toMatchObject({ code: 0, stdout: 'password of user alice changed\n' });
+    await expect(signIn('first passphrase')).rejects.toThrow(/authentication/i);
+    expect((await signIn('second passphrase')).claims.userName).toBe('alice');
+    expect(await withStore(env, dir, (s) => s.revokedToken(claims))).toBe("the user's password changed after the token was issued");
+    expectRefused(await iam(['user', 'set-password', '--account', 'studio', 'alice'], env, 'short\n'), 'passwords are 8 to 128 characters');
+    expectRefused(await iam(['user', 'set-password', '--account', 'studio', 'nobody'], env, 'long enough\n'), 'no user "nobody" in account "studio"');
+    await signIn('second passphrase');
+
+    const key = JSON.parse((await iam(['key', 'create', '--account', 'studio', '--user', 'alice', '--json'], env)).stdout) as { access_key: string };
+    expect((await iam(['user', 'delete', '--account', 'studio', 'alice'], env)).stdout).toBe('user alice deleted\n');
+    expect((await iam(['user', 'list', '--account', 'studio'], env)).stdout).toBe('(no users)\n');
+    expect(await withStore(env, dir, (s) => s.resolveAccessKey(key.access_key))).toEqual({ status: 'unknown' });
+    expect(await withStore(env, dir, (s) => s.revokedToken(claims))).toBe('the user no longer exists');
+    expectRefused(await iam(['user', 'disable', '--account', 'studio', 'alice'], env), 'no user "alice" in account "studio"');
   });
 
   it('lists regions, and an existing account gets a project when a region registers', async () => {

@@ -10,6 +10,7 @@ import { parseKeyRing } from '../../src/services/replication/key-ring.js';
 import { copyBlobKey } from '../../src/services/replication/replication-service.js';
 import { openInfo, sealInfo, type SealedInfo } from '../../src/services/replication/seal.js';
 import { ApiClient, type ApiResponse } from '../helpers/api-client.js';
+import { capabilitiesIn } from '../helpers/key-ring.js';
 import { startTestRegion, TestClock, type TestRegion } from '../helpers/test-region.js';
 import { startTwoRegions, waitForCopy, type TwoRegions } from '../helpers/two-regions.js';
 
@@ -229,11 +230,10 @@ describe('copy refusals (regions with movable clocks; A seals for 60 s, capabili
     const info = await exportInfo(p.a.client, id);
     expect((await post(p.clientB, info)).status).toBe(200);
     expect((await waitForCopy(p.clientB, id)).asset_state).toBe('ACTIVED');
-    const task = await storeOf(p.b).copyTasks.getTask(p.projectB, id);
-    const file = task?.files[0];
+    const [[fileId, cap] = ['', '']] = Object.entries(capabilitiesIn(p.ringKey, info, REGION_B));
     const fetchFile = () =>
-      fetch(`${p.a.endpoint}/replication/v1/projects/${p.a.projectId}/files/${file?.id ?? ''}`, {
-        headers: { 'x-replication-capability': file?.cap ?? '', 'x-replication-region': REGION_B },
+      fetch(`${p.a.endpoint}/replication/v1/projects/${p.a.projectId}/files/${fileId}`, {
+        headers: { 'x-replication-capability': cap, 'x-replication-region': REGION_B },
       });
     const ok = await fetchFile();
     expect(ok.status).toBe(200);

@@ -9,6 +9,7 @@ import type { Project } from '../../src/domain/identity.js';
 import { newId } from '../../src/domain/ids.js';
 import type { MetadataStore } from '../../src/ports/metadata-store.js';
 import { AssetService } from '../../src/services/asset-service.js';
+import { QuotaGuard } from '../../src/services/quota-guard.js';
 import { ShareRules } from '../../src/services/sharing.js';
 import { TransferService } from '../../src/services/transfers/transfer-service.js';
 import { openTestDatabase, testBackend } from '../helpers/backend.js';
@@ -40,7 +41,7 @@ beforeAll(async () => {
   store = new KyselyMetadataStore(database.db, database.engine);
   blobDir = await mkdtemp(path.join(tmpdir(), 'assetbridge-atomic-blobs-'));
   const sharing = new ShareRules({ projects: { getProject: (id) => Promise.resolve(projects.get(id)) }, region, clock });
-  assets = new AssetService({ store, blobs: new DiskBlobStore({ root: blobDir }), clock, recycleRetentionSeconds: 3600, sharing });
+  assets = new AssetService({ store, blobs: new DiskBlobStore({ root: blobDir }), clock, recycleRetentionSeconds: 3600, sharing, quota: new QuotaGuard({ assetsPerProject: 1000, filesPerAsset: 100, pendingUploadBytes: 2 ** 40 }) });
 });
 afterAll(async () => {
   await removeDatabase?.();

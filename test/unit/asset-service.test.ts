@@ -13,6 +13,7 @@ import type { MetadataStore } from '../../src/ports/metadata-store.js';
 import { AssetService } from '../../src/services/asset-service.js';
 import { executeBatchAction } from '../../src/services/batch-action.js';
 import { FileService } from '../../src/services/file-service.js';
+import { QuotaGuard } from '../../src/services/quota-guard.js';
 import { ShareRules } from '../../src/services/sharing.js';
 import { UrlSigner } from '../../src/services/signed-url.js';
 import { TestClock } from '../helpers/test-region.js';
@@ -28,6 +29,7 @@ let assets: AssetService;
 let sharing: ShareRules;
 const projectId = newId();
 const principal = { accountId: newId(), projectId };
+const quota = new QuotaGuard({ assetsPerProject: 1000, filesPerAsset: 100, pendingUploadBytes: 2 ** 40 });
 
 beforeEach(async () => {
   database = openDatabase('sqlite::memory:');
@@ -37,7 +39,7 @@ beforeEach(async () => {
   blobs = new DiskBlobStore({ root: blobRoot });
   clock = new TestClock();
   sharing = new ShareRules({ projects: { getProject: () => Promise.resolve(undefined) }, region: 'cn-north-4', clock });
-  assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing });
+  assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing, quota });
 });
 afterEach(async () => {
   await database.close();
@@ -219,7 +221,7 @@ describe('a write that loses a race', () => {
     await force(id, 'ACTIVED');
     const raced = new AssetService({
       store: racing((tx, a) => tx.updateAsset(a.projectId, a.assetId, { assetState: 'UNACTIVED', updatedAt: new Date().toISOString() }).then(() => undefined)),
-      blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing,
+      blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing, quota,
     });
     const lost = await failure(raced.update(principal, id, { changes: { assetName: 'renamed' } }));
     expect(lost.kind).toBe('assetStateConflict');
@@ -231,7 +233,7 @@ describe('a write that loses a race', () => {
     const id = await create();
     const raced = new AssetService({
       store: racing((tx, a) => tx.updateAsset(a.projectId, a.assetId, { assetState: 'DELETED', updatedAt: new Date().toISOString() }).then(() => undefined)),
-      blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing,
+      blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing, quota,
     });
     expect(await failure(raced.delete(principal, id, false))).toMatchObject({ kind: 'assetNotFound' });
     expect(await stateOf(id)).not.toBe('DELETING');
@@ -277,7 +279,7 @@ describe('batch actions', () => {
 describe('FileService', () => {
   const files = (over: MetadataStore = store) =>
     new FileService({
-      store: over, blobs, clock, assets: new AssetService({ store: over, blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing }),
+      store: over, blobs, clock, quota, assets: new AssetService({ store: over, blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing, quota }),
       urls: new UrlSigner('s'.repeat(32)), publicEndpoint: 'http://127.0.0.1:1',
       uploadUrlTtlSeconds: 60, downloadUrlTtlSeconds: 60, maxFileSizeBytes: 1000,
     });

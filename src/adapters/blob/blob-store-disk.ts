@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { privateDirMode, privateFileMode } from '../private-files.js';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -54,11 +55,11 @@ export class DiskBlobStore implements BlobStore {
     try {
       const target = this.pathOf(key);
       const tmpDir = path.join(this.root, tmpFolder);
-      await mkdir(tmpDir, { recursive: true });
+      await mkdir(tmpDir, { recursive: true, mode: privateDirMode });
       tmp = path.join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
-      await pipeline(body, createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: privateFileMode }));
       await fsyncPath(tmp);
-      await mkdir(path.dirname(target), { recursive: true });
+      await mkdir(path.dirname(target), { recursive: true, mode: privateDirMode });
       await rename(tmp, target);
       tmp = undefined;
       await fsyncPath(path.dirname(target));
@@ -73,9 +74,10 @@ export class DiskBlobStore implements BlobStore {
 
   async putFile(key: string, localPath: string): Promise<BlobStat> {
     const target = this.pathOf(key);
-    await mkdir(path.dirname(target), { recursive: true });
+    await mkdir(path.dirname(target), { recursive: true, mode: privateDirMode });
     try {
-      // The caller fsynced the file; the rename makes it visible whole.
+      // The caller fsynced the file; the rename makes it visible whole (and private, whoever made it).
+      await chmod(localPath, privateFileMode);
       await rename(localPath, target);
     } catch (err) {
       if (codeOf(err) !== 'EXDEV') throw err;
@@ -125,7 +127,7 @@ export class DiskBlobStore implements BlobStore {
   async move(from: string, to: string): Promise<void> {
     const source = this.pathOf(from);
     const target = this.pathOf(to);
-    await mkdir(path.dirname(target), { recursive: true });
+    await mkdir(path.dirname(target), { recursive: true, mode: privateDirMode });
     await rename(source, target).catch((err: unknown) => {
       throw isMissing(err) ? new BlobNotFoundError(from) : err;
     });

@@ -1,6 +1,12 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { copyTaskStates, type CopyFailureCode, type CopyFileProgress, type CopyTask, type CopyTaskState, type ManifestFile } from '../../domain/copy-task.js';
-import { copyTaskActions, runningCopyTaskStates, sweptCopyTaskStates } from '../../domain/copy-task-states.js';
+import {
+  capabilitiesDroppedAfterWindow,
+  capabilitiesDroppedAtEnd,
+  copyTaskActions,
+  runningCopyTaskStates,
+  sweptCopyTaskStates,
+} from '../../domain/copy-task-states.js';
 import type { CopyTaskStore } from '../../ports/copy-task-store.js';
 import { lockForClaim, type Engine } from './engine.js';
 import type { CopyTasksTable, Database } from './schema.js';
@@ -59,7 +65,7 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
     const { project_id: _p, asset_id: _a, ...rest } = toRow(task);
     await this.db
       .updateTable('copy_tasks')
-      .set({ ...rest, epoch: sql<number>`epoch + 1`, swept_at: null })
+      .set({ ...rest, epoch: sql<number>`epoch + 1`, swept_at: null, caps_dropped_at: null })
       .where('project_id', '=', task.projectId)
       .where('asset_id', '=', task.assetId)
       .execute();
@@ -161,7 +167,9 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
         ...(end.lastError !== undefined ? { last_error: end.lastError } : {}),
       })
       .executeTakeFirst();
-    return res.numUpdatedRows > 0n;
+    if (res.numUpdatedRows === 0n) return false;
+    if (capabilitiesDroppedAtEnd.includes(end.state)) await this.dropCapabilities(task.projectId, task.assetId, end.at);
+    return true;
   }
 
   async cancel(projectId: string, assetId: string, at: string): Promise<boolean> {
@@ -172,7 +180,44 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
       .where('asset_id', '=', assetId)
       .where('state', 'in', copyTaskActions.cancel.from)
       .executeTakeFirst();
-    return res.numUpdatedRows > 0n;
+    if (res.numUpdatedRows === 0n) return false;
+    await this.dropCapabilities(projectId, assetId, at);
+    return true;
+  }
+
+  /** Rewrites the task's stored manifest without its download capabilities (the rest is kept: it names the files). */
+  private async dropCapabilities(projectId: string, assetId: string, at: string): Promise<void> {
+    // Never a running task's: a restart may have come in between.
+    const ended = [...capabilitiesDroppedAtEnd, ...capabilitiesDroppedAfterWindow];
+    const row = await this.db
+      .selectFrom('copy_tasks')
+      .select('manifest')
+      .where('project_id', '=', projectId)
+      .where('asset_id', '=', assetId)
+      .where('state', 'in', ended)
+      .executeTakeFirst();
+    if (!row) return;
+    const files = (JSON.parse(row.manifest) as ManifestFile[]).map((f) => ({ ...f, cap: '' }));
+    await this.db
+      .updateTable('copy_tasks')
+      .set({ manifest: JSON.stringify(files), caps_dropped_at: at })
+      .where('project_id', '=', projectId)
+      .where('asset_id', '=', assetId)
+      .where('state', 'in', ended)
+      .where('manifest', '=', row.manifest)
+      .execute();
+  }
+
+  async dropEndedCapabilities(now: string, limit: number): Promise<number> {
+    const rows = await this.db
+      .selectFrom('copy_tasks')
+      .select(['project_id', 'asset_id'])
+      .where('caps_dropped_at', 'is', null)
+      .where((eb) => eb.or([eb('state', 'in', capabilitiesDroppedAtEnd), eb.and([eb('state', 'in', capabilitiesDroppedAfterWindow), eb('deadline', '<', now)])]))
+      .limit(limit)
+      .execute();
+    for (const r of rows) await this.dropCapabilities(r.project_id, r.asset_id, now);
+    return rows.length;
   }
 
   async countByState(): Promise<Record<string, number>> {

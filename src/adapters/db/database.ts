@@ -29,7 +29,15 @@ export async function migrate<T>(
   database: OpenDatabase<T>,
   set: { provider: MigrationProvider; tableName?: string; lockTableName?: string } = { provider: migrationProvider },
 ): Promise<void> {
-  const migrator = new Migrator({ db: database.db, provider: set.provider, migrationTableName: set.tableName, migrationLockTableName: set.lockTableName });
+  const migrator = new Migrator({
+    db: database.db,
+    provider: set.provider,
+    migrationTableName: set.tableName,
+    migrationLockTableName: set.lockTableName,
+    // Numbers are reserved per change before it lands, so a database may hold a later number
+    // than a migration that lands after it; pending ones still run in name order, each once.
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { PostgresAdapter, PostgresDialect, sql, SqliteDialect, type Dialect, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import { makePrivateDatabaseFile, privateDirMode } from '../private-files.js';
 import { primaryKeyNames } from './schema.js';
 import { cachingDatabase } from './sqlite-statements.js';
 
@@ -53,7 +54,11 @@ export function dialectFor(url: string): EngineConnection {
     return { engine: 'postgres', dialect, serving: () => undefined };
   }
   const file = url.replace(/^sqlite:/, '');
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // Only created folders get the private mode: the database may live in a folder of the operator's.
+    mkdirSync(path.dirname(file), { recursive: true, mode: privateDirMode });
+    makePrivateDatabaseFile(file);
+  }
   // One connection per database file per process: Kysely's SQLite driver serialises on it.
   const sqlite = new SQLite(file);
   // Readers do not block the writer.
@@ -90,6 +95,16 @@ export function nameContains(engine: Engine, needle: string): RawBuilder<boolean
   const like = sql<boolean>`assets.asset_name LIKE ${pattern} ESCAPE '\\'`;
   if (engine === 'postgres' || needle.length < 3 || /[%_\\]/.test(needle)) return like;
   return sql<boolean>`assets.rowid IN (SELECT rowid FROM assets_name_fts WHERE assets_name_fts.asset_name LIKE ${`%${needle}%`}) AND ${like}`;
+}
+
+/**
+ * Holds a named lock until the current transaction ends: concurrent transactions taking the same
+ * name run one after the other from here. PostgreSQL: a transaction-scoped advisory lock. SQLite
+ * runs one transaction at a time on the store's connection, so nothing more is needed.
+ */
+export async function lockUntilCommit<DB>(engine: Engine, db: Kysely<DB>, name: string): Promise<void> {
+  if (!db.isTransaction) throw new Error('lockUntilCommit outside a transaction');
+  if (engine === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtextextended(${name}, 0))`.execute(db);
 }
 
 interface DriverError {

@@ -2,13 +2,14 @@ import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Asset, AssetFile, AssetState, FileState } from '../../domain/asset.js';
 import { assetActions, endAssetStates, readableAssetStates, visibleAssetStates } from '../../domain/asset-states.js';
 import { AppError } from '../../domain/errors.js';
+import { listedFileStates, uploadableFileStates } from '../../domain/file-states.js';
 import { shareOf } from '../../domain/sharing.js';
 import { isoTime } from '../../domain/time.js';
 import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch, type MetadataStore } from '../../ports/metadata-store.js';
 import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
 import { KyselyTransferJobStore } from './transfer-job-store-kysely.js';
 import type { Database } from './schema.js';
-import { isPrimaryKeyViolation, isUniqueViolation, nameContains, type Engine } from './engine.js';
+import { isPrimaryKeyViolation, isUniqueViolation, lockUntilCommit, nameContains, type Engine } from './engine.js';
 import { indexProperties, indexTags, moveTerms, unindexAsset } from './asset-terms.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
 
@@ -61,6 +62,15 @@ export class KyselyMetadataStore implements MetadataStore {
       .execute();
   }
 
+  /** Moves a project's count of held assets by `delta` (in the caller's transaction). */
+  private async countHeld(db: Kysely<Database>, projectId: string, delta: number): Promise<void> {
+    await db
+      .insertInto('project_usage')
+      .values({ project_id: projectId, assets: delta })
+      .onConflict((oc) => oc.column('project_id').doUpdateSet({ assets: sql<number>`project_usage.assets + ${delta}` }))
+      .execute();
+  }
+
   async removeDeletedAsset(projectId: string, assetId: string): Promise<void> {
     await unindexAsset(this.db, projectId, assetId);
     await this.db.deleteFrom('files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
@@ -74,6 +84,7 @@ export class KyselyMetadataStore implements MetadataStore {
         await db.insertInto('assets').values(assetToRow(asset)).execute();
         await indexTags(db, asset.projectId, asset.assetId, asset.tags);
         await indexProperties(db, asset.projectId, asset.assetId, asset.systemProperties);
+        await this.countHeld(db, asset.projectId, 1);
         if (asset.sharedConfig) await this.indexShares(db, asset.projectId, asset.assetId, asset.sharedConfig);
       });
     } catch (err) {
@@ -118,6 +129,8 @@ export class KyselyMetadataStore implements MetadataStore {
         throw err;
       }
       if (moved === 0n) return false;
+      await this.countHeld(db, from.projectId, -1);
+      await this.countHeld(db, toProjectId, 1);
       // The rows keep their blob keys: a key names where the bytes were written, not who owns them.
       await db.updateTable('files').set({ project_id: toProjectId }).where('project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
       await db.deleteFrom('asset_shares').where('owner_project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
@@ -144,15 +157,19 @@ export class KyselyMetadataStore implements MetadataStore {
         .where('project_id', '=', projectId)
         .where('asset_id', '=', assetId);
       if (onlyIn) query = query.where('asset_state', 'in', [...onlyIn]);
+      // Deleted for good: the project holds one asset less (only once, and no way leads back).
+      if (deletes) query = query.where('asset_state', 'not in', endAssetStates);
       const updated = (await query.executeTakeFirst()).numUpdatedRows > 0n;
+      if (updated && deletes) await this.countHeld(db, projectId, -1);
       if (updated && patch.sharedConfig !== undefined) await this.indexShares(db, projectId, assetId, patch.sharedConfig);
       if (updated && patch.tags !== undefined) await indexTags(db, projectId, assetId, patch.tags);
       if (updated && patch.systemProperties !== undefined) await indexProperties(db, projectId, assetId, patch.systemProperties);
       return updated;
     };
+    const deletes = patch.assetState !== undefined && endAssetStates.includes(patch.assetState);
     const indexed = patch.sharedConfig !== undefined || patch.tags !== undefined || patch.systemProperties !== undefined;
     try {
-      return await (indexed ? this.inTransaction(update) : update(this.db));
+      return await (indexed || deletes ? this.inTransaction(update) : update(this.db));
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('assetNameExists', `"${patch.assetName ?? ''}"`);
       throw err;
@@ -232,6 +249,49 @@ export class KyselyMetadataStore implements MetadataStore {
       .limit(limit)
       .execute();
     return rows.map(rowToAsset);
+  }
+
+  async lockProjectQuota(projectId: string): Promise<void> {
+    await lockUntilCommit(this.engine, this.db, `quota:${projectId}`);
+  }
+
+  async countAssets(projectId: string): Promise<number> {
+    const row = await this.db.selectFrom('project_usage').select('assets').where('project_id', '=', projectId).executeTakeFirst();
+    return Number(row?.assets ?? 0);
+  }
+
+  async countListedFiles(projectId: string, assetId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('files')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('project_id', '=', projectId)
+      .where('asset_id', '=', assetId)
+      .where('state', 'in', listedFileStates)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async pendingUploadBytes(projectId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('files')
+      .select((eb) => eb.fn.sum<number | string | null>('file_size').as('n'))
+      .where('project_id', '=', projectId)
+      .where('state', 'in', uploadableFileStates)
+      .where('upload_expires_at', 'is not', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n ?? 0);
+  }
+
+  async listExpiredUploads(before: string, limit: number): Promise<AssetFile[]> {
+    const rows = await this.db
+      .selectFrom('files')
+      .selectAll()
+      .where('upload_expires_at', '<', before)
+      .where('state', 'in', uploadableFileStates)
+      .orderBy('upload_expires_at')
+      .limit(limit)
+      .execute();
+    return rows.map(rowToFile);
   }
 
   async insertFile(file: AssetFile): Promise<void> {

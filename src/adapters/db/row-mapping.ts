@@ -90,6 +90,7 @@ export function fileToRow(f: AssetFile): FilesTable {
     blob_key: f.blobKey,
     file_extra_meta: json(f.fileExtraMeta),
     upload_expires_at: f.uploadExpiresAt,
+    reason: f.reason ?? null,
     created_at: f.createdAt,
     updated_at: f.updatedAt,
   };
@@ -112,6 +113,7 @@ export function rowToFile(r: Selectable<FilesTable>): AssetFile {
     blobKey: r.blob_key,
     fileExtraMeta: parse(r.file_extra_meta, {}),
     uploadExpiresAt: r.upload_expires_at,
+    reason: r.reason ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -124,6 +126,7 @@ export function filePatchToRow(p: FilePatch): Partial<FilesTable> {
   if (p.sha256Hex !== undefined) row.sha256_hex = p.sha256Hex;
   if (p.etag !== undefined) row.etag = p.etag;
   if (p.uploadExpiresAt !== undefined) row.upload_expires_at = p.uploadExpiresAt;
+  if (p.reason !== undefined) row.reason = p.reason;
   if (p.blobKey !== undefined) row.blob_key = p.blobKey;
   return row;
 }

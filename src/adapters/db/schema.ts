@@ -39,6 +39,7 @@ export interface FilesTable {
   blob_key: string;
   file_extra_meta: string;
   upload_expires_at: string | null;
+  reason?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -67,6 +68,7 @@ export interface CopyTasksTable {
   started_at: string;
   finished_at: string | null;
   swept_at?: string | null;
+  caps_dropped_at?: string | null;
 }
 
 export interface CopyFilesTable {
@@ -133,6 +135,12 @@ export interface AssetPropertiesTable {
   prop_value: string;
 }
 
+/** Assets each project holds (every state but DELETED), kept by the store with each change of it. */
+export interface ProjectUsageTable {
+  project_id: string;
+  assets: number;
+}
+
 export interface Database {
   assets: AssetsTable;
   files: FilesTable;
@@ -144,6 +152,7 @@ export interface Database {
   asset_tags: AssetTagsTable;
   project_tags: ProjectTagsTable;
   asset_properties: AssetPropertiesTable;
+  project_usage: ProjectUsageTable;
 }
 
 /**
@@ -161,4 +170,5 @@ export const primaryKeyNames = {
   asset_tags: 'asset_tags_pk',
   project_tags: 'project_tags_pk',
   asset_properties: 'asset_properties_pk',
+  project_usage: 'project_usage_pkey',
 } as const satisfies Record<keyof Database, string>;

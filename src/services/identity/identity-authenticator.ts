@@ -25,6 +25,8 @@ export class IdentityAuthenticator implements Authenticator {
     if (typeof token === 'string') {
       const result = this.deps.identity.tokens.verify(token, Math.floor(this.deps.clock.now().getTime() / 1000));
       if (!result.ok) throw new AppError('invalidToken', result.reason);
+      const revoked = await this.deps.identity.revokedToken(result.claims);
+      if (revoked) throw new AppError('invalidToken', revoked);
       return { accountId: result.claims.accountId, via: 'token', tokenProjectId: result.claims.projectId };
     }
     const authorization = request.headers.authorization;

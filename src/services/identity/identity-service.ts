@@ -7,6 +7,7 @@ import type { IdentityStore } from '../../ports/identity-store.js';
 import type { Clock } from '../../ports/clock.js';
 import { isoTime } from '../../domain/time.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { RecheckCache } from './recheck-cache.js';
 import type { SecretBox } from './secret-box.js';
 import { generateTokenKeyPair, TokenSigner, type TokenClaims } from './tokens.js';
 
@@ -24,6 +25,10 @@ export function randomChars(n: number, alphabet: string): string {
   return out;
 }
 
+function checkPassword(password: string): void {
+  if (password.length < 8 || password.length > 128) throw new IdentityError('passwords are 8 to 128 characters');
+}
+
 export class IdentityError extends Error {
   constructor(message: string) {
     super(message);
@@ -32,6 +37,14 @@ export class IdentityError extends Error {
 }
 
 const secretPurpose = (accessKey: string) => `aksk:${accessKey}`;
+
+/**
+ * How long a region may go on answering from an identity lookup (an access key, a token's
+ * user) before reading it again: the bound within which disabling or deleting a key or a
+ * user, or changing a password, takes effect everywhere (docs/api-behaviour.md).
+ */
+export const identityRecheckMs = 2_000;
+const recheckEntries = 10_000;
 const tokenKeyPurpose = 'token-signing-key';
 
 /**
@@ -39,13 +52,20 @@ const tokenKeyPurpose = 'token-signing-key';
  * commands and every region use this one service over the shared identity store.
  */
 export class IdentityService {
+  private readonly credentials: RecheckCache<Credential | undefined>;
+  private readonly users: RecheckCache<User | undefined>;
+
   private constructor(
     private readonly store: IdentityStore,
     private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly tokenTtlSeconds: number,
     readonly tokens: TokenSigner,
-  ) {}
+  ) {
+    const cache = { ttlMs: identityRecheckMs, maxEntries: recheckEntries, nowMs: () => clock.now().getTime() };
+    this.credentials = new RecheckCache(cache);
+    this.users = new RecheckCache(cache);
+  }
 
   /** Loads the token-signing key (created on first use, kept encrypted in the store). */
   static async create(deps: { store: IdentityStore; box: SecretBox; clock: Clock; tokenTtlSeconds: number }): Promise<IdentityService> {
@@ -123,15 +143,37 @@ export class IdentityService {
   async createUser(accountName: string, userName: string, password?: string): Promise<{ user: User; password: string }> {
     if (!identityNamePattern.test(userName)) throw new IdentityError('user names are 1-64 of A-Z a-z 0-9 _ . -, starting with a letter');
     const secret = password ?? randomChars(20, mixed);
-    if (secret.length < 8 || secret.length > 128) throw new IdentityError('passwords are 8 to 128 characters');
+    checkPassword(secret);
     const account = await this.account(accountName);
-    const user: User = { id: newId(), accountId: account.id, name: userName, passwordHash: await hashPassword(secret), enabled: true, createdAt: this.now() };
+    const user: User = { id: newId(), accountId: account.id, name: userName, passwordHash: await hashPassword(secret), enabled: true, tokenGeneration: 0, createdAt: this.now() };
     if (!(await this.store.insertUser(user))) throw new IdentityError(`user "${userName}" already exists in account "${accountName}"`);
     return { user, password: secret };
   }
 
   async listUsers(accountName: string): Promise<User[]> {
     return this.store.listUsers((await this.account(accountName)).id);
+  }
+
+  private async user(accountName: string, userName: string): Promise<User> {
+    const user = await this.store.getUserByName((await this.account(accountName)).id, userName);
+    if (!user) throw new IdentityError(`no user "${userName}" in account "${accountName}"`);
+    return user;
+  }
+
+  /** A disabled user signs in no more; its tokens and access keys are refused (within `identityRecheckMs`). */
+  async setUserEnabled(accountName: string, userName: string, enabled: boolean): Promise<void> {
+    await this.store.setUserEnabled((await this.user(accountName, userName)).id, enabled);
+  }
+
+  /** Removes a user and its access keys; its tokens are refused (within `identityRecheckMs`). */
+  async deleteUser(accountName: string, userName: string): Promise<void> {
+    await this.store.deleteUser((await this.user(accountName, userName)).id);
+  }
+
+  /** A new password; tokens issued before it are refused (within `identityRecheckMs`). */
+  async setPassword(accountName: string, userName: string, password: string): Promise<void> {
+    checkPassword(password);
+    await this.store.setUserPassword((await this.user(accountName, userName)).id, await hashPassword(password));
   }
 
   // --- AK/SK
@@ -170,13 +212,29 @@ export class IdentityService {
 
   /** For signature checks: the account and clear secret of an AK, or why there is none. */
   async resolveAccessKey(accessKey: string): Promise<{ status: 'ok'; accountId: string; secretKey: string } | { status: 'unknown' | 'disabled' }> {
-    const credential = await this.store.getCredential(accessKey);
+    // An unknown key is not remembered: one created a moment later works at once.
+    const credential = await this.credentials.get(accessKey, () => this.store.getCredential(accessKey), (c) => c !== undefined);
     if (!credential) return { status: 'unknown' };
     if (!credential.enabled) return { status: 'disabled' };
+    // A key of a user stops with its user.
+    if (credential.userId !== null && !(await this.cachedUser(credential.userId))?.enabled) return { status: 'disabled' };
     return { status: 'ok', accountId: credential.accountId, secretKey: this.box.open(secretPurpose(accessKey), credential.secretEnc) };
   }
 
   // --- tokens
+
+  private cachedUser(userId: string): Promise<User | undefined> {
+    return this.users.get(userId, () => this.store.getUser(userId));
+  }
+
+  /** Why a genuine, unexpired token no longer speaks for its user, if it does not. */
+  async revokedToken(claims: TokenClaims): Promise<string | undefined> {
+    const user = await this.cachedUser(claims.userId);
+    if (!user || user.accountId !== claims.accountId) return 'the user no longer exists';
+    if (!user.enabled) return 'the user is disabled';
+    if (claims.gen !== user.tokenGeneration) return "the user's password changed after the token was issued";
+    return undefined;
+  }
 
   /** Password authentication, scoped to one project (by id, or by name = region). */
   async issueToken(input: { domainName: string; userName: string; password: string; scope: { projectId: string } | { projectName: string } }): Promise<{ token: string; claims: TokenClaims; account: Account; project: Project }> {
@@ -194,7 +252,7 @@ export class IdentityService {
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     const issued = this.tokens.issue({
       userId: user.id, userName: user.name, accountId: account.id, accountName: account.name,
-      projectId: project.id, region: project.region, iat, exp: iat + this.tokenTtlSeconds,
+      projectId: project.id, region: project.region, gen: user.tokenGeneration, iat, exp: iat + this.tokenTtlSeconds,
     });
     return { ...issued, account, project };
   }

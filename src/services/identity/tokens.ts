@@ -10,6 +10,8 @@ export interface TokenClaims {
   accountName: string;
   projectId: string;
   region: string;
+  /** The user's token generation at issue (a password change moves it on). */
+  gen: number;
   /** Unix seconds. */
   iat: number;
   exp: number;
@@ -93,6 +95,6 @@ export class TokenSigner {
     }
     if (claims.v !== 1 || typeof claims.exp !== 'number') return { ok: false, reason: 'token version is unknown' };
     if (claims.exp <= nowSeconds) return { ok: false, reason: 'token has expired' };
-    return { ok: true, claims };
+    return { ok: true, claims: { ...claims, gen: typeof claims.gen === 'number' ? claims.gen : 0 } };
   }
 }

@@ -267,5 +267,7 @@ export class CopyWorker {
   /** Sweeps ended copies not swept yet (a crash between failure and cleanup leaves work for this). */
   async sweep(): Promise<void> {
     for (const task of await this.o.store.copyTasks.listUnswept(100)) await this.sweepTask(task);
+    // Ended copies keep no download capability (failed ones once their copy window ended).
+    await this.o.store.copyTasks.dropEndedCapabilities(isoTime(this.o.clock.now()), 100);
   }
 }

@@ -54,8 +54,9 @@ async function hashPrefix(file: string, length: number, md5: Hash, sha: Hash): P
  * whole file), verifies size, MD5 and SHA-256, then stores it under the copy's blob key.
  */
 export async function copyFile(ctx: FileCopyContext): Promise<void> {
-  await mkdir(path.dirname(ctx.stagingFile), { recursive: true });
-  const fh = await open(ctx.stagingFile, 'a+');
+  // Private whatever the umask, as everything of the region's data folder (0700 folders, 0600 files).
+  await mkdir(path.dirname(ctx.stagingFile), { recursive: true, mode: 0o700 });
+  const fh = await open(ctx.stagingFile, 'a+', 0o600);
   try {
     let offset = Math.min(ctx.offset, (await fh.stat()).size);
     for (let fresh = 0; ; fresh++) {

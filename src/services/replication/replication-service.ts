@@ -13,6 +13,7 @@ import { isoTime } from '../../domain/time.js';
 import type { Principal } from '../../domain/principal.js';
 import { updateAssetIn } from '../conditional-update.js';
 import { refuseIfInTransfer } from '../transfers/pending-transfer.js';
+import type { QuotaGuard } from '../quota-guard.js';
 import type { CapabilitySigner } from './capability.js';
 import type { KeyRing } from './key-ring.js';
 import { parseManifest, type ReplicationManifest } from './manifest.js';
@@ -45,6 +46,7 @@ export class ReplicationService {
       clock: Clock;
       keyRing: KeyRing | undefined;
       capabilities: CapabilitySigner;
+      quota: QuotaGuard;
       settings: ReplicationSettings;
       /** Called after an import recorded a task (wakes this instance's worker). */
       onImported?: () => void;
@@ -154,6 +156,7 @@ export class ReplicationService {
       return { assetId, assetState: restarted.assetState };
     }
     if (existing) await tx.removeDeletedAsset(principal.projectId, assetId);
+    await this.deps.quota.admit(tx, { projectId: principal.projectId, assets: 1 });
     const owner = { projectId: principal.projectId, assetId, appUserId: principal.appUserId ?? m.meta.app_user_id, at: isoTime(now) };
     await tx.insertAsset(newAsset(owner, fieldsFromCopy(m.meta)));
     await this.resetFiles(tx, principal, m, now);
@@ -167,6 +170,7 @@ export class ReplicationService {
   /** The copy's file rows: CREATING, digests from the manifest, blob keys of this run. */
   private async resetFiles(tx: MetadataStore, principal: Principal, m: ReplicationManifest, now: Date): Promise<void> {
     for (const old of await tx.listFiles(principal.projectId, [m.src.asset])) await tx.deleteFile(old.fileId);
+    await this.deps.quota.admit(tx, { projectId: principal.projectId, files: { assetId: m.src.asset, count: m.files.length, uploadBytes: 0 } });
     for (const f of m.files) {
       const file: AssetFile = {
         fileId: f.id,

@@ -1,7 +1,7 @@
 /** Identity tables as stored (times: ISO-8601 UTC text; booleans: 0/1 integers for both engines). */
 export interface IdentityDatabase {
   iam_accounts: { id: string; name: string; created_at: string };
-  iam_users: { id: string; account_id: string; name: string; password_hash: string; enabled: number; created_at: string };
+  iam_users: { id: string; account_id: string; name: string; password_hash: string; enabled: number; token_generation: number; created_at: string };
   iam_credentials: {
     access_key: string;
     account_id: string;

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Account, Credential, Project, RegionRecord, User } from '../../../domain/identity.js';
 import type { IdentityStore } from '../../../ports/identity-store.js';
 import { isUniqueViolation } from '../engine.js';
@@ -7,7 +7,8 @@ import type { IdentityDatabase } from './identity-schema.js';
 type Row<T extends keyof IdentityDatabase> = IdentityDatabase[T];
 
 const toUser = (r: Row<'iam_users'>): User => ({
-  id: r.id, accountId: r.account_id, name: r.name, passwordHash: r.password_hash, enabled: r.enabled === 1, createdAt: r.created_at,
+  id: r.id, accountId: r.account_id, name: r.name, passwordHash: r.password_hash, enabled: r.enabled === 1,
+  tokenGeneration: Number(r.token_generation), createdAt: r.created_at,
 });
 const toCredential = (r: Row<'iam_credentials'>): Credential => ({
   accessKey: r.access_key, accountId: r.account_id, userId: r.user_id, secretEnc: r.secret_enc,
@@ -64,7 +65,7 @@ export class KyselyIdentityStore implements IdentityStore {
     return this.insertUnique(() =>
       this.db
         .insertInto('iam_users')
-        .values({ id: u.id, account_id: u.accountId, name: u.name, password_hash: u.passwordHash, enabled: u.enabled ? 1 : 0, created_at: u.createdAt })
+        .values({ id: u.id, account_id: u.accountId, name: u.name, password_hash: u.passwordHash, enabled: u.enabled ? 1 : 0, token_generation: u.tokenGeneration, created_at: u.createdAt })
         .execute(),
     );
   }
@@ -81,6 +82,28 @@ export class KyselyIdentityStore implements IdentityStore {
 
   async listUsers(accountId: string): Promise<User[]> {
     return (await this.db.selectFrom('iam_users').selectAll().where('account_id', '=', accountId).orderBy('name').execute()).map(toUser);
+  }
+
+  async setUserEnabled(id: string, enabled: boolean): Promise<boolean> {
+    const r = await this.db.updateTable('iam_users').set({ enabled: enabled ? 1 : 0 }).where('id', '=', id).executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  async setUserPassword(id: string, passwordHash: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('iam_users')
+      .set({ password_hash: passwordHash, token_generation: sql<number>`token_generation + 1` })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  async deleteUser(id: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('iam_credentials').where('user_id', '=', id).execute();
+      const r = await trx.deleteFrom('iam_users').where('id', '=', id).executeTakeFirst();
+      return r.numDeletedRows > 0n;
+    });
   }
 
   async insertCredential(c: Credential): Promise<void> {

@@ -1,8 +1,10 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as identity001 from '../identity/001-identity.js';
+import * as identity002 from '../identity/002-user-token-generation.js';
 import * as m001 from './001-assets-and-files.js';
 import * as m002 from './002-copy-tasks.js';
 import * as m003 from './003-copy-swept.js';
+import * as m004 from './004-quotas-and-upload-expiry.js';
 import * as m007 from './007-transfers-and-shares.js';
 import * as m011 from './011-list-indexes.js';
 
@@ -11,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '001-assets-and-files': m001,
   '002-copy-tasks': m002,
   '003-copy-swept': m003,
+  '004-quotas-and-upload-expiry': m004,
   '007-transfers-and-shares': m007,
   '011-list-indexes': m011,
 };
@@ -21,7 +24,7 @@ export const migrationProvider: MigrationProvider = {
 
 /** The identity store's own migrations, tracked in their own table (it may share a database). */
 export const identityMigrations = {
-  provider: { getMigrations: async () => ({ '001-identity': identity001 }) } satisfies MigrationProvider,
+  provider: { getMigrations: async () => ({ '001-identity': identity001, '002-user-token-generation': identity002 }) } satisfies MigrationProvider,
   tableName: 'iam_migration',
   lockTableName: 'iam_migration_lock',
 };
