@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateTokenKeyPair, TokenSigner } from '../../src/services/identity/tokens.js';
 
-const claims = { userId: 'u', userName: 'alice', accountId: 'a', accountName: 'acme', projectId: 'p', region: 'cn-north-4', iat: 1000, exp: 2000 };
+const claims = { userId: 'u', userName: 'alice', accountId: 'a', accountName: 'acme', projectId: 'p', region: 'cn-north-4', gen: 0, iat: 1000, exp: 2000 };
 
 describe('token verification cache', () => {
   it('checks a genuine token\'s signature once, then answers from its digest until it expires', () => {
