@@ -8,6 +8,7 @@ import { registerConsole } from './plugins/console.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.js';
+import { registerRequestTarget } from './plugins/request-target.js';
 import type { RouteDeps } from './routes/deps.js';
 import { iamRoutes, projectRoutes, registerBlobRoutes } from './routes/index.js';
 import type { AppInstance } from './types.js';
@@ -27,6 +28,9 @@ export interface AppOptions {
   publicEndpoint: string;
 }
 
+/** How the router reads a path (the request-target property test builds its router from it). */
+export const routerOptions = { ignoreTrailingSlash: true, maxParamLength: 256 } as const;
+
 /** The region's HTTP API, ready to serve. */
 export async function buildApp(options: AppOptions): Promise<AppInstance> {
   const app = Fastify({
@@ -36,7 +40,7 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     bodyLimit: options.bodyLimitBytes,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    routerOptions,
     return503OnClosing: true,
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -49,6 +53,7 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
   app.decorate('registeredRoutes', routes);
   registerRequestContext(app, options.deps.metrics);
   registerErrorHandler(app);
+  registerRequestTarget(app);
   registerJsonBody(app);
   await registerOpenApi(app, { region: options.deps.region, version: '0.1.0' });
   await registerConsole(app, { region: options.deps.region, identity: options.deps.identity, publicEndpoint: options.publicEndpoint });
