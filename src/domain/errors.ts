@@ -13,6 +13,7 @@ export const errorCatalogue = {
   accessKeyLocked: { code: 'MSS.00010011', status: 401, message: 'Access key temporarily locked' },
   forbidden: { code: 'MSS.00010012', status: 403, message: 'Access denied' },
   ambiguousRequestTarget: { code: 'MSS.00010013', status: 400, message: 'Request target refused' },
+  jsonTooDeep: { code: 'MSS.00010014', status: 400, message: 'JSON nested too deep' },
   jsonException: { code: 'MSS.10000002', status: 400, message: 'Request JSON exception' }, // (doc)
   assetNotFound: { code: 'MSS.10001001', status: 404, message: 'Asset not found' }, // (doc)
   illegalUrlParameter: { code: 'MSS.10001002', status: 400, message: 'Illegal URL parameter, please check' }, // (doc)
