@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseEdgeConfig, type EdgeConfig } from './edge-config.js';
 import { deepFreeze } from './freeze.js';
 import { parseIdentityConfig, type IdentityConfig } from './identity-config.js';
 import { parseReplicationConfig, type ReplicationConfig } from './replication-config.js';
@@ -26,6 +27,8 @@ export interface RegionTuning {
   /** pino level (default info). */
   readonly logLevel: LogLevel;
   readonly metrics: MetricsConfig;
+  /** Timeouts and limits of the HTTP edge. */
+  readonly edge: EdgeConfig;
 }
 
 /** One region's configuration: immutable, complete before anything of the region is built. */
@@ -76,6 +79,7 @@ export function parseRegionTuning(r: SettingsReader): RegionTuning {
     transferTtlSeconds: r.int('TRANSFER_TTL', 7 * 86_400, 60, 365 * 86_400),
     logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
     metrics: parseMetrics(r),
+    edge: parseEdgeConfig(r),
   };
 }
 

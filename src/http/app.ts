@@ -22,6 +22,8 @@ export interface AppOptions {
    */
   server: Server;
   bodyLimitBytes: number;
+  /** Proxies whose X-Forwarded-For gives the client address (none: the socket's address). */
+  trustProxy: readonly string[];
   authenticator: Authenticator;
   deps: RouteDeps;
   /** This region's public base URL. */
@@ -40,6 +42,7 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     bodyLimit: options.bodyLimitBytes,
+    trustProxy: options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     routerOptions,
     return503OnClosing: true,
     frameworkErrors,

@@ -9,6 +9,8 @@ export interface AuthRequest {
   headers: IncomingHttpHeaders;
   /** Body bytes as received (empty when none). */
   body: Buffer;
+  /** The client's address: the socket's, or from `X-Forwarded-For` when the socket is a trusted proxy. */
+  clientAddress: string;
 }
 
 /** Who signed or presented a token, before any project is considered. */

@@ -136,11 +136,20 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     onLeaseRenewFailed: () => metrics.copyLeaseRenewFailures.inc(),
     leaseMs: config.replication.leaseSeconds * 1000,
   });
-  const authenticator: Authenticator = new IdentityAuthenticator({ identity, clock, region: config.region });
+  const authenticator: Authenticator = new IdentityAuthenticator({
+    identity,
+    clock,
+    region: config.region,
+    onLockout: (accessKey, clientAddress) => {
+      metrics.accessKeyLockouts.inc();
+      logger.warn({ accessKey, clientAddress }, 'access key locked for this client address after too many bad signatures');
+    },
+  });
   const app = await buildApp({
     logger,
     server: listener.server,
     bodyLimitBytes: config.bodyLimitBytes,
+    trustProxy: config.edge.trustProxy,
     authenticator,
     publicEndpoint: config.publicEndpoint,
     deps: { assets, files, identity, authenticator, replication, transfers, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region },

@@ -22,6 +22,7 @@ export function identifyCaller(request: FastifyRequest, authenticator: Authentic
     rawUrl: request.raw.url ?? request.url,
     headers: request.headers,
     body: request.rawBody ?? Buffer.alloc(0),
+    clientAddress: request.ip,
   });
 }
 

@@ -14,9 +14,16 @@ export class IdentityAuthenticator implements Authenticator {
   private readonly lock: FailureLock;
 
   constructor(
-    private readonly deps: { identity: IdentityService; clock: Clock; region: string },
+    private readonly deps: {
+      identity: IdentityService;
+      clock: Clock;
+      region: string;
+      /** An access key was just locked for requests from `clientAddress`. */
+      onLockout?: (accessKey: string, clientAddress: string) => void;
+    },
   ) {
     // The real gateway locks an AK for 5 minutes after more than 5 consecutive bad signatures.
+    // Here the lock is per (AK, client address): a stranger's failures never lock out the holder.
     this.lock = new FailureLock({ maxFailures: 5, lockMs: 5 * 60_000, clock: deps.clock });
   }
 
@@ -33,7 +40,8 @@ export class IdentityAuthenticator implements Authenticator {
     }
     const parsed = parseAuthorizationHeader(authorization);
     if ('error' in parsed) throw new AppError('authenticationFailed', parsed.error);
-    if (this.lock.isLocked(parsed.accessKey)) {
+    const lockKey = `${parsed.accessKey} ${request.clientAddress}`;
+    if (this.lock.isLocked(lockKey)) {
       throw new AppError('accessKeyLocked', 'too many consecutive bad signatures; try again in a few minutes');
     }
     const resolved = await this.deps.identity.resolveAccessKey(parsed.accessKey);
@@ -48,10 +56,10 @@ export class IdentityAuthenticator implements Authenticator {
       lookupSecret: () => (resolved.status === 'ok' ? resolved.secretKey : undefined),
     });
     if (!result.ok) {
-      if (result.reason === 'signature_mismatch') this.lock.fail(parsed.accessKey);
+      if (result.reason === 'signature_mismatch' && this.lock.fail(lockKey)) this.deps.onLockout?.(parsed.accessKey, request.clientAddress);
       throw new AppError('authenticationFailed', result.message);
     }
-    this.lock.succeed(parsed.accessKey);
+    this.lock.succeed(lockKey);
     // A signature verifies only with a secret, and only a known, enabled key has one (above).
     return { accountId: (resolved as Extract<typeof resolved, { status: 'ok' }>).accountId, via: 'aksk' };
   }
