@@ -14,6 +14,8 @@ export const errorCatalogue = {
   forbidden: { code: 'MSS.00010012', status: 403, message: 'Access denied' },
   ambiguousRequestTarget: { code: 'MSS.00010013', status: 400, message: 'Request target refused' },
   jsonTooDeep: { code: 'MSS.00010014', status: 400, message: 'JSON nested too deep' },
+  tooManyLogins: { code: 'MSS.00010015', status: 429, message: 'Too many login attempts' },
+  loginsBusy: { code: 'MSS.00010016', status: 429, message: 'Too many logins in progress' },
   jsonException: { code: 'MSS.10000002', status: 400, message: 'Request JSON exception' }, // (doc)
   assetNotFound: { code: 'MSS.10001001', status: 404, message: 'Asset not found' }, // (doc)
   illegalUrlParameter: { code: 'MSS.10001002', status: 400, message: 'Illegal URL parameter, please check' }, // (doc)
@@ -60,14 +62,17 @@ export class AppError extends Error {
   readonly kind: ErrorKind;
   readonly code: string;
   readonly status: number;
+  /** For 429 and 503: when to retry (the `Retry-After` header). */
+  readonly retryAfterSeconds?: number;
 
-  constructor(kind: ErrorKind, detail?: string, options?: { cause?: unknown }) {
+  constructor(kind: ErrorKind, detail?: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     const entry = errorCatalogue[kind];
     super(detail ? `${entry.message}: ${detail}` : entry.message, options);
     this.name = 'AppError';
     this.kind = kind;
     this.code = entry.code;
     this.status = entry.status;
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

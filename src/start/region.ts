@@ -2,7 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { regionConfig, type RegionConfig, type RegionSettings } from '../config/index.js';
+import { regionConfig, type EdgeConfig, type RegionConfig, type RegionSettings } from '../config/index.js';
 import { migrate, openDatabase } from '../adapters/db/database.js';
 import { KyselyMetadataStore } from '../adapters/db/metadata-store-kysely.js';
 import { createBlobStore } from '../adapters/blob/blob-store-factory.js';
@@ -20,6 +20,7 @@ import { TransferService } from '../services/transfers/transfer-service.js';
 import { UrlSigner } from '../services/signed-url.js';
 import { IdentityAuthenticator } from '../services/identity/identity-authenticator.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
+import { LoginGuard } from '../services/identity/login-guard.js';
 import { openIdentity } from './identity.js';
 import { bindListener, type Listener } from './listener.js';
 import { MeteredBlobStore } from '../observability/blob-store-metrics.js';
@@ -53,11 +54,24 @@ export interface RegionOptions {
   clock?: Clock;
   /** Local mode shares one identity service between its regions; otherwise the region opens its own. */
   identity?: IdentityService;
+  /** Local mode shares one login guard (one password-hashing bound) between its regions. */
+  logins?: LoginGuard;
   /** Node's process metrics on /metrics (one region per process only). */
   defaultMetrics?: boolean;
 }
 
 const purgeIntervalMs = 60_000;
+
+/** The login rate limits and password-hashing bound of one process. */
+export function loginGuard(edge: EdgeConfig, clock: Clock = systemClock): LoginGuard {
+  return new LoginGuard({
+    clock,
+    perUserAddress: edge.loginsPerUserAddress,
+    perAddress: edge.loginsPerAddress,
+    hashConcurrency: edge.passwordHashConcurrency,
+    hashQueue: edge.passwordHashQueue,
+  });
+}
 
 /** One region from its settings: binds its socket first, so its configuration is complete before it is built. */
 export async function startRegion(settings: RegionSettings, logger: Logger, options: RegionOptions = {}): Promise<Region> {
@@ -152,7 +166,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     trustProxy: config.edge.trustProxy,
     authenticator,
     publicEndpoint: config.publicEndpoint,
-    deps: { assets, files, identity, authenticator, replication, transfers, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region },
+    deps: { assets, files, identity, logins: options.logins ?? loginGuard(config.edge, clock), authenticator, replication, transfers, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region },
   });
 
   await identity.registerRegion(config.region, config.publicEndpoint);

@@ -47,7 +47,10 @@ function methodsOf(app: FastifyInstance, path: string): string[] {
   return probedMethods.filter((method) => app.findRoute({ method, url: path }) !== null);
 }
 
-const send = (reply: FastifyReply, err: AppError) => reply.status(err.status).send({ error_code: err.code, error_msg: err.message });
+function send(reply: FastifyReply, err: AppError) {
+  if (err.retryAfterSeconds !== undefined) reply.header('Retry-After', String(err.retryAfterSeconds));
+  return reply.status(err.status).send({ error_code: err.code, error_msg: err.message });
+}
 
 /**
  * Errors Fastify raises before routing (a URL that does not decode, a path segment over the
