@@ -8,6 +8,7 @@ import { KyselyMetadataStore } from '../adapters/db/metadata-store-kysely.js';
 import { createBlobStore } from '../adapters/blob/blob-store-factory.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { buildApp } from '../http/app.js';
+import { withRequestTimeout } from '../http/request-timeout.js';
 import type { AppInstance } from '../http/types.js';
 import type { Authenticator } from '../ports/authenticator.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -178,7 +179,10 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   }, purgeIntervalMs);
   purge.unref();
   worker.start();
-  listener.serve((req, res) => app.routing(req, res));
+  listener.serve(
+    withRequestTimeout((req, res) => app.routing(req, res), config.edge),
+    config.edge,
+  );
 
   return {
     config,
