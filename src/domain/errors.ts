@@ -17,6 +17,7 @@ export const errorCatalogue = {
   tooManyLogins: { code: 'MSS.00010015', status: 429, message: 'Too many login attempts' },
   loginsBusy: { code: 'MSS.00010016', status: 429, message: 'Too many logins in progress' },
   requestTimeout: { code: 'MSS.00010017', status: 408, message: 'Request timeout' },
+  tooManyUnverifiedBodies: { code: 'MSS.00010018', status: 429, message: 'Too many unverified request bodies' },
   jsonException: { code: 'MSS.10000002', status: 400, message: 'Request JSON exception' }, // (doc)
   assetNotFound: { code: 'MSS.10001001', status: 404, message: 'Asset not found' }, // (doc)
   illegalUrlParameter: { code: 'MSS.10001002', status: 400, message: 'Illegal URL parameter, please check' }, // (doc)

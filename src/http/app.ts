@@ -24,6 +24,8 @@ export interface AppOptions {
   bodyLimitBytes: number;
   /** Proxies whose X-Forwarded-For gives the client address (none: the socket's address). */
   trustProxy: readonly string[];
+  /** AK/SK bodies received at once per client address before their signature is checked. */
+  maxUnverifiedBodies: number;
   authenticator: Authenticator;
   deps: RouteDeps;
   /** This region's public base URL. */
@@ -62,7 +64,7 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
   await registerConsole(app, { region: options.deps.region, identity: options.deps.identity, publicEndpoint: options.publicEndpoint });
 
   await app.register(async (api) => {
-    registerAuth(api, options.authenticator);
+    registerAuth(api, options.authenticator, { maxUnverifiedBodies: options.maxUnverifiedBodies });
     for (const route of projectRoutes) route(api, options.deps);
   });
   await app.register(async (blobs) => registerBlobRoutes(blobs, options.deps));

@@ -165,6 +165,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     server: listener.server,
     bodyLimitBytes: config.bodyLimitBytes,
     trustProxy: config.edge.trustProxy,
+    maxUnverifiedBodies: config.edge.maxUnverifiedBodies,
     authenticator,
     publicEndpoint: config.publicEndpoint,
     deps: { assets, files, identity, logins: options.logins ?? loginGuard(config.edge, clock), authenticator, replication, transfers, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region },
