@@ -173,8 +173,24 @@ export function computeSignature(secretKey: string, sdkDate: string, canonical: 
   return createHmac('sha256', secretKey).update(stringToSign).digest('hex');
 }
 
-export function verifySdkSignature(input: SdkVerifyInput): SdkVerifyResult {
-  const fail = (reason: SdkAuthFailureReason, message: string): SdkVerifyResult => ({ ok: false, reason, message });
+/** What the headers alone establish: the request may be verified once its body has arrived. */
+export interface SdkPrechecked {
+  ok: true;
+  accessKey: string;
+  signedHeaders: string[];
+  signature: string;
+  sdkDate: string;
+  secret: string;
+}
+
+type SdkFailure = Extract<SdkVerifyResult, { ok: false }>;
+const fail = (reason: SdkAuthFailureReason, message: string): SdkFailure => ({ ok: false, reason, message });
+
+/**
+ * Every check the headers allow, before the body is read: the Authorization header, the date
+ * and its skew, a known access key, every signed header present.
+ */
+export function precheckSdkRequest(input: Omit<SdkVerifyInput, 'method' | 'rawUrl' | 'body'>): SdkPrechecked | SdkFailure {
   const auth = input.headers['authorization'];
   if (auth === undefined || auth === '') return fail('missing_authorization', 'Authorization header is required');
   if (typeof auth !== 'string') return fail('malformed_authorization', 'multiple Authorization headers');
@@ -195,7 +211,13 @@ export function verifySdkSignature(input: SdkVerifyInput): SdkVerifyResult {
   if (secret === undefined || secret === '') return fail('unknown_access_key', 'unknown access key');
   const missing = parsed.signedHeaders.find((name) => headerValue(input.headers, name) === undefined);
   if (missing !== undefined) return fail('missing_signed_header', `signed header ${missing} is missing from the request`);
+  return { ok: true, accessKey: parsed.accessKey, signedHeaders: parsed.signedHeaders, signature: parsed.signature, sdkDate, secret };
+}
 
+/** The signature of a prechecked request, over its method, URL, signed headers and body. */
+export function verifyPrechecked(pre: SdkPrechecked, input: Pick<SdkVerifyInput, 'method' | 'rawUrl' | 'headers' | 'body'>): SdkVerifyResult {
+  const { sdkDate, secret } = pre;
+  const parsed = pre;
   const declared = headerValue(input.headers, 'x-sdk-content-sha256');
   let payloadHash = sha256Hex(input.body);
   if (declared === UNSIGNED_PAYLOAD) {
@@ -220,6 +242,11 @@ export function verifySdkSignature(input: SdkVerifyInput): SdkVerifyResult {
     return fail('signature_mismatch', 'signature does not match the request (check SK, method, path, query, signed headers and body)');
   }
   return { ok: true, accessKey: parsed.accessKey, unsignedPayload: payloadHash === UNSIGNED_PAYLOAD };
+}
+
+export function verifySdkSignature(input: SdkVerifyInput): SdkVerifyResult {
+  const pre = precheckSdkRequest(input);
+  return pre.ok ? verifyPrechecked(pre, input) : pre;
 }
 
 export interface SignSdkRequestInput {

@@ -3,6 +3,7 @@ export { ConfigError, loadSettings, SettingsReader, type Env } from './settings-
 export { deepFreeze } from './freeze.js';
 export { endpointFor, type LogLevel } from './values.js';
 export { parseIdentityConfig, type IdentityConfig, type IdentityStoreConfig } from './identity-config.js';
+export { type EdgeConfig } from './edge-config.js';
 export { type BlobStoreConfig } from './storage-config.js';
 export { type Peers, type ReplicationConfig } from './replication-config.js';
 export { parseRegionSettings, regionConfig, type MetricsConfig, type RegionConfig, type RegionSettings, type QuotaSettings, type RegionTuning } from './region-config.js';

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseEdgeConfig, type EdgeConfig } from './edge-config.js';
 import { deepFreeze } from './freeze.js';
 import { parseIdentityConfig, type IdentityConfig } from './identity-config.js';
 import { parseReplicationConfig, type ReplicationConfig } from './replication-config.js';
@@ -28,6 +29,8 @@ export interface RegionTuning {
   /** pino level (default info). */
   readonly logLevel: LogLevel;
   readonly metrics: MetricsConfig;
+  /** Timeouts and limits of the HTTP edge. */
+  readonly edge: EdgeConfig;
 }
 
 /** Quotas of every project of a region. */
@@ -93,6 +96,7 @@ export function parseRegionTuning(r: SettingsReader): RegionTuning {
     },
     logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
     metrics: parseMetrics(r),
+    edge: parseEdgeConfig(r),
   };
 }
 

@@ -12,6 +12,12 @@ export const errorCatalogue = {
   authenticationFailed: { code: 'MSS.00010010', status: 401, message: 'Incorrect IAM authentication information' },
   accessKeyLocked: { code: 'MSS.00010011', status: 401, message: 'Access key temporarily locked' },
   forbidden: { code: 'MSS.00010012', status: 403, message: 'Access denied' },
+  ambiguousRequestTarget: { code: 'MSS.00010013', status: 400, message: 'Request target refused' },
+  jsonTooDeep: { code: 'MSS.00010014', status: 400, message: 'JSON nested too deep' },
+  tooManyLogins: { code: 'MSS.00010015', status: 429, message: 'Too many login attempts' },
+  loginsBusy: { code: 'MSS.00010016', status: 429, message: 'Too many logins in progress' },
+  requestTimeout: { code: 'MSS.00010017', status: 408, message: 'Request timeout' },
+  tooManyUnverifiedBodies: { code: 'MSS.00010018', status: 429, message: 'Too many unverified request bodies' },
   jsonException: { code: 'MSS.10000002', status: 400, message: 'Request JSON exception' }, // (doc)
   assetNotFound: { code: 'MSS.10001001', status: 404, message: 'Asset not found' }, // (doc)
   illegalUrlParameter: { code: 'MSS.10001002', status: 400, message: 'Illegal URL parameter, please check' }, // (doc)
@@ -61,14 +67,17 @@ export class AppError extends Error {
   readonly kind: ErrorKind;
   readonly code: string;
   readonly status: number;
+  /** For 429 and 503: when to retry (the `Retry-After` header). */
+  readonly retryAfterSeconds?: number;
 
-  constructor(kind: ErrorKind, detail?: string, options?: { cause?: unknown }) {
+  constructor(kind: ErrorKind, detail?: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     const entry = errorCatalogue[kind];
     super(detail ? `${entry.message}: ${detail}` : entry.message, options);
     this.name = 'AppError';
     this.kind = kind;
     this.code = entry.code;
     this.status = entry.status;
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

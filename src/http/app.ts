@@ -8,6 +8,7 @@ import { registerConsole } from './plugins/console.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.js';
+import { registerRequestTarget } from './plugins/request-target.js';
 import type { RouteDeps } from './routes/deps.js';
 import { iamRoutes, projectRoutes, registerBlobRoutes } from './routes/index.js';
 import type { AppInstance } from './types.js';
@@ -21,11 +22,18 @@ export interface AppOptions {
    */
   server: Server;
   bodyLimitBytes: number;
+  /** Proxies whose X-Forwarded-For gives the client address (none: the socket's address). */
+  trustProxy: readonly string[];
+  /** AK/SK bodies received at once per client address before their signature is checked. */
+  maxUnverifiedBodies: number;
   authenticator: Authenticator;
   deps: RouteDeps;
   /** This region's public base URL. */
   publicEndpoint: string;
 }
+
+/** How the router reads a path (the request-target property test builds its router from it). */
+export const routerOptions = { ignoreTrailingSlash: true, maxParamLength: 256 } as const;
 
 /** The region's HTTP API, ready to serve. */
 export async function buildApp(options: AppOptions): Promise<AppInstance> {
@@ -36,7 +44,8 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     bodyLimit: options.bodyLimitBytes,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    trustProxy: options.trustProxy.length > 0 ? [...options.trustProxy] : false,
+    routerOptions,
     return503OnClosing: true,
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -49,12 +58,13 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
   app.decorate('registeredRoutes', routes);
   registerRequestContext(app, options.deps.metrics);
   registerErrorHandler(app);
+  registerRequestTarget(app);
   registerJsonBody(app);
   await registerOpenApi(app, { region: options.deps.region, version: '0.1.0' });
   await registerConsole(app, { region: options.deps.region, identity: options.deps.identity, publicEndpoint: options.publicEndpoint });
 
   await app.register(async (api) => {
-    registerAuth(api, options.authenticator);
+    registerAuth(api, options.authenticator, { maxUnverifiedBodies: options.maxUnverifiedBodies });
     for (const route of projectRoutes) route(api, options.deps);
   });
   await app.register(async (blobs) => registerBlobRoutes(blobs, options.deps));

@@ -7,6 +7,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { Principal } from '../domain/principal.js';
+import type { Caller } from '../ports/authenticator.js';
 
 export type AppInstance = FastifyInstance<
   RawServerDefault,
@@ -26,6 +27,12 @@ declare module 'fastify' {
     principal?: Principal;
     /** The body bytes as received, for signature checks. */
     rawBody?: Buffer;
+    /** A token's caller, established from the headers before the body was read. */
+    caller?: Caller;
+    /** An AK/SK request prechecked from its headers: checks the signature once the body arrived. */
+    verifySignature?: (body: Buffer) => Caller;
+    /** Gives back this request's slot among the bodies received before verification. */
+    releaseBodySlot?: () => void;
   }
   interface FastifyContextConfig {
     /** Stable operation name, used in logs and metrics (e.g. `asset.create`). */

@@ -54,6 +54,12 @@ export class Metrics {
     help: 'Copy lease renewals that failed with an error',
     registers: [this.registry],
   });
+  /** Access keys locked after bad signatures, per (access key, client address). */
+  readonly accessKeyLockouts = new Counter({
+    name: 'assetbridge_access_key_lockouts_total',
+    help: 'Access keys locked for one client address after too many consecutive bad signatures',
+    registers: [this.registry],
+  });
   readonly blobErrors = new Counter({
     name: 'assetbridge_blob_store_errors_total',
     help: 'Blob store operations that failed (other than a missing blob)',

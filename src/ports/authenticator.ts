@@ -9,6 +9,8 @@ export interface AuthRequest {
   headers: IncomingHttpHeaders;
   /** Body bytes as received (empty when none). */
   body: Buffer;
+  /** The client's address: the socket's, or from `X-Forwarded-For` when the socket is a trusted proxy. */
+  clientAddress: string;
 }
 
 /** Who signed or presented a token, before any project is considered. */
@@ -19,11 +21,20 @@ export interface Caller {
   tokenProjectId?: string;
 }
 
+/** What the headers alone establish: a token's caller, or an AK/SK request to verify once its body arrived. */
+export type Precheck = { caller: Caller } | { verify: (body: Buffer) => Caller };
+
 /**
  * Establishes who calls (401 on bad credentials) and whether the caller may act on a
  * project (403 otherwise). Errors are AppErrors.
  */
 export interface Authenticator {
   identify(request: AuthRequest): Promise<Caller>;
+  /**
+   * Every check the headers allow, before the body is read: a token whole; for AK/SK the
+   * Authorization header, the date, a known, enabled, unlocked access key and every signed
+   * header present. Throws the refusal.
+   */
+  precheck(request: Omit<AuthRequest, 'body'>): Promise<Precheck>;
   authorizeProject(caller: Caller, projectId: string): Promise<Omit<Principal, 'appUserId'>>;
 }

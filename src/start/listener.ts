@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { EdgeConfig } from '../config/index.js';
 import { AppError } from '../domain/errors.js';
 
 /**
@@ -11,8 +12,8 @@ export interface Listener {
   readonly server: Server;
   /** The bound port. */
   readonly port: number;
-  /** From now on requests go to `handler`. */
-  serve(handler: RequestListener): void;
+  /** From now on requests go to `handler`, under the edge's timeouts. */
+  serve(handler: RequestListener, edge: EdgeConfig): void;
   /** Stops accepting; resolves once every connection has ended. */
   close(): Promise<void>;
 }
@@ -25,8 +26,10 @@ const starting: RequestListener = (_req, res) => {
 
 /** Binds `host:port` (0: any free port). */
 export async function bindListener(host: string, port: number): Promise<Listener> {
-  const server = createServer(starting);
-  // Fastify's own defaults: no limit on a request's duration (large uploads), long keep-alive.
+  // Header timeouts are checked every second (Node's default: every 30 s).
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, starting);
+  // Node's whole-request timeout would cut large uploads: the app times API requests itself
+  // and byte streams by the socket's idleness (`serve`).
   server.requestTimeout = 0;
   server.keepAliveTimeout = 72_000;
   let closing = false;
@@ -49,7 +52,11 @@ export async function bindListener(host: string, port: number): Promise<Listener
   return {
     server,
     port: address.port,
-    serve(handler) {
+    serve(handler, edge) {
+      server.headersTimeout = edge.headersTimeoutMs;
+      server.keepAliveTimeout = edge.keepAliveTimeoutMs;
+      // No byte in either direction for this long closes the connection (a live transfer never idles).
+      server.timeout = edge.transferIdleTimeoutMs;
       server.off('request', starting);
       server.on('request', handler);
     },

@@ -5,7 +5,7 @@ import { openIdentity } from './identity.js';
 import { bindListener, type Listener } from './listener.js';
 import { createLogger } from './logger.js';
 import { ensureLocalKeyRing, loadLocalState, writeLocalState, writePrivateJson, type LocalDemo } from './local-state.js';
-import { createRegion, type Region } from './region.js';
+import { createRegion, loginGuard, type Region } from './region.js';
 
 export interface LocalMode {
   regions: Region[];
@@ -57,9 +57,11 @@ export async function startLocal(local: LocalSettings): Promise<LocalMode> {
   try {
     const configs = localRegionConfigs(local, { ports: listeners.map((l) => l.port), masterKey, urlSecrets });
     identity = await openIdentity({ ...local.identity, masterKey });
+    // One bound on password hashing for the process: its regions share one I/O thread pool.
+    const logins = loginGuard(local.tuning.edge);
     for (const [i, listener] of listeners.entries()) {
       const config = configs[i];
-      if (config) regions.push(await createRegion(config, listener, logger.child({ region: config.region }), { identity }));
+      if (config) regions.push(await createRegion(config, listener, logger.child({ region: config.region }), { identity, logins }));
     }
     state.demo = await ensureDemo(identity, state.demo);
     writeLocalState(local.dataDir, state);

@@ -2,13 +2,14 @@ import { hkdfSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { regionConfig, type RegionConfig, type RegionSettings } from '../config/index.js';
+import { regionConfig, type EdgeConfig, type RegionConfig, type RegionSettings } from '../config/index.js';
 import { migrate, openDatabase } from '../adapters/db/database.js';
 import { KyselyMetadataStore } from '../adapters/db/metadata-store-kysely.js';
 import { createBlobStore } from '../adapters/blob/blob-store-factory.js';
 import { makePrivateDir } from '../adapters/private-files.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { buildApp } from '../http/app.js';
+import { withRequestTimeout } from '../http/request-timeout.js';
 import type { AppInstance } from '../http/types.js';
 import type { Authenticator } from '../ports/authenticator.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -22,6 +23,7 @@ import { TransferService } from '../services/transfers/transfer-service.js';
 import { UrlSigner } from '../services/signed-url.js';
 import { IdentityAuthenticator } from '../services/identity/identity-authenticator.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
+import { LoginGuard } from '../services/identity/login-guard.js';
 import { openIdentity } from './identity.js';
 import { countQuery } from '../observability/query-count.js';
 import { bindListener, type Listener } from './listener.js';
@@ -56,11 +58,24 @@ export interface RegionOptions {
   clock?: Clock;
   /** Local mode shares one identity service between its regions; otherwise the region opens its own. */
   identity?: IdentityService;
+  /** Local mode shares one login guard (one password-hashing bound) between its regions. */
+  logins?: LoginGuard;
   /** Node's process metrics on /metrics (one region per process only). */
   defaultMetrics?: boolean;
 }
 
 const purgeIntervalMs = 60_000;
+
+/** The login rate limits and password-hashing bound of one process. */
+export function loginGuard(edge: EdgeConfig, clock: Clock = systemClock): LoginGuard {
+  return new LoginGuard({
+    clock,
+    perUserAddress: edge.loginsPerUserAddress,
+    perAddress: edge.loginsPerAddress,
+    hashConcurrency: edge.passwordHashConcurrency,
+    hashQueue: edge.passwordHashQueue,
+  });
+}
 
 /** One region from its settings: binds its socket first, so its configuration is complete before it is built. */
 export async function startRegion(settings: RegionSettings, logger: Logger, options: RegionOptions = {}): Promise<Region> {
@@ -142,14 +157,24 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     onLeaseRenewFailed: () => metrics.copyLeaseRenewFailures.inc(),
     leaseMs: config.replication.leaseSeconds * 1000,
   });
-  const authenticator: Authenticator = new IdentityAuthenticator({ identity, clock, region: config.region });
+  const authenticator: Authenticator = new IdentityAuthenticator({
+    identity,
+    clock,
+    region: config.region,
+    onLockout: (accessKey, clientAddress) => {
+      metrics.accessKeyLockouts.inc();
+      logger.warn({ accessKey, clientAddress }, 'access key locked for this client address after too many bad signatures');
+    },
+  });
   const app = await buildApp({
     logger,
     server: listener.server,
     bodyLimitBytes: config.bodyLimitBytes,
+    trustProxy: config.edge.trustProxy,
+    maxUnverifiedBodies: config.edge.maxUnverifiedBodies,
     authenticator,
     publicEndpoint: config.publicEndpoint,
-    deps: { assets, files, identity, authenticator, replication, transfers, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region },
+    deps: { assets, files, identity, logins: options.logins ?? loginGuard(config.edge, clock), authenticator, replication, transfers, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region },
   });
 
   await identity.registerRegion(config.region, config.publicEndpoint);
@@ -162,7 +187,10 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   }, purgeIntervalMs);
   purge.unref();
   worker.start();
-  listener.serve((req, res) => app.routing(req, res));
+  listener.serve(
+    withRequestTimeout((req, res) => app.routing(req, res), config.edge),
+    config.edge,
+  );
 
   return {
     config,

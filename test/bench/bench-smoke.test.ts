@@ -39,4 +39,13 @@ describe('benchmarks (smoke run, tiny sizes)', () => {
     expect(out).toMatch(/tag substring +offset +0 +count +\d+ +p50 +[\d.]+ ms +p99 +[\d.]+ ms/);
     expect(out).toMatch(/system_property STYLE:s3 +offset 1000/);
   });
+
+  it('bench/load.mjs runs its mixed load against a region process and prints its figures', async () => {
+    const out = await bench('bench/load.mjs', { BENCH_LOAD_SECONDS: '2', BENCH_LOAD_CONNECTIONS: '5', BENCH_LOAD_ASSETS: '10', BENCH_LOAD_BAD_LOGINS: '5' });
+    expect(out).toMatch(/requests\/s \d+/);
+    expect(out).toMatch(/p50 \d+ ms, p99 \d+ ms/);
+    expect(out).toMatch(/errors 0 +timeouts 0 +5xx 0/);
+    expect(out).toMatch(/server RSS before \d+ MiB, after \d+ MiB/);
+    expect(out).toMatch(/quiet [\d.]+ ms, under 5 concurrent bad logins [\d.]+ ms/);
+  });
 });

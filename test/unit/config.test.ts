@@ -34,6 +34,24 @@ describe('region config', () => {
     expect(c.blobStore).toEqual({ kind: 'disk', root: path.resolve('data', 'blobs') });
   });
 
+  it('has documented edge limits, and reads the trusted proxies', () => {
+    expect(parseRegionConfig(base).edge).toEqual({
+      trustProxy: [],
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 30_000,
+      transferIdleTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 72_000,
+      maxUnverifiedBodies: 4,
+      loginsPerUserAddress: 10,
+      loginsPerAddress: 60,
+      passwordHashConcurrency: 2,
+      passwordHashQueue: 32,
+    });
+    expect(parseRegionConfig({ ...base, ASSETBRIDGE_TRUST_PROXY: '10.0.0.0/8, loopback,::1' }).edge.trustProxy).toEqual(['10.0.0.0/8', 'loopback', '::1']);
+    expect(() => parseRegionSettings({ ...base, ASSETBRIDGE_TRUST_PROXY: '10.0.0.0/40' })).toThrow(/ASSETBRIDGE_TRUST_PROXY/);
+    expect(() => parseRegionSettings({ ...base, ASSETBRIDGE_TRUST_PROXY: 'proxy.example' })).toThrow(/ASSETBRIDGE_TRUST_PROXY/);
+  });
+
   it('names every bad value in one error', () => {
     const problems = problemsOf(() =>
       parseRegionSettings({ ...base, ASSETBRIDGE_PORT: '70000', ASSETBRIDGE_REGION: 'Mars', ASSETBRIDGE_BLOB_STORE: 'ftp', ASSETBRIDGE_URL_SECRET: 'short', ASSETBRIDGE_DATABASE_URL: 'mysql://x', ASSETBRIDGE_TRANSFER_TTL: '10' }),

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { isId } from '../../domain/ids.js';
-import type { Authenticator, Caller } from '../../ports/authenticator.js';
+import type { AuthRequest, Authenticator, Caller } from '../../ports/authenticator.js';
 
 const appUserIdPattern = /^[\x21-\x7e]{1,64}$/;
 
@@ -17,25 +17,78 @@ export function appUserIdOf(request: FastifyRequest): string | undefined {
 
 /** Who calls: AK/SK signature over the raw bytes, or a token. */
 export function identifyCaller(request: FastifyRequest, authenticator: Authenticator): Promise<Caller> {
-  return authenticator.identify({
-    method: request.method,
-    rawUrl: request.raw.url ?? request.url,
-    headers: request.headers,
-    body: request.rawBody ?? Buffer.alloc(0),
-  });
+  return authenticator.identify({ ...headOf(request), body: request.rawBody ?? Buffer.alloc(0) });
+}
+
+function headOf(request: FastifyRequest): Omit<AuthRequest, 'body'> {
+  return { method: request.method, rawUrl: request.raw.url ?? request.url, headers: request.headers, clientAddress: request.ip };
+}
+
+const hasBody = (request: FastifyRequest): boolean =>
+  request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
+
+/** Bodies of AK/SK requests being received before their signature can be checked, per client address. */
+class UnverifiedBodies {
+  private readonly byAddress = new Map<string, number>();
+  constructor(private readonly max: number) {}
+
+  /** Takes a slot for `address`; the returned function gives it back (once, however often called). */
+  take(address: string): (() => void) | undefined {
+    const n = this.byAddress.get(address) ?? 0;
+    if (n >= this.max) return undefined;
+    this.byAddress.set(address, n + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const left = (this.byAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.byAddress.set(address, left);
+      else this.byAddress.delete(address);
+    };
+  }
 }
 
 /**
- * The one authentication step in front of every `/v1/{project_id}/...` route: it runs before
- * validation, so an anonymous caller learns nothing about the input rules.
+ * The one authentication step in front of every `/v1/{project_id}/...` route. Before the body
+ * is read (preParsing): the project id, then every check the headers allow (a token whole; an
+ * AK/SK request's key, date and signed headers), and at most `maxUnverifiedBodies` AK/SK
+ * bodies per client address received at once. A refusal there is answered without reading the
+ * body, and the connection closed. Once the body has arrived (preValidation, before input
+ * validation, so an anonymous caller learns nothing about the input rules): the signature,
+ * then the project.
  */
-export function registerAuth(app: FastifyInstance, authenticator: Authenticator): void {
+export function registerAuth(app: FastifyInstance, authenticator: Authenticator, options: { maxUnverifiedBodies: number }): void {
+  const bodies = new UnverifiedBodies(options.maxUnverifiedBodies);
+  app.addHook('preParsing', async (request, reply, payload) => {
+    if (request.routeOptions.config.public) return payload;
+    try {
+      const params = request.params as { project_id?: string };
+      if (!isId(params.project_id ?? '')) throw new AppError('illegalUrlParameter', 'project_id must be 32 lowercase hex characters');
+      const pre = await authenticator.precheck(headOf(request));
+      if ('caller' in pre) {
+        request.caller = pre.caller;
+        return payload;
+      }
+      if (hasBody(request)) {
+        const release = bodies.take(request.ip);
+        if (!release) throw new AppError('tooManyUnverifiedBodies', `more than ${options.maxUnverifiedBodies} signed requests from this address are sending their bodies; retry shortly`, { retryAfterSeconds: 1 });
+        request.releaseBodySlot = release;
+        reply.raw.once('close', release);
+      }
+      request.verifySignature = pre.verify;
+      return payload;
+    } catch (err) {
+      // The body is never read: the connection cannot carry another request.
+      reply.header('Connection', 'close');
+      throw err;
+    }
+  });
   app.addHook('preValidation', async (request) => {
     if (request.routeOptions.config.public) return;
-    const params = request.params as { project_id?: string };
-    const pathProjectId = params.project_id ?? '';
-    if (!isId(pathProjectId)) throw new AppError('illegalUrlParameter', 'project_id must be 32 lowercase hex characters');
-    const caller = await identifyCaller(request, authenticator);
+    request.releaseBodySlot?.();
+    const caller = request.caller ?? request.verifySignature?.(request.rawBody ?? Buffer.alloc(0));
+    if (!caller) throw new Error('authentication step skipped');
+    const pathProjectId = (request.params as { project_id: string }).project_id;
     const headerProject = request.headers['x-project-id'];
     if (headerProject !== undefined && headerProject !== pathProjectId) {
       throw new AppError('projectMismatch', 'X-Project-Id differs from the project in the path');

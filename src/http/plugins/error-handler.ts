@@ -47,11 +47,12 @@ function methodsOf(app: FastifyInstance, path: string): string[] {
   return probedMethods.filter((method) => app.findRoute({ method, url: path }) !== null);
 }
 
-/** Renders an error; a 503 (starting, or a database busy past its timeout) says when to retry. */
-const send = (reply: FastifyReply, err: AppError) => {
-  if (err.kind === 'unavailable') reply.header('Retry-After', '1');
+/** Renders an error; a 429 or 503 says when to retry (a busy database or a starting region: in a second). */
+function send(reply: FastifyReply, err: AppError) {
+  const retryAfter = err.retryAfterSeconds ?? (err.kind === 'unavailable' ? 1 : undefined);
+  if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
   return reply.status(err.status).send({ error_code: err.code, error_msg: err.message });
-};
+}
 
 /**
  * Errors Fastify raises before routing (a URL that does not decode, a path segment over the

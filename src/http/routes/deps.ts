@@ -3,6 +3,7 @@ import type { Authenticator } from '../../ports/authenticator.js';
 import type { AssetService } from '../../services/asset-service.js';
 import type { FileService } from '../../services/file-service.js';
 import type { IdentityService } from '../../services/identity/identity-service.js';
+import type { LoginGuard } from '../../services/identity/login-guard.js';
 import type { ReplicationService } from '../../services/replication/replication-service.js';
 import type { TransferService } from '../../services/transfers/transfer-service.js';
 
@@ -11,6 +12,8 @@ export interface RouteDeps {
   assets: AssetService;
   files: FileService;
   identity: IdentityService;
+  /** Rate limits and the password-hashing bound of `POST /v3/auth/tokens`. */
+  logins: LoginGuard;
   replication: ReplicationService;
   transfers: TransferService;
   metrics: Metrics;

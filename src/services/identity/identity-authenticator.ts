@@ -1,6 +1,6 @@
 import { AppError } from '../../domain/errors.js';
-import type { AuthRequest, Authenticator, Caller } from '../../ports/authenticator.js';
-import { parseAuthorizationHeader, verifySdkSignature } from '../../auth/sdk-signature.js';
+import type { AuthRequest, Authenticator, Caller, Precheck } from '../../ports/authenticator.js';
+import { parseAuthorizationHeader, precheckSdkRequest, verifyPrechecked } from '../../auth/sdk-signature.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Principal } from '../../domain/principal.js';
 import type { IdentityService } from './identity-service.js';
@@ -14,20 +14,32 @@ export class IdentityAuthenticator implements Authenticator {
   private readonly lock: FailureLock;
 
   constructor(
-    private readonly deps: { identity: IdentityService; clock: Clock; region: string },
+    private readonly deps: {
+      identity: IdentityService;
+      clock: Clock;
+      region: string;
+      /** An access key was just locked for requests from `clientAddress`. */
+      onLockout?: (accessKey: string, clientAddress: string) => void;
+    },
   ) {
     // The real gateway locks an AK for 5 minutes after more than 5 consecutive bad signatures.
+    // Here the lock is per (AK, client address): a stranger's failures never lock out the holder.
     this.lock = new FailureLock({ maxFailures: 5, lockMs: 5 * 60_000, clock: deps.clock });
   }
 
   async identify(request: AuthRequest): Promise<Caller> {
+    const pre = await this.precheck(request);
+    return 'caller' in pre ? pre.caller : pre.verify(request.body);
+  }
+
+  async precheck(request: Omit<AuthRequest, 'body'>): Promise<Precheck> {
     const token = request.headers['x-auth-token'];
     if (typeof token === 'string') {
       const result = this.deps.identity.tokens.verify(token, Math.floor(this.deps.clock.now().getTime() / 1000));
       if (!result.ok) throw new AppError('invalidToken', result.reason);
       const revoked = await this.deps.identity.revokedToken(result.claims);
       if (revoked) throw new AppError('invalidToken', revoked);
-      return { accountId: result.claims.accountId, via: 'token', tokenProjectId: result.claims.projectId };
+      return { caller: { accountId: result.claims.accountId, via: 'token', tokenProjectId: result.claims.projectId } };
     }
     const authorization = request.headers.authorization;
     if (authorization === undefined) {
@@ -35,27 +47,32 @@ export class IdentityAuthenticator implements Authenticator {
     }
     const parsed = parseAuthorizationHeader(authorization);
     if ('error' in parsed) throw new AppError('authenticationFailed', parsed.error);
-    if (this.lock.isLocked(parsed.accessKey)) {
+    const lockKey = `${parsed.accessKey} ${request.clientAddress}`;
+    if (this.lock.isLocked(lockKey)) {
       throw new AppError('accessKeyLocked', 'too many consecutive bad signatures; try again in a few minutes');
     }
     const resolved = await this.deps.identity.resolveAccessKey(parsed.accessKey);
     if (resolved.status === 'disabled') throw new AppError('authenticationFailed', 'the access key is disabled');
-    // An unknown key is refused inside the verification, after the date checks.
-    const result = verifySdkSignature({
-      method: request.method,
-      rawUrl: request.rawUrl,
+    // An unknown key is refused inside the precheck, after the date checks.
+    const pre = precheckSdkRequest({
       headers: request.headers,
-      body: request.body,
       now: this.deps.clock.now(),
       lookupSecret: () => (resolved.status === 'ok' ? resolved.secretKey : undefined),
     });
-    if (!result.ok) {
-      if (result.reason === 'signature_mismatch') this.lock.fail(parsed.accessKey);
-      throw new AppError('authenticationFailed', result.message);
-    }
-    this.lock.succeed(parsed.accessKey);
-    // A signature verifies only with a secret, and only a known, enabled key has one (above).
-    return { accountId: (resolved as Extract<typeof resolved, { status: 'ok' }>).accountId, via: 'aksk' };
+    if (!pre.ok) throw new AppError('authenticationFailed', pre.message);
+    // A precheck passes only with a secret, and only a known, enabled key has one (above).
+    const accountId = (resolved as Extract<typeof resolved, { status: 'ok' }>).accountId;
+    return {
+      verify: (body) => {
+        const result = verifyPrechecked(pre, { method: request.method, rawUrl: request.rawUrl, headers: request.headers, body });
+        if (!result.ok) {
+          if (result.reason === 'signature_mismatch' && this.lock.fail(lockKey)) this.deps.onLockout?.(parsed.accessKey, request.clientAddress);
+          throw new AppError('authenticationFailed', result.message);
+        }
+        this.lock.succeed(lockKey);
+        return { accountId, via: 'aksk' };
+      },
+    };
   }
 
   async authorizeProject(caller: Caller, projectId: string): Promise<Omit<Principal, 'appUserId'>> {

@@ -51,12 +51,14 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
     async (request, reply) => {
       const { user } = request.body.auth.identity.password;
       const scope = request.body.auth.scope.project;
-      const issued = await deps.identity.issueToken({
-        domainName: user.domain.name,
-        userName: user.name,
-        password: user.password,
-        scope: 'id' in scope ? { projectId: scope.id } : { projectName: scope.name },
-      });
+      const issued = await deps.logins.attempt({ domain: user.domain.name, name: user.name }, request.ip, () =>
+        deps.identity.issueToken({
+          domainName: user.domain.name,
+          userName: user.name,
+          password: user.password,
+          scope: 'id' in scope ? { projectId: scope.id } : { projectName: scope.name },
+        }),
+      );
       const regions = await deps.identity.listRegions();
       const domain = { id: issued.account.id, name: issued.account.name };
       reply.status(201).header('X-Subject-Token', issued.token);
