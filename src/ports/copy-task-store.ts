@@ -12,13 +12,15 @@ export interface CopyTaskStore {
   listTasks(projectId: string, assetIds: readonly string[]): Promise<CopyTask[]>;
   fileProgress(projectId: string, assetId: string): Promise<CopyFileProgress[]>;
 
-  /** Leases up to `limit` due tasks to `owner`, each at a new epoch. */
+  /** Leases up to `limit` due tasks to `owner`, each at a new epoch, counting the claim; oldest due first. */
   claimDue(options: { owner: string; now: string; leaseUntil: string; limit: number }): Promise<CopyTask[]>;
   renewLease(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, leaseUntil: string): Promise<boolean>;
   /** Records a file's fsynced offset (and whether it is verified); refreshes the totals. */
   recordProgress(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, fileId: string, offset: number, done: boolean): Promise<boolean>;
-  /** Releases the lease and schedules another attempt. */
+  /** Releases the lease (the claim does not count as a crash) and schedules another attempt. */
   scheduleRetry(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, retry: { attempts: number; nextRunAt: string; lastError: string }): Promise<boolean>;
+  /** Hands the task back at shutdown: the lease is released and the claim does not count. */
+  release(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>): Promise<boolean>;
   /** Ends the run: ACTIVED (with the asset, in the caller's transaction) or FAILED. */
   finish(
     task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>,

@@ -135,6 +135,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     },
     onLeaseRenewFailed: () => metrics.copyLeaseRenewFailures.inc(),
     leaseMs: config.replication.leaseSeconds * 1000,
+    maxClaims: config.replication.maxClaims,
   });
   const authenticator: Authenticator = new IdentityAuthenticator({ identity, clock, region: config.region });
   const app = await buildApp({

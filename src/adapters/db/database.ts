@@ -21,7 +21,15 @@ export async function migrate<T>(
   db: Kysely<T>,
   set: { provider: MigrationProvider; tableName?: string; lockTableName?: string } = { provider: migrationProvider },
 ): Promise<void> {
-  const migrator = new Migrator({ db: db, provider: set.provider, migrationTableName: set.tableName, migrationLockTableName: set.lockTableName });
+  // Numbers are handed out per change, so a database may have run a later number before an
+  // earlier one arrives: each migration touches only its own columns and tables.
+  const migrator = new Migrator({
+    db: db,
+    provider: set.provider,
+    migrationTableName: set.tableName,
+    migrationLockTableName: set.lockTableName,
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

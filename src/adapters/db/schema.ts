@@ -67,6 +67,7 @@ export interface CopyTasksTable {
   started_at: string;
   finished_at: string | null;
   swept_at?: string | null;
+  claims?: number;
 }
 
 export interface CopyFilesTable {
