@@ -82,6 +82,8 @@ export function localRegionConfigs(local: LocalSettings, bound: LocalRegionsBoun
     const config: RegionConfig = {
       ...local.tuning,
       region,
+      // One process holds every local region: each serves its API and runs its loops.
+      role: 'all',
       host: local.host,
       port: bound.ports[i] ?? 0,
       publicEndpoint,

@@ -9,7 +9,7 @@ import { registerJsonBody } from './plugins/json-body.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.js';
 import type { RouteDeps } from './routes/deps.js';
-import { iamRoutes, projectRoutes, registerBlobRoutes } from './routes/index.js';
+import { iamRoutes, projectRoutes, registerBlobRoutes, registerOperationsRoutes } from './routes/index.js';
 import type { AppInstance } from './types.js';
 import { validatorCompiler } from './validation.js';
 
@@ -25,6 +25,11 @@ export interface AppOptions {
   deps: RouteDeps;
   /** This region's public base URL. */
   publicEndpoint: string;
+  /**
+   * `api`: the whole HTTP API (default); `operations`: only what a worker-only process
+   * answers (`/healthz`, `/readyz`, `/metrics`).
+   */
+  surface?: 'api' | 'operations';
 }
 
 /** The region's HTTP API, ready to serve. */
@@ -49,9 +54,15 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
   app.decorate('registeredRoutes', routes);
   registerRequestContext(app, options.deps.metrics);
   registerErrorHandler(app);
+  if (options.surface === 'operations') {
+    registerOperationsRoutes(app, options.deps);
+    await app.ready();
+    return app;
+  }
   registerJsonBody(app);
   await registerOpenApi(app, { region: options.deps.region, version: '0.1.0' });
   await registerConsole(app, { region: options.deps.region, identity: options.deps.identity, publicEndpoint: options.publicEndpoint });
+  registerOperationsRoutes(app, options.deps);
 
   await app.register(async (api) => {
     registerAuth(api, options.authenticator);

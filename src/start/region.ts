@@ -2,7 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { regionConfig, type RegionConfig, type RegionSettings } from '../config/index.js';
+import { regionConfig, roleRunsLoops, roleServesApi, type RegionConfig, type RegionSettings } from '../config/index.js';
 import { migrate, openDatabase } from '../adapters/db/database.js';
 import { KyselyMetadataStore } from '../adapters/db/metadata-store-kysely.js';
 import { createBlobStore } from '../adapters/blob/blob-store-factory.js';
@@ -14,6 +14,8 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { AssetService } from '../services/asset-service.js';
+import { BackgroundLoops } from '../services/background-loops.js';
+import { ReadinessProbe } from '../services/readiness.js';
 import { FileService } from '../services/file-service.js';
 import { ShareRules } from '../services/sharing.js';
 import { TransferService } from '../services/transfers/transfer-service.js';
@@ -43,6 +45,8 @@ export interface Region {
   readonly replication: ReplicationService;
   readonly transfers: TransferService;
   readonly worker: CopyWorker;
+  /** The region's background loops; running in the `worker` and `all` roles only. */
+  readonly loops: BackgroundLoops;
   /** The port `/metrics` listens on when it has one of its own (`ASSETBRIDGE_METRICS=<port>`, 0: a free one). */
   readonly metricsPort?: number;
   /** Stops accepting, lets in-flight requests finish, closes pools. */
@@ -57,7 +61,8 @@ export interface RegionOptions {
   defaultMetrics?: boolean;
 }
 
-const purgeIntervalMs = 60_000;
+/** How often the sweepers, the recycle-bin purge and the transfer expiry run. */
+const sweepIntervalMs = 60_000;
 
 /** One region from its settings: binds its socket first, so its configuration is complete before it is built. */
 export async function startRegion(settings: RegionSettings, logger: Logger, options: RegionOptions = {}): Promise<Region> {
@@ -83,7 +88,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   const store = new KyselyMetadataStore(database.db, database.engine);
   const metrics = new Metrics(config.region, { defaultMetrics: options.defaultMetrics ?? false });
   metrics.observeCopyTasks(() => store.copyTasks.countByState());
-  const blobs = new MeteredBlobStore(await createBlobStore(config.blobStore), metrics);
+  const rawBlobs = await createBlobStore(config.blobStore);
+  const blobs = new MeteredBlobStore(rawBlobs, metrics);
   const sharing = new ShareRules({ projects: identity, region: config.region, clock });
   const assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: config.recycleRetentionSeconds, sharing });
   // Quotas of the receiving project plug in here (`quota`), checked inside each accept.
@@ -101,6 +107,13 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   });
   const keyRing = existsSync(config.replication.keyRingFile) ? loadKeyRing(config.replication.keyRingFile) : undefined;
   if (keyRing) metrics.observeSeals(keyRing.sealsByKey);
+  const hasPeers = Object.keys(config.replication.peers).length > 0;
+  if (!keyRing && hasPeers) {
+    logger.warn(
+      { keyRingFile: config.replication.keyRingFile, peers: Object.keys(config.replication.peers) },
+      'peers are configured but there is no key ring: copies between regions are refused and /readyz answers 503 (assetbridge keys add ... --activate)',
+    );
+  }
   const replication = new ReplicationService({
     store,
     assets,
@@ -137,6 +150,26 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     leaseMs: config.replication.leaseSeconds * 1000,
     maxClaims: config.replication.maxClaims,
   });
+  const loops = new BackgroundLoops(logger);
+  // Copies: claimed with a lease at a new epoch, so any number of workers share them.
+  loops.add({ name: 'copy-worker', start: () => worker.start(), stop: () => worker.stop() });
+  // Each step of these is a conditional write: a second process doing it changes nothing.
+  loops.every('recycle-bin-purge', sweepIntervalMs, () => assets.purgeExpired());
+  loops.every('copy-sweep', sweepIntervalMs, () => worker.sweep());
+  loops.every('transfer-expiry', sweepIntervalMs, () => transfers.expireDue());
+
+  const readiness = new ReadinessProbe({
+    checks: [
+      { name: 'metadata_database', check: () => store.copyTasks.countByState() },
+      { name: 'identity_database', check: () => identity.listRegions() },
+      // An absent key answers "not found" when the store is reachable.
+      { name: 'blob_store', check: () => rawBlobs.head('readyz/probe') },
+    ],
+    keyRing,
+    hasPeers,
+    logger,
+  });
+  const servesApi = roleServesApi(config.role);
   const authenticator: Authenticator = new IdentityAuthenticator({ identity, clock, region: config.region });
   const app = await buildApp({
     logger,
@@ -144,18 +177,17 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     bodyLimitBytes: config.bodyLimitBytes,
     authenticator,
     publicEndpoint: config.publicEndpoint,
-    deps: { assets, files, identity, authenticator, replication, transfers, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region },
+    surface: servesApi ? 'api' : 'operations',
+    deps: {
+      assets, files, identity, authenticator, replication, transfers, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region,
+      role: config.role, readiness,
+    },
   });
 
-  await identity.registerRegion(config.region, config.publicEndpoint);
+  // The endpoint registered is the public one clients reach: only processes serving the API say it.
+  if (servesApi) await identity.registerRegion(config.region, config.publicEndpoint);
   const metricsServer = config.metrics.mode === 'port' ? await startMetricsServer(metrics, config.host, config.metrics.port) : undefined;
-  const purge = setInterval(() => {
-    assets.purgeExpired().catch((err: unknown) => logger.error({ err }, 'recycle-bin purge failed'));
-    worker.sweep().catch((err: unknown) => logger.error({ err }, 'copy sweep failed'));
-    transfers.expireDue().catch((err: unknown) => logger.error({ err }, 'transfer expiry sweep failed'));
-  }, purgeIntervalMs);
-  purge.unref();
-  worker.start();
+  if (roleRunsLoops(config.role)) loops.start();
   listener.serve((req, res) => app.routing(req, res));
 
   return {
@@ -169,11 +201,11 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     replication,
     transfers,
     worker,
+    loops,
     metricsPort: metricsServer?.port,
     async close() {
-      clearInterval(purge);
       const stopAccepting = listener.close();
-      await worker.stop();
+      await loops.stop();
       await app.close();
       await stopAccepting;
       await metricsServer?.close();
