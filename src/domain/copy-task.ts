@@ -59,6 +59,8 @@ export interface CopyTask {
   requestId: string | null;
   startedAt: string;
   finishedAt: string | null;
+  /** When the leftovers of the ended run were removed (read from the store). */
+  sweptAt?: string | null;
 }
 
 /** Per-file progress: bytes verified and fsynced so far. */

@@ -1,4 +1,12 @@
-import type { CopyFailureCode, CopyFileProgress, CopyTask } from '../domain/copy-task.js';
+import type { CopyFailureCode, CopyFileProgress, CopyTask, CopyTaskState } from '../domain/copy-task.js';
+
+/** Which tasks the operator lists (every project unless one is named). */
+export interface CopyTaskFilter {
+  projectId?: string;
+  assetId?: string;
+  states?: readonly CopyTaskState[];
+  limit: number;
+}
 
 /**
  * Copy tasks. Every write by a worker is conditional on the task being `CREATING` at the
@@ -10,6 +18,8 @@ export interface CopyTaskStore {
   restartTask(task: CopyTask): Promise<void>;
   getTask(projectId: string, assetId: string): Promise<CopyTask | undefined>;
   listTasks(projectId: string, assetIds: readonly string[]): Promise<CopyTask[]>;
+  /** Tasks of every project (or the one named), newest first (operator commands). */
+  listAcrossProjects(filter: CopyTaskFilter): Promise<CopyTask[]>;
   fileProgress(projectId: string, assetId: string): Promise<CopyFileProgress[]>;
 
   /** Leases up to `limit` due tasks to `owner`, each at a new epoch, counting the claim; oldest due first. */

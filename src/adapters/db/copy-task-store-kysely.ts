@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { copyTaskStates, type CopyFailureCode, type CopyFileProgress, type CopyTask, type CopyTaskState, type ManifestFile } from '../../domain/copy-task.js';
 import { copyTaskActions, runningCopyTaskStates, sweptCopyTaskStates } from '../../domain/copy-task-states.js';
-import type { CopyTaskStore } from '../../ports/copy-task-store.js';
+import type { CopyTaskFilter, CopyTaskStore } from '../../ports/copy-task-store.js';
 import { lockForClaim, type Engine } from './engine.js';
 import type { CopyTasksTable, Database } from './schema.js';
 
@@ -21,7 +21,7 @@ const toTask = (r: Selectable<CopyTasksTable>): CopyTask => ({
   epoch: Number(r.epoch), leaseOwner: r.lease_owner, leaseExpiresAt: r.lease_expires_at, nextRunAt: r.next_run_at,
   attempts: Number(r.attempts), claims: Number(r.claims ?? 0), lastError: r.last_error, failureCode: r.failure_code as CopyFailureCode | null,
   filesDone: Number(r.files_done), bytesDone: Number(r.bytes_done), bytesTotal: Number(r.bytes_total), deadline: r.deadline,
-  requestId: r.request_id, startedAt: r.started_at, finishedAt: r.finished_at,
+  requestId: r.request_id, startedAt: r.started_at, finishedAt: r.finished_at, sweptAt: r.swept_at ?? null,
 });
 
 /** A run that ends in a recorded way frees its lease, and its claim does not count as a crash. */
@@ -77,6 +77,15 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
   async listTasks(projectId: string, assetIds: readonly string[]): Promise<CopyTask[]> {
     if (assetIds.length === 0) return [];
     const rows = await this.db.selectFrom('copy_tasks').selectAll().where('project_id', '=', projectId).where('asset_id', 'in', [...assetIds]).execute();
+    return rows.map(toTask);
+  }
+
+  async listAcrossProjects(filter: CopyTaskFilter): Promise<CopyTask[]> {
+    let q = this.db.selectFrom('copy_tasks').selectAll();
+    if (filter.projectId !== undefined) q = q.where('project_id', '=', filter.projectId);
+    if (filter.assetId !== undefined) q = q.where('asset_id', '=', filter.assetId);
+    if (filter.states !== undefined) q = q.where('state', 'in', [...filter.states]);
+    const rows = await q.orderBy('started_at', 'desc').orderBy('project_id').orderBy('asset_id').limit(filter.limit).execute();
     return rows.map(toTask);
   }
 
