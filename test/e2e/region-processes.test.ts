@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase, postgresAndS3Env } from '../helpers/backend.js';
 import { Deployment, type ExtraProcess } from '../helpers/deployment.js';
+import { mainScript } from '../helpers/processes.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
 
 /**
@@ -30,7 +32,9 @@ beforeAll(async () => {
   await d.start('a');
   await d.start('b', { ...bEnv, ASSETBRIDGE_ROLE: 'api' });
   workers = [];
-  for (const name of ['worker-1', 'worker-2']) workers.push(await d.startExtra(name, 'b', ['--role', 'worker'], bEnv));
+  // One worker through the server entry's flag, one through the CLI's `serve --role`.
+  workers.push(await d.startExtra('worker-1', 'b', [mainScript, 'region', '--role', 'worker'], bEnv));
+  workers.push(await d.startExtra('worker-2', 'b', [path.resolve('dist/cli/main.js'), 'serve', '--role', 'worker'], bEnv));
   await d.createAccount();
 });
 afterAll(async () => {

@@ -126,13 +126,14 @@ export class Deployment {
   }
 
   /**
-   * Starts one more process of a region (e.g. `--role worker`) on a free port of its own, with
-   * the region's settings plus `env`; resolves once it listens.
+   * Starts one more process of a region on a free port of its own, with the region's settings
+   * plus `env`; `command` is what follows `node` (e.g. `[mainScript, 'region', '--role', 'worker']`
+   * or the CLI's `serve --role worker`). Resolves once it listens.
    */
-  async startExtra(name: string, side: Side, args: string[], env: Record<string, string> = {}): Promise<ExtraProcess> {
+  async startExtra(name: string, side: Side, command: string[], env: Record<string, string> = {}): Promise<ExtraProcess> {
     const port = await freePort();
     const other: Side = side === 'a' ? 'b' : 'a';
-    const child = spawn(process.execPath, [mainScript, 'region', ...args], {
+    const child = spawn(process.execPath, command, {
       env: {
         ...process.env,
         ...this.shared,

@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -93,5 +95,33 @@ describe('claiming copy tasks', () => {
     expect(asset).toMatchObject({ assetState: 'FAILED', failType: 'worker_crashed' });
     expect((await store.listFiles(crashing.projectId, [crashing.assetId])).map((f) => f.state)).toEqual(['FAILED']);
     expect(await store.copyTasks.getTask(spared.projectId, spared.assetId)).toMatchObject({ state: 'FAILED', failureCode: 'source_refused' });
+  });
+
+  it('hands a running copy back when its worker stops: lease released, the claim uncounted', async () => {
+    // A source that sends a few bytes, then nothing: the copy stays in progress.
+    let started = false;
+    const peer = http.createServer((_req, res) => {
+      started = true;
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write(Buffer.alloc(10));
+    });
+    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
+    try {
+      const t = await insertCopy(store);
+      const worker = new CopyWorker({
+        store, blobs: new DiskBlobStore({ root: path.join(dir, 'blobs') }), clock: { now: () => new Date(Date.now() + 1000) }, logger: pino({ level: 'silent' }),
+        region: 'ap-southeast-3', peers: { 'cn-north-4': `http://127.0.0.1:${(peer.address() as AddressInfo).port}` }, stagingDir: path.join(dir, 'staging'),
+        parallelTasks: 1, parallelFiles: 1, peerBandwidthBytesPerSecond: 0,
+      });
+      expect(await worker.runOnce()).toBe(1);
+      expect(await store.copyTasks.getTask(t.projectId, t.assetId)).toMatchObject({ leaseOwner: worker.owner, claims: 1 });
+      for (const until = Date.now() + 10_000; !started && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
+      expect(started).toBe(true);
+      await worker.stop();
+      expect(await store.copyTasks.getTask(t.projectId, t.assetId)).toMatchObject({ state: 'CREATING', leaseOwner: null, leaseExpiresAt: null, claims: 0 });
+    } finally {
+      peer.closeAllConnections();
+      await new Promise((resolve) => peer.close(resolve));
+    }
   });
 });
