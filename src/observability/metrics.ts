@@ -16,6 +16,14 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  /** Database queries per request: a fixed number per operation, whatever the page holds. */
+  readonly requestQueries = new Histogram({
+    name: 'assetbridge_http_request_db_queries',
+    help: 'Database queries made by one request, by operation',
+    labelNames: ['operation'],
+    buckets: [0, 1, 2, 3, 4, 6, 8, 12, 16, 32, 64],
+    registers: [this.registry],
+  });
   /** Bytes region A sent to copying regions (the replication file route). */
   readonly replicationBytesServed = new Counter({
     name: 'assetbridge_replication_bytes_served_total',

@@ -7,12 +7,13 @@ import type { Clock } from '../ports/clock.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { IdentityService } from '../services/identity/identity-service.js';
 import { SecretBox } from '../services/identity/secret-box.js';
+import { countQuery } from '../observability/query-count.js';
 
 /** Opens the global identity store (migrating it) and the service over it. */
 export async function openIdentity(config: IdentityConfig, clock: Clock = systemClock): Promise<IdentityService> {
-  const database = openDatabase<IdentityDatabase>(config.databaseUrl);
+  const database = openDatabase<IdentityDatabase>(config.databaseUrl, { onQuery: countQuery });
   try {
-    await migrate(database.db, identityMigrations);
+    await migrate(database, identityMigrations);
     const store = new KyselyIdentityStore(database.db, () => database.close());
     return await IdentityService.create({ store, box: new SecretBox(config.masterKey), clock, tokenTtlSeconds: config.tokenTtlSeconds });
   } catch (err) {

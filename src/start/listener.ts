@@ -19,7 +19,7 @@ export interface Listener {
 
 const starting: RequestListener = (_req, res) => {
   const err = new AppError('unavailable', 'the region is starting');
-  res.writeHead(err.status, { 'content-type': 'application/json', connection: 'close' });
+  res.writeHead(err.status, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' });
   res.end(JSON.stringify({ error_code: err.code, error_msg: err.message }));
 };
 

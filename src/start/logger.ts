@@ -1,6 +1,10 @@
 import { pino, type Logger } from 'pino';
 
-/** Structured logs; credentials are redacted wherever they could appear. */
+/**
+ * Structured logs to stdout; credentials are redacted wherever they could appear. Lines are
+ * written asynchronously (no synchronous write on a request's path; lines written while one
+ * write is under way go out together), and flushed when the process exits.
+ */
 export function createLogger(level: string, bindings: Record<string, string> = {}): Logger {
   return pino({
     level,
@@ -9,5 +13,5 @@ export function createLogger(level: string, bindings: Record<string, string> = {
       paths: ['req.headers.authorization', 'req.headers["x-auth-token"]', 'headers.authorization', 'secret_key', 'secretKey'],
       censor: '[redacted]',
     },
-  });
+  }, pino.destination({ dest: 1, sync: false }));
 }

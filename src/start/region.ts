@@ -23,6 +23,7 @@ import { UrlSigner } from '../services/signed-url.js';
 import { IdentityAuthenticator } from '../services/identity/identity-authenticator.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
 import { openIdentity } from './identity.js';
+import { countQuery } from '../observability/query-count.js';
 import { bindListener, type Listener } from './listener.js';
 import { MeteredBlobStore } from '../observability/blob-store-metrics.js';
 import { Metrics } from '../observability/metrics.js';
@@ -83,8 +84,8 @@ export async function startRegion(settings: RegionSettings, logger: Logger, opti
 export async function createRegion(config: RegionConfig, listener: Listener, logger: Logger, options: RegionOptions = {}): Promise<Region> {
   const clock = options.clock ?? systemClock;
   const identity = options.identity ?? (await openIdentity(config.identity, clock));
-  const database = openDatabase(config.databaseUrl);
-  await migrate(database.db);
+  const database = openDatabase(config.databaseUrl, { onQuery: countQuery });
+  await migrate(database);
   const store = new KyselyMetadataStore(database.db, database.engine);
   const metrics = new Metrics(config.region, { defaultMetrics: options.defaultMetrics ?? false });
   metrics.observeCopyTasks(() => store.copyTasks.countByState());

@@ -25,4 +25,11 @@ describe('benchmarks (smoke run, tiny sizes)', () => {
     expect(out).toMatch(/ratio|x\b/i);
     expect(out).toMatch(/assets\/s/);
   });
+
+  it('bench/api.mjs loads ShowAsset with a token and with AK/SK beside a bare Fastify route', async () => {
+    const out = await bench('bench/api.mjs', { BENCH_SECONDS: '1', BENCH_CONNECTIONS: '2' });
+    expect(out).toMatch(/bare Fastify.*req\/s/);
+    expect(out).toMatch(/ShowAsset, token .*ratio \d+\.\d+.*errors 0/);
+    expect(out).toMatch(/ShowAsset, AK\/SK .*ratio \d+\.\d+.*errors 0/);
+  });
 });

@@ -70,7 +70,7 @@ export async function openTestDatabase(): Promise<{ database: OpenDatabase; remo
     database = openDatabase(`sqlite:${path.join(dir, 'metadata.db')}`);
     drop = () => rm(dir, { recursive: true, force: true });
   }
-  await migrate(database.db);
+  await migrate(database);
   return {
     database,
     remove: async () => {

@@ -31,7 +31,7 @@ const principal = { accountId: newId(), projectId };
 
 beforeEach(async () => {
   database = openDatabase('sqlite::memory:');
-  await migrate(database.db);
+  await migrate(database);
   store = new KyselyMetadataStore(database.db, database.engine);
   blobRoot = await mkdtemp(path.join(tmpdir(), 'assetbridge-unit-'));
   blobs = new DiskBlobStore({ root: blobRoot });

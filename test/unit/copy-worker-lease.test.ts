@@ -21,7 +21,7 @@ let requestClosed: boolean | undefined;
 
 beforeEach(async () => {
   database = openDatabase('sqlite::memory:');
-  await migrate(database.db);
+  await migrate(database);
   dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-lease-'));
   requestClosed = undefined;
   // A source that sends the headers and a few bytes, then nothing: the copy stays in progress.

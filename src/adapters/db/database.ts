@@ -6,25 +6,33 @@ import { dialectFor, type Engine } from './engine.js';
 export interface OpenDatabase<T = Database> {
   db: Kysely<T>;
   engine: Engine;
+  /** Switches the connection to its serving settings (called by `migrate` when done). */
+  serving: () => void;
   close(): Promise<void>;
 }
 
-/** Opens the metadata database named by a `sqlite:<file>` or `postgres://` URL. */
-export function openDatabase<T = Database>(url: string): OpenDatabase<T> {
-  const { engine, dialect } = dialectFor(url);
-  const db = new Kysely<T>({ dialect });
-  return { db, engine, close: () => db.destroy() };
+export interface DatabaseOptions {
+  /** Called once per query executed (the per-request query count of the access log). */
+  onQuery?: () => void;
 }
 
-/** Applies pending migrations (Kysely runs them inside a transaction). */
+/** Opens the metadata database named by a `sqlite:<file>` or `postgres://` URL. */
+export function openDatabase<T = Database>(url: string, options: DatabaseOptions = {}): OpenDatabase<T> {
+  const { engine, dialect, serving } = dialectFor(url);
+  const onQuery = options.onQuery;
+  const db = new Kysely<T>({ dialect, ...(onQuery ? { log: () => onQuery() } : {}) });
+  return { db, engine, serving, close: () => db.destroy() };
+}
+
+/** Applies pending migrations (Kysely runs them inside a transaction), then serves. */
 export async function migrate<T>(
-  db: Kysely<T>,
+  database: OpenDatabase<T>,
   set: { provider: MigrationProvider; tableName?: string; lockTableName?: string } = { provider: migrationProvider },
 ): Promise<void> {
   // Numbers are handed out per change, so a database may have run a later number before an
   // earlier one arrives: each migration touches only its own columns and tables.
   const migrator = new Migrator({
-    db: db,
+    db: database.db,
     provider: set.provider,
     migrationTableName: set.tableName,
     migrationLockTableName: set.lockTableName,
@@ -35,4 +43,5 @@ export async function migrate<T>(
   if (error || failed) {
     throw new Error(`migration failed${failed ? ` at ${failed.migrationName}` : ''}`, { cause: error });
   }
+  database.serving();
 }

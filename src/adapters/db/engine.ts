@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { PostgresDialect, SqliteDialect, type Dialect, type SelectQueryBuilder } from 'kysely';
 import pg from 'pg';
 import { primaryKeyNames } from './schema.js';
+import { cachingDatabase } from './sqlite-statements.js';
 
 /**
  * Every difference between the two engines the stores run on, in one place: how to connect,
@@ -25,19 +26,39 @@ const pgTypes = {
     oid === int8Oid ? Number : (pg.types.getTypeParser(oid, format) as (value: string) => unknown),
 };
 
+/**
+ * How long a SQLite writer waits for another connection's lock. While migrating, a second
+ * process starting at the same moment waits for the first; while serving, a request waits at
+ * most `servingBusyTimeoutMs` and then answers 503 with `Retry-After` (never an event loop frozen
+ * for seconds: better-sqlite3 waits synchronously).
+ */
+const migratingBusyTimeoutMs = 10_000;
+export const servingBusyTimeoutMs = 100;
+
+/** An engine's connection: its Kysely dialect, and what changes once migrations are done. */
+export interface EngineConnection {
+  engine: Engine;
+  dialect: Dialect;
+  /** Switches the connection from its migrating to its serving settings. */
+  serving: () => void;
+}
+
 /** The Kysely dialect of a `sqlite:<file>` or `postgres://` URL, with each engine's connection settings. */
-export function dialectFor(url: string): { engine: Engine; dialect: Dialect } {
+export function dialectFor(url: string): EngineConnection {
   if (engineOf(url) === 'postgres') {
-    return { engine: 'postgres', dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, types: pgTypes }) }) };
+    const dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, types: pgTypes }) });
+    return { engine: 'postgres', dialect, serving: () => undefined };
   }
   const file = url.replace(/^sqlite:/, '');
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  // One connection per database file per process: Kysely's SQLite driver serialises on it.
   const sqlite = new SQLite(file);
-  // Readers do not block the writer; a writer waits up to 5 s for another.
+  // Readers do not block the writer.
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${migratingBusyTimeoutMs}`);
   sqlite.pragma('synchronous = NORMAL');
-  return { engine: 'sqlite', dialect: new SqliteDialect({ database: sqlite }) };
+  const dialect = new SqliteDialect({ database: cachingDatabase(sqlite) });
+  return { engine: 'sqlite', dialect, serving: () => void sqlite.pragma(`busy_timeout = ${servingBusyTimeoutMs}`) };
 }
 
 /**

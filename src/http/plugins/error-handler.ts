@@ -47,7 +47,11 @@ function methodsOf(app: FastifyInstance, path: string): string[] {
   return probedMethods.filter((method) => app.findRoute({ method, url: path }) !== null);
 }
 
-const send = (reply: FastifyReply, err: AppError) => reply.status(err.status).send({ error_code: err.code, error_msg: err.message });
+/** Renders an error; a 503 (starting, or a database busy past its timeout) says when to retry. */
+const send = (reply: FastifyReply, err: AppError) => {
+  if (err.kind === 'unavailable') reply.header('Retry-After', '1');
+  return reply.status(err.status).send({ error_code: err.code, error_msg: err.message });
+};
 
 /**
  * Errors Fastify raises before routing (a URL that does not decode, a path segment over the

@@ -2,6 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../../observability/metrics.js';
+import { countQueriesOf, type QueryTally } from '../../observability/query-count.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Database queries made for this request (the access log's `queries`). */
+    queryTally?: QueryTally;
+  }
+}
 
 const wellFormed = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -11,15 +19,29 @@ export function requestIdFor(req: IncomingMessage): string {
   return typeof given === 'string' && wellFormed.test(given) ? given : randomUUID().replaceAll('-', '');
 }
 
-/** Echoes the request id on every response and writes one access-log line per request. */
+/**
+ * Echoes the request id on every response, counts the request's database queries and writes
+ * one access-log line per request. The count follows the request's asynchronous work from
+ * `onRequest`, and again from `preValidation` (a body arrives through stream events, outside
+ * the request's asynchronous context).
+ */
 export function registerRequestContext(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
+    const tally = { queries: 0 };
+    request.queryTally = tally;
+    countQueriesOf(tally, done);
+  });
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.queryTally) countQueriesOf(request.queryTally, done);
+    else done();
   });
   app.addHook('onResponse', async (request, reply) => {
     const operation = request.routeOptions.config.operation ?? 'unknown';
     metrics.requests.inc({ operation, status: String(reply.statusCode) });
     metrics.requestSeconds.observe({ operation }, reply.elapsedTime / 1000);
+    const queries = request.queryTally?.queries ?? 0;
+    metrics.requestQueries.observe({ operation }, queries);
     request.log.info(
       {
         op: operation,
@@ -28,6 +50,7 @@ export function registerRequestContext(app: FastifyInstance, metrics: Metrics): 
         path: request.url.split('?')[0],
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
+        queries,
         project: request.principal?.projectId,
       },
       'request',

@@ -1,0 +1,67 @@
+// Reads load files and covers in a fixed number of queries (no query per asset or per file),
+// counted per request by the server itself and read back from /metrics.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRegion, type TestRegion } from '../helpers/test-region.js';
+
+let t: TestRegion;
+
+beforeAll(async () => {
+  t = await startTestRegion();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** Sum and count of the per-request query histogram of one operation. */
+async function tally(operation: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`${t.endpoint}/metrics`)).text();
+  const read = (suffix: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`assetbridge_http_request_db_queries_${suffix}{`) && l.includes(`operation="${operation}"`));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+  return { sum: read('sum'), count: read('count') };
+}
+
+/** Queries one request of `operation` made. */
+async function queriesOf(operation: string, request: () => Promise<{ status: number }>): Promise<number> {
+  const before = await tally(operation);
+  const res = await request();
+  expect(res.status).toBe(200);
+  // The access log and the histogram are written once the response has been sent.
+  await expect.poll(async () => (await tally(operation)).count, { timeout: 10_000 }).toBe(before.count + 1);
+  return (await tally(operation)).sum - before.sum;
+}
+
+const bytes = (n: number) => Buffer.alloc(64, n);
+
+/** A project's asset with `files` files (one MAIN, the rest OTHER) and one COVER. */
+async function assetWith(files: number, tag: string): Promise<string> {
+  const id = await t.client.createAsset({ asset_type: 'VIDEO', tags: [tag] });
+  await t.client.addFile(id, 'cover.png', bytes(0), 'COVER');
+  for (let i = 1; i < files; i += 1) await t.client.addFile(id, `extra-${i}.bin`, bytes(i), 'OTHER');
+  await t.client.addFile(id, 'main.mp4', bytes(99), 'MAIN');
+  return id;
+}
+
+describe('queries per request', () => {
+  it('ShowAsset makes as many queries for an asset of 12 files as for one of 1', async () => {
+    const small = await assetWith(1, 'one');
+    const large = await assetWith(12, 'many');
+    const forSmall = await queriesOf('asset.show', () => t.client.call('GET', `/digital-assets/${small}`));
+    const forLarge = await queriesOf('asset.show', () => t.client.call('GET', `/digital-assets/${large}`));
+    expect(forSmall).toBeGreaterThan(0);
+    expect(forLarge).toBe(forSmall);
+  });
+
+  it('ListAssets and ListAssetSummary make as many queries for a page of 8 assets as for a page of 1', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i += 1) ids.push(await assetWith(3, 'page'));
+    const one = await queriesOf('asset.list', () => t.client.call('GET', '/digital-assets', { query: { tag: 'page', limit: '1' } }));
+    const eight = await queriesOf('asset.list', () => t.client.call('GET', '/digital-assets', { query: { tag: 'page', limit: '8' } }));
+    expect(eight).toBe(one);
+    const summary = (assetIds: string[]) => () => t.client.call('POST', '/digital-assets/summarys', { body: { asset_ids: assetIds } });
+    const summaryOne = await queriesOf('asset.summary', summary(ids.slice(0, 1)));
+    const summaryEight = await queriesOf('asset.summary', summary(ids));
+    expect(summaryEight).toBe(summaryOne);
+  });
+});
