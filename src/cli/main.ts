@@ -5,6 +5,7 @@ import { errorCatalogue, isAppError } from '../domain/errors.js';
 import { IdentityError, KeyRingError } from '../start/operator.js';
 import { ApiError } from '../client/api-client.js';
 import { registerAssetsCommands } from './assets-commands.js';
+import { registerCopiesCommands } from './copies-commands.js';
 import { registerCopyCommands } from './copy-commands.js';
 import { registerIamCommands } from './iam-commands.js';
 import { ProfileError } from './profile.js';
@@ -25,6 +26,7 @@ const program = new Command('assetbridge')
 registerServerCommands(program);
 registerAssetsCommands(program);
 registerCopyCommands(program);
+registerCopiesCommands(program);
 registerIamCommands(program);
 registerKeysCommands(program);
 program.addHelpText(
@@ -55,7 +57,7 @@ try {
   }
   // Errors of ours carry a complete message; anything else is a bug worth its stack.
   const known = err instanceof ProfileError || err instanceof IdentityError || err instanceof KeyRingError || isAppError(err);
-  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`error: ${isAppError(err) ? `${err.code}: ` : ''}${err instanceof Error ? err.message : String(err)}`);
   if (!known) console.error(err);
   process.exit(1);
 }

@@ -43,6 +43,8 @@ export function parseLocalSettings(env: Env): LocalSettings {
   const basePort = r.int('PORT', 8080, 0, 65535);
   r.check(basePort === 0 || basePort + regions.length - 1 <= 65535, `ASSETBRIDGE_PORT leaves no room for ${regions.length} regions`);
   const dataDir = path.resolve(r.string('DATA_DIR', './data'));
+  const role = r.optional('ROLE');
+  r.check(role === undefined || role === 'all', `ASSETBRIDGE_ROLE: the local mode runs every role in one process (got "${role}"; use assetbridge serve --role for one role)`);
   const settings: LocalSettings = {
     regions,
     host: r.string('HOST', '127.0.0.1'),
@@ -82,6 +84,8 @@ export function localRegionConfigs(local: LocalSettings, bound: LocalRegionsBoun
     const config: RegionConfig = {
       ...local.tuning,
       region,
+      // One process holds every local region: each serves its API and runs its loops.
+      role: 'all',
       host: local.host,
       port: bound.ports[i] ?? 0,
       publicEndpoint,

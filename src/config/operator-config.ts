@@ -3,7 +3,9 @@ import path from 'node:path';
 import { deepFreeze } from './freeze.js';
 import { masterKeyFrom, parseIdentityStoreConfig, type IdentityConfig } from './identity-config.js';
 import { localStateFile } from './local-config.js';
+import { checkRegionName } from './region-config.js';
 import { ConfigError, loadSettings, SettingsReader, type Env } from './settings-reader.js';
+import { defaultDatabaseUrl, parseDatabaseUrl } from './storage-config.js';
 
 /** The local mode's master key, or a ConfigError naming what is wrong with its state file. */
 function localMasterKey(dataDir: string): string {
@@ -37,4 +39,25 @@ export function operatorIdentityConfig(env: Env): IdentityConfig {
 export function operatorKeyRingFile(env: Env): string {
   const r = new SettingsReader(loadSettings(env));
   return path.resolve(r.string('KEYRING_FILE', path.join(r.string('DATA_DIR', './data'), 'keyring.json')));
+}
+
+/**
+ * The metadata database of one region for the operator commands (`assetbridge copies`):
+ * ASSETBRIDGE_DATABASE_URL, else with `region` the local mode's `<DATA_DIR>/<region>/metadata.db`,
+ * else a region's default `<DATA_DIR>/metadata.db`. An SQLite file must exist (nothing is created).
+ */
+export function operatorDatabaseUrl(env: Env, region?: string): string {
+  const r = new SettingsReader(loadSettings(env));
+  const dataDir = path.resolve(r.string('DATA_DIR', './data'));
+  if (region !== undefined) checkRegionName(r, region, 'REGION (--region)');
+  const url = region !== undefined && r.optional('DATABASE_URL') === undefined ? defaultDatabaseUrl(path.join(dataDir, region)) : parseDatabaseUrl(r, dataDir);
+  r.done();
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    if (!existsSync(file)) {
+      const hint = region === undefined ? ' (for the local mode, name a region: --region cn-north-4)' : '';
+      throw new ConfigError([`no metadata database at ${file}: set ASSETBRIDGE_DATABASE_URL or ASSETBRIDGE_DATA_DIR${hint}`]);
+    }
+  }
+  return url;
 }

@@ -5,7 +5,7 @@ import { parseIdentityConfig, type IdentityConfig } from './identity-config.js';
 import { parseReplicationConfig, type ReplicationConfig } from './replication-config.js';
 import { loadSettings, SettingsReader, type Env } from './settings-reader.js';
 import { parseBlobStoreConfig, parseDatabaseUrl, type BlobStoreConfig } from './storage-config.js';
-import { endpointFor, endpointPattern, logLevels, regionNamePattern, type LogLevel } from './values.js';
+import { endpointFor, endpointPattern, logLevels, regionNamePattern, roles, type LogLevel, type Role } from './values.js';
 
 /** `/metrics`: on the API port (default), on its own port, or off. */
 export type MetricsConfig = { readonly mode: 'api' | 'off' } | { readonly mode: 'port'; readonly port: number };
@@ -46,6 +46,8 @@ export interface QuotaSettings {
 /** One region's configuration: immutable, complete before anything of the region is built. */
 export interface RegionConfig extends RegionTuning {
   readonly region: string;
+  /** What this process of the region does (default `all`; local mode: `all`). */
+  readonly role: Role;
   readonly host: string;
   /** The port the region listens on (the bound one, when the setting was 0). */
   readonly port: number;
@@ -116,6 +118,7 @@ export function parseRegionSettings(env: Env): RegionSettings {
   r.check(urlSecret === '' || urlSecret.length >= 32, 'ASSETBRIDGE_URL_SECRET must be at least 32 characters');
   const settings: RegionSettings = {
     region,
+    role: r.oneOf('ROLE', roles, 'all'),
     host: r.string('HOST', '127.0.0.1'),
     port: r.int('PORT', 8080, 0, 65535),
     publicEndpoint,

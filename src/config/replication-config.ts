@@ -23,6 +23,8 @@ export interface ReplicationConfig {
   readonly peerBandwidthBytesPerSecond: number;
   /** Copy-task lease, seconds (default 30): how soon a crashed worker's task is taken over. */
   readonly leaseSeconds: number;
+  /** Claims of a task by workers that vanished before it fails as `worker_crashed` (default 5). */
+  readonly maxClaims: number;
 }
 
 /** The copy settings every region of a process shares (all but the key ring and the peers). */
@@ -36,6 +38,7 @@ export function parseReplicationTuning(r: SettingsReader): ReplicationTuning {
     parallelTasks: r.int('COPY_PARALLEL_TASKS', 2, 1, 64),
     peerBandwidthBytesPerSecond: r.int('PEER_BANDWIDTH_LIMIT', 0, 0, 100 * 1024 * 1024 * 1024),
     leaseSeconds: r.int('COPY_LEASE', 30, 2, 3_600),
+    maxClaims: r.int('COPY_MAX_CLAIMS', 5, 1, 1_000),
   };
 }
 

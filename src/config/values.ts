@@ -14,3 +14,13 @@ export const endpointFor = (host: string, port: number): string => `http://${hos
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
+
+/**
+ * What one process of a region does (ASSETBRIDGE_ROLE): `api` serves the HTTP API, `worker`
+ * runs the background loops (copies, sweepers, purges, expiries) and answers only health and
+ * metrics, `all` (default) does both.
+ */
+export const roles = ['api', 'worker', 'all'] as const;
+export type Role = (typeof roles)[number];
+export const roleServesApi = (role: Role): boolean => role !== 'worker';
+export const roleRunsLoops = (role: Role): boolean => role !== 'api';

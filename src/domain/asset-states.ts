@@ -60,7 +60,7 @@ export const assetActions = {
   copyActivated: { from: ['CREATING'], to: ['ACTIVED'] },
   /** A copy ended with a permanent fault or outlived its window (region B). */
   copyFailed: { from: ['CREATING'], to: ['FAILED'] },
-  /** Replication info posted again for a failed copy (region B). */
+  /** Replication info posted again for a failed copy, or the operator retries it (region B). */
   copyRestarted: { from: ['FAILED'], to: ['CREATING'] },
 } as const satisfies Record<string, Transition<AssetState>>;
 

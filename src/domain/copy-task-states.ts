@@ -41,8 +41,13 @@ export const copyTaskActions = {
   activate: { from: runningCopyTaskStates, to: ['ACTIVED'] },
   /** A permanent fault, or a transient one that outlived the copy window. */
   fail: { from: runningCopyTaskStates, to: ['FAILED'] },
-  /** A delete of the copy's asset. */
+  /** A delete of the copy's asset, or the operator (`assetbridge copies cancel`). */
   cancel: { from: runningCopyTaskStates, to: ['CANCELLED'] },
+  /**
+   * The operator runs an ended copy again with the same replication info
+   * (`assetbridge copies retry`): only before its copy window ends, once its leftovers are gone.
+   */
+  retry: { from: sweptCopyTaskStates, to: ['CREATING'] },
   /**
    * The replication info posted again (a failed copy, or a force-deleted asset copied anew).
    * Allowed from every state: the new run's epoch fences off any worker still on the old one.

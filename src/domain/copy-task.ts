@@ -11,6 +11,8 @@ export const copyFailureCodes = [
   'source_not_found',
   'capability_expired',
   'copy_window_expired',
+  /** Claimed ASSETBRIDGE_COPY_MAX_CLAIMS times by workers that never recorded an end of their run. */
+  'worker_crashed',
 ] as const;
 export type CopyFailureCode = (typeof copyFailureCodes)[number];
 
@@ -41,6 +43,12 @@ export interface CopyTask {
   leaseExpiresAt: string | null;
   nextRunAt: string;
   attempts: number;
+  /**
+   * Claims since the run last ended in a recorded way (activated, failed, retry scheduled,
+   * handed back at shutdown): each one a worker that took the task and vanished. Read from the
+   * store; a new task starts at 0.
+   */
+  claims?: number;
   lastError: string | null;
   failureCode: CopyFailureCode | null;
   filesDone: number;
@@ -51,6 +59,8 @@ export interface CopyTask {
   requestId: string | null;
   startedAt: string;
   finishedAt: string | null;
+  /** When the leftovers of the ended run were removed (read from the store). */
+  sweptAt?: string | null;
 }
 
 /** Per-file progress: bytes verified and fsynced so far. */

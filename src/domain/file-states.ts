@@ -54,6 +54,8 @@ export const fileActions = {
   copyVerified: { from: ['CREATING'], to: ['CREATED'] },
   /** A copy failed, or was cancelled by a delete and its asset restored (region B). */
   copyFailed: { from: ['CREATING'], to: ['FAILED'] },
+  /** The operator retries a failed copy (`assetbridge copies retry`, region B). */
+  copyRetried: { from: ['FAILED'], to: ['CREATING'] },
 } as const satisfies Record<string, Transition<FileState>>;
 
 /** The confirm action for each state ConfirmFileUpload accepts. */

@@ -10,7 +10,7 @@ import { registerOpenApi } from './plugins/openapi.js';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.js';
 import { registerRequestTarget } from './plugins/request-target.js';
 import type { RouteDeps } from './routes/deps.js';
-import { iamRoutes, projectRoutes, registerBlobRoutes } from './routes/index.js';
+import { iamRoutes, projectRoutes, registerBlobRoutes, registerOperationsRoutes } from './routes/index.js';
 import type { AppInstance } from './types.js';
 import { validatorCompiler } from './validation.js';
 
@@ -30,6 +30,11 @@ export interface AppOptions {
   deps: RouteDeps;
   /** This region's public base URL. */
   publicEndpoint: string;
+  /**
+   * `api`: the whole HTTP API (default); `operations`: only what a worker-only process
+   * answers (`/healthz`, `/readyz`, `/metrics`).
+   */
+  surface?: 'api' | 'operations';
 }
 
 /** How the router reads a path (the request-target property test builds its router from it). */
@@ -59,9 +64,15 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
   registerRequestContext(app, options.deps.metrics);
   registerErrorHandler(app);
   registerRequestTarget(app);
+  if (options.surface === 'operations') {
+    registerOperationsRoutes(app, options.deps);
+    await app.ready();
+    return app;
+  }
   registerJsonBody(app);
   await registerOpenApi(app, { region: options.deps.region, version: '0.1.0' });
   await registerConsole(app, { region: options.deps.region, identity: options.deps.identity, publicEndpoint: options.publicEndpoint });
+  registerOperationsRoutes(app, options.deps);
 
   await app.register(async (api) => {
     registerAuth(api, options.authenticator, { maxUnverifiedBodies: options.maxUnverifiedBodies });

@@ -1,4 +1,12 @@
-import type { CopyFailureCode, CopyFileProgress, CopyTask } from '../domain/copy-task.js';
+import type { CopyFailureCode, CopyFileProgress, CopyTask, CopyTaskState } from '../domain/copy-task.js';
+
+/** Which tasks the operator lists (every project unless one is named). */
+export interface CopyTaskFilter {
+  projectId?: string;
+  assetId?: string;
+  states?: readonly CopyTaskState[];
+  limit: number;
+}
 
 /**
  * Copy tasks. Every write by a worker is conditional on the task being `CREATING` at the
@@ -10,15 +18,19 @@ export interface CopyTaskStore {
   restartTask(task: CopyTask): Promise<void>;
   getTask(projectId: string, assetId: string): Promise<CopyTask | undefined>;
   listTasks(projectId: string, assetIds: readonly string[]): Promise<CopyTask[]>;
+  /** Tasks of every project (or the one named), newest first (operator commands). */
+  listAcrossProjects(filter: CopyTaskFilter): Promise<CopyTask[]>;
   fileProgress(projectId: string, assetId: string): Promise<CopyFileProgress[]>;
 
-  /** Leases up to `limit` due tasks to `owner`, each at a new epoch. */
+  /** Leases up to `limit` due tasks to `owner`, each at a new epoch, counting the claim; oldest due first. */
   claimDue(options: { owner: string; now: string; leaseUntil: string; limit: number }): Promise<CopyTask[]>;
   renewLease(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, leaseUntil: string): Promise<boolean>;
   /** Records a file's fsynced offset (and whether it is verified); refreshes the totals. */
   recordProgress(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, fileId: string, offset: number, done: boolean): Promise<boolean>;
-  /** Releases the lease and schedules another attempt. */
+  /** Releases the lease (the claim does not count as a crash) and schedules another attempt. */
   scheduleRetry(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, retry: { attempts: number; nextRunAt: string; lastError: string }): Promise<boolean>;
+  /** Hands the task back at shutdown: the lease is released and the claim does not count. */
+  release(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>): Promise<boolean>;
   /**
    * Ends the run: ACTIVED (with the asset, in the caller's transaction) or FAILED. An ACTIVED
    * run's stored manifest loses its download capabilities at once.

@@ -1,4 +1,4 @@
-import { ConfigError, parseLocalSettings, parseRegionSettings, type Env } from '../config/index.js';
+import { ConfigError, endpointFor, parseLocalSettings, parseRegionSettings, type Env } from '../config/index.js';
 import { createLogger } from './logger.js';
 import { startLocal } from './local.js';
 import { startRegion } from './region.js';
@@ -11,8 +11,11 @@ export async function runServer(mode: string, env: Env): Promise<void> {
   let close: () => Promise<void>;
   if (mode === 'region') {
     const settings = parseRegionSettings(env);
-    const region = await startRegion(settings, createLogger(settings.logLevel, { region: settings.region }), { defaultMetrics: true });
-    console.log(`assetbridge: region ${region.config.region} listening on ${region.config.publicEndpoint}`);
+    const region = await startRegion(settings, createLogger(settings.logLevel, { region: settings.region, role: settings.role }), { defaultMetrics: true });
+    const c = region.config;
+    // A worker-only process answers health and metrics on its own address, not the region's public endpoint.
+    if (c.role === 'worker') console.log(`assetbridge: region ${c.region} worker listening on ${endpointFor(c.host, c.port)} (/healthz, /readyz, /metrics only)`);
+    else console.log(`assetbridge: region ${c.region} listening on ${c.publicEndpoint}${c.role === 'api' ? ' (role api: no background loops)' : ''}`);
     close = () => region.close();
   } else if (mode === 'local') {
     const local = await startLocal(parseLocalSettings(env));

@@ -1,16 +1,23 @@
-import { ConfigError, operatorIdentityConfig, type Env } from '../config/index.js';
+import { ConfigError, loadSettings, operatorDatabaseUrl, operatorIdentityConfig, type Env } from '../config/index.js';
+import { openDatabase } from '../adapters/db/database.js';
+import { KyselyMetadataStore } from '../adapters/db/metadata-store-kysely.js';
+import { systemClock } from '../adapters/system-clock.js';
+import { CopyOperations } from '../services/replication/copy-operations.js';
 import { IdentityError, type IdentityService } from '../services/identity/identity-service.js';
 import { SealedSecretError } from '../services/identity/secret-box.js';
 import { openIdentity } from './identity.js';
 
 /*
- * What the operator commands of the command line (`assetbridge iam`, `assetbridge keys`)
+ * What the operator commands of the command line (`assetbridge iam`, `keys`, `copies`)
  * use of the server code. The command line reaches the server code only through this file
  * and `start/main.ts` (`runServer`); the lint rule holds it to that.
  */
 export { KeyRingFile } from './key-ring-file.js';
 export { KeyRingError } from '../services/replication/key-ring.js';
 export { IdentityError, type IdentityService };
+export { CopyOperations };
+export type { CopyTask } from '../domain/copy-task.js';
+export { copyTaskStates } from '../domain/copy-task.js';
 
 /** A database URL without its password, for messages. */
 const redact = (url: string): string => url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
@@ -29,4 +36,25 @@ export async function openOperatorIdentity(env: Env): Promise<IdentityService> {
     const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
     throw new IdentityError(`cannot open the identity store at ${redact(config.databaseUrl)}: ${message}${cause}`);
   }
+}
+
+/**
+ * The copy tasks of one region's metadata database, for `assetbridge copies` (a running region
+ * shares the database: every change is a conditional write its workers respect). The region's
+ * name is only used in messages. The database is not migrated here: a region of this version
+ * must have started on it.
+ */
+export async function openOperatorCopies(env: Env, region?: string): Promise<{ copies: CopyOperations; close(): Promise<void> }> {
+  const url = operatorDatabaseUrl(env, region);
+  const database = openDatabase(url);
+  try {
+    await database.db.selectFrom('copy_tasks').select('claims').limit(1).execute();
+  } catch (err) {
+    await database.close();
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ConfigError([`cannot read copies in ${redact(url)} (start a region of this version on it first): ${message}`]);
+  }
+  const store = new KyselyMetadataStore(database.db, database.engine);
+  const name = region ?? loadSettings(env).ASSETBRIDGE_REGION ?? '<region>';
+  return { copies: new CopyOperations({ store, clock: systemClock, region: name }), close: () => database.close() };
 }

@@ -2,7 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { regionConfig, type EdgeConfig, type RegionConfig, type RegionSettings } from '../config/index.js';
+import { regionConfig, roleRunsLoops, roleServesApi, type EdgeConfig, type RegionConfig, type RegionSettings } from '../config/index.js';
 import { migrate, openDatabase } from '../adapters/db/database.js';
 import { KyselyMetadataStore } from '../adapters/db/metadata-store-kysely.js';
 import { createBlobStore } from '../adapters/blob/blob-store-factory.js';
@@ -16,6 +16,8 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { AssetService } from '../services/asset-service.js';
+import { BackgroundLoops } from '../services/background-loops.js';
+import { ReadinessProbe } from '../services/readiness.js';
 import { FileService } from '../services/file-service.js';
 import { QuotaGuard } from '../services/quota-guard.js';
 import { ShareRules } from '../services/sharing.js';
@@ -48,6 +50,8 @@ export interface Region {
   readonly replication: ReplicationService;
   readonly transfers: TransferService;
   readonly worker: CopyWorker;
+  /** The region's background loops; running in the `worker` and `all` roles only. */
+  readonly loops: BackgroundLoops;
   /** The port `/metrics` listens on when it has one of its own (`ASSETBRIDGE_METRICS=<port>`, 0: a free one). */
   readonly metricsPort?: number;
   /** Stops accepting, lets in-flight requests finish, closes pools. */
@@ -64,7 +68,8 @@ export interface RegionOptions {
   defaultMetrics?: boolean;
 }
 
-const purgeIntervalMs = 60_000;
+/** How often the sweepers, the recycle-bin purge and the transfer expiry run. */
+const sweepIntervalMs = 60_000;
 
 /** The login rate limits and password-hashing bound of one process. */
 export function loginGuard(edge: EdgeConfig, clock: Clock = systemClock): LoginGuard {
@@ -102,7 +107,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   const store = new KyselyMetadataStore(database.db, database.engine);
   const metrics = new Metrics(config.region, { defaultMetrics: options.defaultMetrics ?? false });
   metrics.observeCopyTasks(() => store.copyTasks.countByState());
-  const blobs = new MeteredBlobStore(await createBlobStore(config.blobStore), metrics);
+  const rawBlobs = await createBlobStore(config.blobStore);
+  const blobs = new MeteredBlobStore(rawBlobs, metrics);
   const sharing = new ShareRules({ projects: identity, region: config.region, clock });
   const quota = new QuotaGuard(config.quotas);
   const assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: config.recycleRetentionSeconds, sharing, quota });
@@ -121,6 +127,13 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   });
   const keyRing = existsSync(config.replication.keyRingFile) ? loadKeyRing(config.replication.keyRingFile) : undefined;
   if (keyRing) metrics.observeSeals(keyRing.sealsByKey);
+  const hasPeers = Object.keys(config.replication.peers).length > 0;
+  if (!keyRing && hasPeers) {
+    logger.warn(
+      { keyRingFile: config.replication.keyRingFile, peers: Object.keys(config.replication.peers) },
+      'peers are configured but there is no key ring: copies between regions are refused and /readyz answers 503 (assetbridge keys add ... --activate)',
+    );
+  }
   const replication = new ReplicationService({
     store,
     assets,
@@ -156,7 +169,29 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     },
     onLeaseRenewFailed: () => metrics.copyLeaseRenewFailures.inc(),
     leaseMs: config.replication.leaseSeconds * 1000,
+    maxClaims: config.replication.maxClaims,
   });
+  const loops = new BackgroundLoops(logger);
+  // Copies: claimed with a lease at a new epoch, so any number of workers share them.
+  loops.add({ name: 'copy-worker', start: () => worker.start(), stop: () => worker.stop() });
+  // Each step of these is a conditional write: a second process doing it changes nothing.
+  loops.every('recycle-bin-purge', sweepIntervalMs, () => assets.purgeExpired());
+  loops.every('copy-sweep', sweepIntervalMs, () => worker.sweep());
+  loops.every('transfer-expiry', sweepIntervalMs, () => transfers.expireDue());
+  loops.every('expired-upload-purge', sweepIntervalMs, () => files.purgeExpiredUploads());
+
+  const readiness = new ReadinessProbe({
+    checks: [
+      { name: 'metadata_database', check: () => store.copyTasks.countByState() },
+      { name: 'identity_database', check: () => identity.listRegions() },
+      // An absent key answers "not found" when the store is reachable.
+      { name: 'blob_store', check: () => rawBlobs.head('readyz/probe') },
+    ],
+    keyRing,
+    hasPeers,
+    logger,
+  });
+  const servesApi = roleServesApi(config.role);
   const authenticator: Authenticator = new IdentityAuthenticator({
     identity,
     clock,
@@ -174,19 +209,17 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     maxUnverifiedBodies: config.edge.maxUnverifiedBodies,
     authenticator,
     publicEndpoint: config.publicEndpoint,
-    deps: { assets, files, identity, logins: options.logins ?? loginGuard(config.edge, clock), authenticator, replication, transfers, metrics, metricsOnApi: config.metrics.mode === 'api', region: config.region },
+    surface: servesApi ? 'api' : 'operations',
+    deps: {
+      assets, files, identity, logins: options.logins ?? loginGuard(config.edge, clock), authenticator, replication, transfers, metrics,
+      metricsOnApi: config.metrics.mode === 'api', region: config.region, role: config.role, readiness,
+    },
   });
 
-  await identity.registerRegion(config.region, config.publicEndpoint);
+  // The endpoint registered is the public one clients reach: only processes serving the API say it.
+  if (servesApi) await identity.registerRegion(config.region, config.publicEndpoint);
   const metricsServer = config.metrics.mode === 'port' ? await startMetricsServer(metrics, config.host, config.metrics.port) : undefined;
-  const purge = setInterval(() => {
-    assets.purgeExpired().catch((err: unknown) => logger.error({ err }, 'recycle-bin purge failed'));
-    files.purgeExpiredUploads().catch((err: unknown) => logger.error({ err }, 'expired-upload purge failed'));
-    worker.sweep().catch((err: unknown) => logger.error({ err }, 'copy sweep failed'));
-    transfers.expireDue().catch((err: unknown) => logger.error({ err }, 'transfer expiry sweep failed'));
-  }, purgeIntervalMs);
-  purge.unref();
-  worker.start();
+  if (roleRunsLoops(config.role)) loops.start();
   listener.serve(
     withRequestTimeout((req, res) => app.routing(req, res), config.edge),
     config.edge,
@@ -203,11 +236,11 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     replication,
     transfers,
     worker,
+    loops,
     metricsPort: metricsServer?.port,
     async close() {
-      clearInterval(purge);
       const stopAccepting = listener.close();
-      await worker.stop();
+      await loops.stop();
       await app.close();
       await stopAccepting;
       await metricsServer?.close();

@@ -33,20 +33,23 @@ export async function createPgDatabase(): Promise<{ url: string; drop(): Promise
 }
 
 /** Env settings for the storage of one test region, and how to tear it down. */
+/** A region's settings for a PostgreSQL database and an s3rver bucket. */
+export const postgresAndS3Env = (databaseUrl: string, s3: { endpoint: string; bucket: string }): Record<string, string> => ({
+  ASSETBRIDGE_DATABASE_URL: databaseUrl,
+  ASSETBRIDGE_BLOB_STORE: 's3',
+  ASSETBRIDGE_S3_ENDPOINT: s3.endpoint,
+  ASSETBRIDGE_S3_BUCKET: s3.bucket,
+  ASSETBRIDGE_S3_ACCESS_KEY_ID: 'S3RVER',
+  ASSETBRIDGE_S3_SECRET_ACCESS_KEY: 'S3RVER',
+  ASSETBRIDGE_S3_FORCE_PATH_STYLE: 'true',
+});
+
 export async function backendSettings(): Promise<{ env: Record<string, string>; close(): Promise<void> }> {
   if (testBackend() === 'sqlite') return { env: {}, close: async () => {} };
   const db = await createPgDatabase();
   const s3 = await startS3Server();
   return {
-    env: {
-      ASSETBRIDGE_DATABASE_URL: db.url,
-      ASSETBRIDGE_BLOB_STORE: 's3',
-      ASSETBRIDGE_S3_ENDPOINT: s3.endpoint,
-      ASSETBRIDGE_S3_BUCKET: s3.bucket,
-      ASSETBRIDGE_S3_ACCESS_KEY_ID: 'S3RVER',
-      ASSETBRIDGE_S3_SECRET_ACCESS_KEY: 'S3RVER',
-      ASSETBRIDGE_S3_FORCE_PATH_STYLE: 'true',
-    },
+    env: postgresAndS3Env(db.url, s3),
     close: async () => {
       await s3.close();
       await db.drop();

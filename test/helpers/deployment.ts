@@ -25,10 +25,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** One more process of a region (another role), on its own port. */
+export interface ExtraProcess {
+  name: string;
+  child: ChildProcess;
+  port: number;
+  endpoint: string;
+  output: string;
+}
+
 /** Two region processes of one deployment (shared identity file and key ring), peers of each other. */
 export class Deployment {
   readonly processes: Partial<Record<Side, ChildProcess>> = {};
   readonly output: Record<Side, string> = { a: '', b: '' };
+  /** Processes started with `startExtra`. */
+  readonly extras: ExtraProcess[] = [];
   clients!: Record<Side, ApiClient>;
   projects!: Record<Side, string>;
 
@@ -114,6 +125,48 @@ export class Deployment {
     });
   }
 
+  /**
+   * Starts one more process of a region on a free port of its own, with the region's settings
+   * plus `env`; `command` is what follows `node` (e.g. `[mainScript, 'region', '--role', 'worker']`
+   * or the CLI's `serve --role worker`). Resolves once it listens.
+   */
+  async startExtra(name: string, side: Side, command: string[], env: Record<string, string> = {}): Promise<ExtraProcess> {
+    const port = await freePort();
+    const other: Side = side === 'a' ? 'b' : 'a';
+    const child = spawn(process.execPath, command, {
+      env: {
+        ...process.env,
+        ...this.shared,
+        ASSETBRIDGE_REGION: regionNames[side],
+        ASSETBRIDGE_DATA_DIR: path.join(this.dir, name),
+        ASSETBRIDGE_URL_SECRET: `${side}-url-secret-${'x'.repeat(40)}`,
+        ASSETBRIDGE_PEERS: `${regionNames[other]}=${this.endpoint(other)}`,
+        ...env,
+        ASSETBRIDGE_PORT: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const extra: ExtraProcess = { name, child, port, endpoint: `http://127.0.0.1:${port}`, output: '' };
+    this.extras.push(extra);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} did not start: ${extra.output}`)), 60_000);
+      const onOutput = (d: Buffer) => {
+        extra.output += d.toString();
+        if (extra.output.includes(`listening on ${extra.endpoint}`)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout.on('data', onOutput);
+      child.stderr.on('data', onOutput);
+      child.once('close', () => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited: ${extra.output}`));
+      });
+    });
+    return extra;
+  }
+
   async stop(side: Side, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.processes[side];
     if (child) await stopProcess(child, signal);
@@ -148,6 +201,7 @@ export class Deployment {
   }
 
   async close(): Promise<void> {
+    for (const extra of this.extras) await stopProcess(extra.child, 'SIGKILL');
     await this.stop('a', 'SIGKILL');
     await this.stop('b', 'SIGKILL');
     await rm(this.dir, { recursive: true, force: true });

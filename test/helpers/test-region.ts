@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { parseRegionSettings, regionConfig } from '../../src/config/index.js';
 import type { Listener } from '../../src/start/listener.js';
 import { createLogger } from '../../src/start/logger.js';
@@ -49,7 +50,7 @@ const unique = () => randomBytes(4).toString('hex');
  * region of one deployment).
  */
 export async function startTestRegion(
-  options: { env?: Record<string, string>; clock?: Clock; identity?: IdentityService; listener?: Listener } = {},
+  options: { env?: Record<string, string>; clock?: Clock; identity?: IdentityService; listener?: Listener; logger?: Logger } = {},
 ): Promise<TestRegion> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'assetbridge-test-'));
   const backend = await backendSettings();
@@ -62,7 +63,7 @@ export async function startTestRegion(
     ...backend.env,
     ...options.env,
   });
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const regionOptions = { clock: options.clock, identity: options.identity };
   const region = options.listener
     ? await createRegion(regionConfig(settings, options.listener.port), options.listener, logger, regionOptions)

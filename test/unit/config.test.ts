@@ -30,6 +30,7 @@ describe('region config', () => {
   it('has working defaults', () => {
     const c = parseRegionConfig(base);
     expect(c).toMatchObject({ region: 'cn-north-4', host: '127.0.0.1', port: 8080, publicEndpoint: 'http://127.0.0.1:8080', recycleRetentionSeconds: 604_800, transferTtlSeconds: 604_800, maxFileSizeBytes: 5_368_709_120 });
+    expect(c).toMatchObject({ role: 'all', replication: { maxClaims: 5 } });
     expect(c.databaseUrl).toBe(`sqlite:${path.resolve('data', 'metadata.db')}`);
     expect(c.blobStore).toEqual({ kind: 'disk', root: path.resolve('data', 'blobs') });
   });
@@ -54,9 +55,12 @@ describe('region config', () => {
 
   it('names every bad value in one error', () => {
     const problems = problemsOf(() =>
-      parseRegionSettings({ ...base, ASSETBRIDGE_PORT: '70000', ASSETBRIDGE_REGION: 'Mars', ASSETBRIDGE_BLOB_STORE: 'ftp', ASSETBRIDGE_URL_SECRET: 'short', ASSETBRIDGE_DATABASE_URL: 'mysql://x', ASSETBRIDGE_TRANSFER_TTL: '10' }),
+      parseRegionSettings({
+        ...base, ASSETBRIDGE_PORT: '70000', ASSETBRIDGE_REGION: 'Mars', ASSETBRIDGE_BLOB_STORE: 'ftp', ASSETBRIDGE_URL_SECRET: 'short', ASSETBRIDGE_DATABASE_URL: 'mysql://x', ASSETBRIDGE_TRANSFER_TTL: '10',
+        ASSETBRIDGE_ROLE: 'both', ASSETBRIDGE_COPY_MAX_CLAIMS: '0',
+      }),
     );
-    for (const name of ['ASSETBRIDGE_PORT', 'ASSETBRIDGE_REGION', 'ASSETBRIDGE_BLOB_STORE', 'ASSETBRIDGE_URL_SECRET', 'ASSETBRIDGE_DATABASE_URL', 'ASSETBRIDGE_TRANSFER_TTL']) {
+    for (const name of ['ASSETBRIDGE_PORT', 'ASSETBRIDGE_REGION', 'ASSETBRIDGE_BLOB_STORE', 'ASSETBRIDGE_URL_SECRET', 'ASSETBRIDGE_DATABASE_URL', 'ASSETBRIDGE_TRANSFER_TTL', 'ASSETBRIDGE_ROLE must be one of api, worker, all', 'ASSETBRIDGE_COPY_MAX_CLAIMS']) {
       expect(problems).toContain(name);
     }
   });
@@ -116,8 +120,10 @@ describe('local mode config', () => {
   });
 
   it('names bad local settings, and needs no master key of its own', () => {
-    const problems = problemsOf(() => parseLocalSettings({ ASSETBRIDGE_LOCAL_REGIONS: 'cn-north-4,cn-north-4,Mars', ASSETBRIDGE_PORT: '65535', ASSETBRIDGE_LOG_LEVEL: 'loud' }));
-    for (const text of ['distinct', 'ASSETBRIDGE_LOCAL_REGIONS must look like cn-north-4 (got "Mars")', 'ASSETBRIDGE_PORT', 'ASSETBRIDGE_LOG_LEVEL']) {
+    const problems = problemsOf(() =>
+      parseLocalSettings({ ASSETBRIDGE_LOCAL_REGIONS: 'cn-north-4,cn-north-4,Mars', ASSETBRIDGE_PORT: '65535', ASSETBRIDGE_LOG_LEVEL: 'loud', ASSETBRIDGE_ROLE: 'worker' }),
+    );
+    for (const text of ['distinct', 'ASSETBRIDGE_LOCAL_REGIONS must look like cn-north-4 (got "Mars")', 'ASSETBRIDGE_PORT', 'ASSETBRIDGE_LOG_LEVEL', 'ASSETBRIDGE_ROLE: the local mode runs every role']) {
       expect(problems).toContain(text);
     }
     expect(problems).not.toContain('MASTER_KEY');

@@ -7,7 +7,7 @@ import {
   runningCopyTaskStates,
   sweptCopyTaskStates,
 } from '../../domain/copy-task-states.js';
-import type { CopyTaskStore } from '../../ports/copy-task-store.js';
+import type { CopyTaskFilter, CopyTaskStore } from '../../ports/copy-task-store.js';
 import { lockForClaim, type Engine } from './engine.js';
 import type { CopyTasksTable, Database } from './schema.js';
 
@@ -25,10 +25,13 @@ const toTask = (r: Selectable<CopyTasksTable>): CopyTask => ({
   projectId: r.project_id, assetId: r.asset_id, sourceRegion: r.source_region, sourceProjectId: r.source_project_id,
   sourceAssetId: r.source_asset_id, tokenId: r.token_id, files: JSON.parse(r.manifest) as ManifestFile[], state: r.state as CopyTaskState,
   epoch: Number(r.epoch), leaseOwner: r.lease_owner, leaseExpiresAt: r.lease_expires_at, nextRunAt: r.next_run_at,
-  attempts: Number(r.attempts), lastError: r.last_error, failureCode: r.failure_code as CopyFailureCode | null,
+  attempts: Number(r.attempts), claims: Number(r.claims ?? 0), lastError: r.last_error, failureCode: r.failure_code as CopyFailureCode | null,
   filesDone: Number(r.files_done), bytesDone: Number(r.bytes_done), bytesTotal: Number(r.bytes_total), deadline: r.deadline,
-  requestId: r.request_id, startedAt: r.started_at, finishedAt: r.finished_at,
+  requestId: r.request_id, startedAt: r.started_at, finishedAt: r.finished_at, sweptAt: r.swept_at ?? null,
 });
+
+/** A run that ends in a recorded way frees its lease, and its claim does not count as a crash. */
+const handBack = { lease_owner: null, lease_expires_at: null, claims: sql<number>`claims - 1` };
 
 /** Copy tasks on SQLite or PostgreSQL (claiming differs: see `lockForClaim`). */
 export class KyselyCopyTaskStore implements CopyTaskStore {
@@ -65,7 +68,7 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
     const { project_id: _p, asset_id: _a, ...rest } = toRow(task);
     await this.db
       .updateTable('copy_tasks')
-      .set({ ...rest, epoch: sql<number>`epoch + 1`, swept_at: null, caps_dropped_at: null })
+      .set({ ...rest, epoch: sql<number>`epoch + 1`, swept_at: null, caps_dropped_at: null, claims: 0 })
       .where('project_id', '=', task.projectId)
       .where('asset_id', '=', task.assetId)
       .execute();
@@ -83,36 +86,39 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
     return rows.map(toTask);
   }
 
+  async listAcrossProjects(filter: CopyTaskFilter): Promise<CopyTask[]> {
+    let q = this.db.selectFrom('copy_tasks').selectAll();
+    if (filter.projectId !== undefined) q = q.where('project_id', '=', filter.projectId);
+    if (filter.assetId !== undefined) q = q.where('asset_id', '=', filter.assetId);
+    if (filter.states !== undefined) q = q.where('state', 'in', [...filter.states]);
+    const rows = await q.orderBy('started_at', 'desc').orderBy('project_id').orderBy('asset_id').limit(filter.limit).execute();
+    return rows.map(toTask);
+  }
+
   async fileProgress(projectId: string, assetId: string): Promise<CopyFileProgress[]> {
     const rows = await this.db.selectFrom('copy_files').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
     return rows.map((r) => ({ fileId: r.file_id, offset: Number(r.offset_bytes), done: r.done === 1 }));
   }
 
   async claimDue(o: { owner: string; now: string; leaseUntil: string; limit: number }): Promise<CopyTask[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const candidates = trx
-        .selectFrom('copy_tasks')
-        .select(['project_id', 'asset_id', 'epoch'])
-        .where('state', 'in', runningCopyTaskStates)
-        .where('next_run_at', '<=', o.now)
-        .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', o.now)]))
-        .orderBy('next_run_at')
-        .limit(o.limit);
-      const claimed: CopyTask[] = [];
-      for (const c of await lockForClaim(this.engine, candidates).execute()) {
-        const res = await trx
-          .updateTable('copy_tasks')
-          .set({ epoch: Number(c.epoch) + 1, lease_owner: o.owner, lease_expires_at: o.leaseUntil })
-          .where('project_id', '=', c.project_id)
-          .where('asset_id', '=', c.asset_id)
-          .where('epoch', '=', c.epoch)
-          .executeTakeFirst();
-        if (res.numUpdatedRows === 0n) continue;
-        const row = await trx.selectFrom('copy_tasks').selectAll().where('project_id', '=', c.project_id).where('asset_id', '=', c.asset_id).executeTakeFirstOrThrow();
-        claimed.push(toTask(row));
-      }
-      return claimed;
-    });
+    // One statement: the due rows are picked, leased at a new epoch and counted as claimed
+    // together, so two workers never take the same row (PostgreSQL skips rows another claim
+    // holds; SQLite runs one writer at a time).
+    const due = this.db
+      .selectFrom('copy_tasks')
+      .select(['project_id', 'asset_id'])
+      .where('state', 'in', runningCopyTaskStates)
+      .where('next_run_at', '<=', o.now)
+      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', o.now)]))
+      .orderBy('next_run_at')
+      .limit(o.limit);
+    const rows = await this.db
+      .updateTable('copy_tasks')
+      .set({ epoch: sql<number>`epoch + 1`, lease_owner: o.owner, lease_expires_at: o.leaseUntil, claims: sql<number>`claims + 1` })
+      .where((eb) => eb(eb.refTuple('project_id', 'asset_id'), 'in', lockForClaim(this.engine, due).$asTuple('project_id', 'asset_id')))
+      .returningAll()
+      .execute();
+    return rows.map(toTask).sort((a, b) => a.nextRunAt.localeCompare(b.nextRunAt));
   }
 
   async renewLease(task: TaskKey, leaseUntil: string): Promise<boolean> {
@@ -154,8 +160,13 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
 
   async scheduleRetry(task: TaskKey, retry: { attempts: number; nextRunAt: string; lastError: string }): Promise<boolean> {
     const res = await this.live(task)
-      .set({ attempts: retry.attempts, next_run_at: retry.nextRunAt, last_error: retry.lastError, lease_owner: null, lease_expires_at: null })
+      .set({ ...handBack, attempts: retry.attempts, next_run_at: retry.nextRunAt, last_error: retry.lastError })
       .executeTakeFirst();
+    return res.numUpdatedRows > 0n;
+  }
+
+  async release(task: TaskKey): Promise<boolean> {
+    const res = await this.live(task).set(handBack).executeTakeFirst();
     return res.numUpdatedRows > 0n;
   }
 

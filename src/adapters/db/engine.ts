@@ -76,9 +76,10 @@ export function dialectFor(url: string): EngineConnection {
 }
 
 /**
- * Rows a worker is about to claim. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent
- * workers claim different rows without waiting on each other. SQLite has one writer at a
- * time: the claiming transaction alone keeps claims apart.
+ * The subquery picking the rows a claiming `UPDATE ... WHERE (key) IN (subquery) RETURNING *`
+ * takes. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers claim different rows
+ * without waiting on each other. SQLite has one writer at a time: the statement alone keeps
+ * claims apart, and it has no lock clause.
  */
 export function lockForClaim<DB, TB extends keyof DB, O>(engine: Engine, query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
   return engine === 'postgres' ? query.forUpdate().skipLocked() : query;

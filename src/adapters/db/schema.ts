@@ -69,6 +69,7 @@ export interface CopyTasksTable {
   finished_at: string | null;
   swept_at?: string | null;
   caps_dropped_at?: string | null;
+  claims?: number;
 }
 
 export interface CopyFilesTable {

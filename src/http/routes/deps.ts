@@ -2,6 +2,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { Authenticator } from '../../ports/authenticator.js';
 import type { AssetService } from '../../services/asset-service.js';
 import type { FileService } from '../../services/file-service.js';
+import type { ReadinessProbe } from '../../services/readiness.js';
 import type { IdentityService } from '../../services/identity/identity-service.js';
 import type { LoginGuard } from '../../services/identity/login-guard.js';
 import type { ReplicationService } from '../../services/replication/replication-service.js';
@@ -22,4 +23,8 @@ export interface RouteDeps {
   authenticator: Authenticator;
   /** This region's name. */
   region: string;
+  /** What this process of the region does (`api`, `worker`, `all`). */
+  role: string;
+  /** `/readyz`: the region's dependencies answer. */
+  readiness: Pick<ReadinessProbe, 'probe'>;
 }

@@ -15,6 +15,7 @@ import createFile from './files/create-file.js';
 import deleteFile from './files/delete-file.js';
 import createToken from './iam/create-token.js';
 import listProjects from './iam/list-projects.js';
+import health from './health.js';
 import metrics from './metrics.js';
 export { default as metricsRoute } from './metrics.js';
 import createByReplicationInfo from './replication/create-by-replication-info.js';
@@ -35,10 +36,15 @@ export const projectRoutes = [
 /** IAM (Keystone-shaped) routes: they authenticate for themselves. */
 export const iamRoutes = [createToken, listProjects];
 
+/** What every process of a region answers, a worker-only one included: health and (unless elsewhere or off) metrics. */
+export function registerOperationsRoutes(app: AppInstance, deps: RouteDeps): void {
+  health(app, deps);
+  if (deps.metricsOnApi) metrics(app, deps);
+}
+
 export function registerBlobRoutes(app: AppInstance, deps: RouteDeps): void {
   downloadBlob(app, deps);
   peerFile(app, deps);
-  if (deps.metricsOnApi) metrics(app, deps);
   // Upload has its own content-type parsing: its own scope.
   void app.register(async (scope) => uploadBlob(scope, deps));
 }

@@ -28,6 +28,11 @@ export interface CopyWorkerOptions {
   parallelTasks: number;
   parallelFiles: number;
   peerBandwidthBytesPerSecond: number;
+  /**
+   * Claims of one task without a recorded end of its run after which it fails as
+   * `worker_crashed` instead of being run again (default 5).
+   */
+  maxClaims?: number;
   /** Lease length, ms (default 30 s; renewed every third of it). */
   leaseMs?: number;
   /** Poll interval for due tasks, ms (default 250). */
@@ -84,12 +89,17 @@ export class CopyWorker {
     }, delayMs);
   }
 
-  /** Stops claiming; running copies stop at their next step (their progress is checkpointed). */
+  /**
+   * Stops claiming; running copies stop at their next step (their progress is checkpointed)
+   * and are handed back, so another worker takes them at once and the claim counts for nothing.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
-    for (const r of this.running.values()) r.abort.abort();
-    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    const running = [...this.running.values()];
+    for (const r of running) r.abort.abort();
+    await Promise.allSettled(running.map((r) => r.done));
+    await Promise.allSettled(running.map((r) => this.o.store.copyTasks.release(r.task)));
   }
 
   /** Claims what is due and starts it; resolves to how many tasks were claimed. */
@@ -125,7 +135,8 @@ export class CopyWorker {
         if (this.stopping) continue;
       }
       const abort = new AbortController();
-      const done = this.run(task, abort)
+      const maxClaims = this.o.maxClaims ?? 5;
+      const done = ((task.claims ?? 0) > maxClaims ? this.failCrashed(task, maxClaims) : this.run(task, abort))
         // A failure inside failure handling (e.g. the database is gone) is logged, never unhandled.
         .catch((err: unknown) => this.o.logger.error({ err, asset: task.assetId }, 'copy run crashed'))
         .finally(() => {
@@ -221,7 +232,7 @@ export class CopyWorker {
 
   private async handleFailure(task: CopyTask, err: unknown, aborted: boolean, log: Logger): Promise<void> {
     if (err instanceof LostLeaseError || (aborted && !(err instanceof ChecksumFault))) {
-      // Another worker (or a delete) owns the task now; if we are stopping, the lease lapses.
+      // Another worker (or a delete) owns the task now; if we are stopping, `stop` hands it back.
       log.info('copy step stopped: lease lost, cancelled or shutting down');
       if (!this.stopping) await this.sweepTask(task);
       return;
@@ -239,8 +250,19 @@ export class CopyWorker {
       }
     }
     // Permanent faults carry their code; a transient one that outlived the window is the window's.
-    const code: CopyFailureCode = (permanent ? (err).failureCode : undefined) ?? 'copy_window_expired';
-    const at = isoTime(now);
+    await this.fail(task, (permanent ? (err).failureCode : undefined) ?? 'copy_window_expired', message, log);
+  }
+
+  /** Every earlier claim of this task ended with its worker gone: it fails rather than crash another. */
+  private async failCrashed(task: CopyTask, maxClaims: number): Promise<void> {
+    const log = this.o.logger.child({ op: 'copy.run', asset: task.assetId, reqId: task.requestId, epoch: task.epoch });
+    const message = `the copy was claimed ${maxClaims} times by workers that stopped without recording how its run ended (ASSETBRIDGE_COPY_MAX_CLAIMS)`;
+    await this.fail(task, 'worker_crashed', message, log);
+  }
+
+  /** The task, its asset and its files turn FAILED in one conditional transaction; then its leftovers go. */
+  private async fail(task: CopyTask, code: CopyFailureCode, message: string, log: Logger): Promise<void> {
+    const at = isoTime(this.o.clock.now());
     const recorded = await this.o.store.transaction(async (tx) => {
       if (!(await tx.copyTasks.finish(task, { state: 'FAILED', at, failureCode: code, lastError: message }))) return false;
       // The task was still running, so its asset is CREATING (a delete would have cancelled the task).
