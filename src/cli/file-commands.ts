@@ -117,8 +117,9 @@ export function registerFileCommands(program: Command): void {
     .addHelpText(
       'after',
       `
-Every file is read and hashed before anything is created. Run the same command again after an
-interruption: it continues the CREATING asset of that name (files already there are kept).
+Every file is read and hashed before anything is created; the MAIN file is sent last (it
+activates the asset). Run the same command again after an interruption: it continues the
+CREATING asset of that name (files already there are kept, the others sent again).
 
 Example:
   assetbridge upload portrait.png --type IMAGE`,
@@ -131,7 +132,9 @@ Example:
       const assetId = asset.asset_id as string;
       context.assetId = assetId;
       if (resumed) note(`continuing the upload of ${assetId}`);
-      for (const local of locals) {
+      // The MAIN file goes last: confirming it activates the asset, so an interrupted upload
+      // leaves the asset CREATING, where the same command finds it again.
+      for (const local of [...locals.slice(1), ...locals.slice(0, 1)]) {
         const declared = (asset.files as Json[]).find((f) => f.file_name === local.name && liveFileStates.includes(f.state));
         if (declared?.state === 'CREATED') {
           note(`${local.name}: already uploaded`);
