@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAssetsCommands } from './assets-commands.js';
+import { registerConfigureCommand } from './configure-command.js';
 import { registerCopyCommands } from './copy-commands.js';
 import { registerFileCommands } from './file-commands.js';
 import { registerIamCommands } from './iam-commands.js';
@@ -17,12 +18,15 @@ registerFileCommands(program);
 registerCopyCommands(program);
 registerIamCommands(program);
 registerKeysCommands(program);
+registerConfigureCommand(program);
 program.addHelpText(
   'after',
   `
-Credentials: --profile NAME (from ~/.config/assetbridge/config.json, mode 0600), or
-ASSETBRIDGE_ACCESS_KEY + ASSETBRIDGE_SECRET_KEY + ASSETBRIDGE_REGIONS=name=endpoint=project,...,
-or by default the local mode's ./data/local.json (ASSETBRIDGE_DATA_DIR).
+Credentials: --profile NAME (else ASSETBRIDGE_PROFILE) selects that profile of
+~/.config/assetbridge/config.json (ASSETBRIDGE_CLI_CONFIG; written by assetbridge configure).
+Otherwise the profile "default", else the local mode's ./data/local.json (ASSETBRIDGE_DATA_DIR),
+with ASSETBRIDGE_ACCESS_KEY + ASSETBRIDGE_SECRET_KEY replacing its keys and
+ASSETBRIDGE_REGIONS=name=endpoint=project,... its regions.
 
 Examples:
   assetbridge start

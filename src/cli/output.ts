@@ -44,7 +44,8 @@ export async function fetchFrom(url: string, init?: RequestInit): Promise<Respon
   try {
     return await fetch(url, init);
   } catch (err) {
-    throw new UnreachableError(new URL(url).origin, err);
+    if (err instanceof TypeError && err.message === 'fetch failed') throw new UnreachableError(new URL(url).origin, err);
+    throw err;
   }
 }
 

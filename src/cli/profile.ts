@@ -96,7 +96,8 @@ export class RegionClient extends ApiClient {
     try {
       return await super.call(method, urlPath, options);
     } catch (err) {
-      if (err instanceof TypeError) throw new UnreachableError(this.opts.endpoint, err);
+      // undici's network failure; other TypeErrors are bugs worth their own message.
+      if (err instanceof TypeError && err.message === 'fetch failed') throw new UnreachableError(this.opts.endpoint, err);
       throw err;
     }
   }
