@@ -85,20 +85,25 @@ async function assetFor(api: RegionClient, name: string, type: string, locals: L
   }
 }
 
+/** A pass-through stream that draws the bytes through it on `bar`, from `start` of `total`. */
+function counting(bar: ProgressBar, start: number, total: number): Transform {
+  let done = start;
+  return new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      done += chunk.length;
+      bar.update(done, total, `${formatBytes(done)}/${formatBytes(total)}`);
+      cb(null, chunk);
+    },
+  });
+}
+
 /** Declares a file and sends its bytes from byte 0, then confirms it. */
 async function send(api: RegionClient, assetId: string, local: LocalFile): Promise<void> {
   const f = await api.ok('POST', '/files', {
     body: { asset_id: assetId, file_name: local.name, file_md5: local.md5, file_size: local.size, asset_file_category: local.category },
   });
   const bar = new ProgressBar(local.name);
-  let sent = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      sent += chunk.length;
-      bar.update(sent, local.size, `${formatBytes(sent)}/${formatBytes(local.size)}`);
-      cb(null, chunk);
-    },
-  });
+  const counter = counting(bar, 0, local.size);
   // A read error (the file changed since it was hashed) fails this upload through the body.
   const source = createReadStream(local.path).on('error', (err) => counter.destroy(err));
   const body = Readable.toWeb(source.pipe(counter)) as ReadableStream;
@@ -175,15 +180,7 @@ Example:
         const res = await fetchFrom(file.download_url as string, { headers: have > 0 ? { range: `bytes=${have}-` } : {} });
         if (res.status !== (have > 0 ? 206 : 200) || !res.body) throw await ApiError.ofResponse(res);
         const bar = new ProgressBar(file.file_name as string);
-        let got = have;
-        const counter = new Transform({
-          transform(chunk: Buffer, _e, cb) {
-            got += chunk.length;
-            bar.update(got, size, `${formatBytes(got)}/${formatBytes(size)}`);
-            cb(null, chunk);
-          },
-        });
-        await pipeline(Readable.fromWeb(res.body), counter, createWriteStream(target, { flags: have > 0 ? 'a' : 'w' }));
+        await pipeline(Readable.fromWeb(res.body), counting(bar, have, size), createWriteStream(target, { flags: have > 0 ? 'a' : 'w' }));
         bar.end();
       }
       const written = (await stat(target)).size;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAssetsCommands } from './assets-commands.js';
+import { registerCompletionCommand } from './completion.js';
 import { registerConfigureCommand } from './configure-command.js';
 import { registerCopyCommands } from './copy-commands.js';
 import { registerFileCommands } from './file-commands.js';
@@ -19,6 +20,7 @@ registerCopyCommands(program);
 registerIamCommands(program);
 registerKeysCommands(program);
 registerConfigureCommand(program);
+registerCompletionCommand(program);
 program.addHelpText(
   'after',
   `
