@@ -32,6 +32,8 @@ const endpointA = () => local.regions.find((r) => r.name === A)?.endpoint ?? '';
 describe('assetbridge configure and the settings precedence', () => {
   it('writes a profile (0600) with every region and project id found from the server', async () => {
     const env = { ASSETBRIDGE_CLI_CONFIG: configFile, ASSETBRIDGE_DATA_DIR: emptyDir };
+    const bare = await assetbridge(['configure'], env, '');
+    expect(bare.stderr).toBe('error: --endpoint is required when stdin is not a terminal\nnext: assetbridge configure --endpoint URL --access-key AK < secret-key-file\n');
     const wrong = await assetbridge(['configure', '--profile', 'work', '--endpoint', endpointA(), '--access-key', local.access_key], env, 'not-the-secret\n');
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^error: MSS\.\d+ \(401\)/);
