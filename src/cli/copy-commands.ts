@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ApiError } from '../client/api-client.js';
 import { errorCatalogue } from '../domain/errors.js';
-import { assetIdArg, CliError, context, mode, note, result } from './output.js';
+import { assetIdArg, CliError, context, note, onInterrupt, result } from './output.js';
 import { clientFor, loadProfile, type RegionClient } from './profile.js';
 import { formatBytes, ProgressBar } from './progress.js';
 
@@ -42,13 +42,7 @@ async function copyOne(from: RegionClient, to: RegionClient, id: string, o: Opti
     result(started, () => `copy of ${id} to ${o.to}: ${started.asset_state}\nfollow it: ${copyCommand(id, o)}`);
     return;
   }
-  process.once('SIGINT', () => {
-    const next = `${copyCommand(id, o)} (the same command attaches to the running copy)`;
-    const message = `interrupted: the copy of ${id} goes on at ${o.to}`;
-    if (mode.json) process.stdout.write(`${JSON.stringify({ error: { code: 'CLI.INTERRUPTED', message, request_id: null, next } })}\n`);
-    else process.stderr.write(`\n${message}\nnext: ${next}\n`);
-    process.exit(130);
-  });
+  onInterrupt(`interrupted: the copy of ${id} goes on at ${o.to}`, `${copyCommand(id, o)} (the same command attaches to the running copy)`);
   const bar = new ProgressBar(`${id} ${o.from} -> ${o.to}`);
   const end = await waitFor(to, id, bar);
   bar.end();
@@ -105,7 +99,10 @@ async function copyAll(from: RegionClient, to: RegionClient, o: Options): Promis
   for (const a of assets) items.push(await startItem(from, to, a, o));
   const started = items.filter((i) => i.result === 'started');
   if (o.wait && started.length) {
+    const again = `assetbridge copy --all --from ${o.from} --to ${o.to}${o.filter ? ` --filter ${o.filter}` : ''} --wait`;
+    onInterrupt(`interrupted: the ${started.length} copies started go on at ${o.to}`, `${again} (assets already there are skipped)`);
     const bar = new ProgressBar(`${started.length} assets ${o.from} -> ${o.to}`, 'items');
+    bar.update(0, started.length, `0/${started.length} assets`);
     for (const [n, item] of started.entries()) {
       const end = await waitFor(to, item.asset_id);
       if (end.asset_state === 'ACTIVED') item.result = 'copied';

@@ -49,6 +49,15 @@ export async function fetchFrom(url: string, init?: RequestInit): Promise<Respon
   }
 }
 
+/** On Ctrl-C: says what goes on without us and what to run next, then exits 130. */
+export function onInterrupt(message: string, next: string): void {
+  process.once('SIGINT', () => {
+    if (mode.json) process.stdout.write(`${JSON.stringify({ error: { code: 'CLI.INTERRUPTED', message, request_id: null, next } })}\n`);
+    else process.stderr.write(`\n${message}\nnext: ${next}\n`);
+    process.exit(130);
+  });
+}
+
 /** Prints a command's result: its JSON under `--json`, else its text. */
 export function result(value: unknown, text: () => string): void {
   process.stdout.write(`${mode.json ? JSON.stringify(value, null, 2) : text()}\n`);

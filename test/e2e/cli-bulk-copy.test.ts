@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assetbridge as run, uploadBytes } from '../helpers/cli.js';
+import { assetbridge as run, spawnCli, until, uploadBytes } from '../helpers/cli.js';
 import { startLocalProcess, stopProcess, type LocalJson } from '../helpers/processes.js';
 
 const A = 'cn-north-4';
@@ -106,5 +106,18 @@ describe('assetbridge copy --all', () => {
     expect(JSON.parse(all.stdout)).toEqual({ summary: { total: 1, started: 1, already_there: 0, skipped: 0, failed: 0 }, items: [{ asset_id: fresh, result: 'started', reason: null }] });
     const followed = await assetbridge(['copy', fresh, '--from', A, '--to', B, '--wait']);
     expect(followed.stdout).toContain(`${fresh}: ACTIVED in ${B}`);
+  });
+
+  it('says on Ctrl-C during --all --wait that the copies go on, and the printed command picks them up', async () => {
+    const big = await upload('bulk-big', randomBytes(48 * 1024 * 1024));
+    const all = spawnCli(['copy', '--all', '--from', A, '--to', B, '--filter', 'bulk-big', '--wait'], { ASSETBRIDGE_DATA_DIR: dataDir });
+    await until(() => all.stderr().includes('1 assets cn-north-4 -> ap-southeast-3 ['), 30_000, 'the progress bar');
+    all.child.kill('SIGINT');
+    expect(await all.exit).toBe(130);
+    const command = `assetbridge copy --all --from ${A} --to ${B} --filter bulk-big --wait`;
+    expect(all.stderr()).toContain(`interrupted: the 1 copies started go on at ${B}\nnext: ${command} (assets already there are skipped)`);
+    const again = await assetbridge(command.split(' ').slice(1));
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse((await assetbridge(['assets', 'show', big, '--region', B, '--json'])).stdout)).toMatchObject({ asset_state: 'ACTIVED' });
   });
 });
