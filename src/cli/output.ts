@@ -161,7 +161,7 @@ export function withManners(program: Command, version: string): Command {
     .exitOverride()
     .configureOutput({
       outputError: (text) => {
-        const message = text.trim().replace(/^error: /, '');
+        const message = text.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
         context.command ??= commandPath(program, process.argv.slice(2));
         const command = context.command;
         reportFatal(new CliError(message, `assetbridge ${command ? `${command} ` : ''}--help`, 'CLI.USAGE'));

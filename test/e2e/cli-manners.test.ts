@@ -38,6 +38,8 @@ describe('assetbridge output and errors', () => {
     const json = await assetbridge(['upload', '--type', 'IMAGE', '--json']);
     expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'CLI.USAGE', message: "missing required argument 'files'", request_id: null, next: 'assetbridge upload --help' } });
     expect(json.stderr).toBe('');
+    const typo = await assetbridge(['assets', 'lss']);
+    expect(typo.stderr).toBe("error: unknown command 'lss' (Did you mean ls?)\nnext: assetbridge assets --help\n");
   });
 
   it('lists the allowed values in help and errors, and takes them in any case', async () => {
