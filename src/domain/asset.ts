@@ -66,6 +66,8 @@ export interface AssetFile {
   uploadExpiresAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Why the file is FAILED, when the service knows (a large file's assembly). */
+  reason?: string | null;
 }
 
 /**

@@ -22,6 +22,7 @@ export function presentFile(file: AssetFile, downloadUrl: string | undefined): S
     asset_file_category: file.category,
     download_url: downloadUrl,
     state: file.state,
+    reason: opt(file.reason ?? null),
     file_extra_meta: file.fileExtraMeta,
     file_md5: file.md5Hex ? Buffer.from(file.md5Hex, 'hex').toString('base64') : opt(file.declaredMd5),
     file_sha256: opt(file.sha256Hex),

@@ -15,6 +15,7 @@ import type { Clock } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { AssetService } from '../services/asset-service.js';
 import { FileService } from '../services/file-service.js';
+import { LargeFileAssembler } from '../services/large-files/assembler.js';
 import { ShareRules } from '../services/sharing.js';
 import { TransferService } from '../services/transfers/transfer-service.js';
 import { UrlSigner } from '../services/signed-url.js';
@@ -43,6 +44,8 @@ export interface Region {
   readonly replication: ReplicationService;
   readonly transfers: TransferService;
   readonly worker: CopyWorker;
+  /** Joins and hashes confirmed large files. */
+  readonly assembler: LargeFileAssembler;
   /** The port `/metrics` listens on when it has one of its own (`ASSETBRIDGE_METRICS=<port>`, 0: a free one). */
   readonly metricsPort?: number;
   /** Stops accepting, lets in-flight requests finish, closes pools. */
@@ -98,7 +101,10 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
     downloadUrlTtlSeconds: config.downloadUrlTtlSeconds,
     maxFileSizeBytes: config.maxFileSizeBytes,
+    maxLargeFileSizeBytes: config.maxLargeFileSizeBytes,
+    onAssemblyDue: () => assembler.wake(),
   });
+  const assembler: LargeFileAssembler = new LargeFileAssembler({ store, blobs, files, clock, logger });
   const keyRing = existsSync(config.replication.keyRingFile) ? loadKeyRing(config.replication.keyRingFile) : undefined;
   if (keyRing) metrics.observeSeals(keyRing.sealsByKey);
   const replication = new ReplicationService({
@@ -113,7 +119,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
       peers: config.replication.peers,
       tokenTtlSeconds: config.replication.tokenTtlSeconds,
       copyWindowSeconds: config.replication.copyWindowSeconds,
-      maxFileSizeBytes: config.maxFileSizeBytes,
+      // A large file copies like any other.
+      maxFileSizeBytes: config.maxLargeFileSizeBytes,
     },
     onImported: () => worker.wake(),
   });
@@ -155,6 +162,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   }, purgeIntervalMs);
   purge.unref();
   worker.start();
+  assembler.start();
   listener.serve((req, res) => app.routing(req, res));
 
   return {
@@ -168,11 +176,13 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     replication,
     transfers,
     worker,
+    assembler,
     metricsPort: metricsServer?.port,
     async close() {
       clearInterval(purge);
       const stopAccepting = listener.close();
       await worker.stop();
+      await assembler.stop();
       await app.close();
       await stopAccepting;
       await metricsServer?.close();

@@ -92,6 +92,7 @@ export function fileToRow(f: AssetFile): FilesTable {
     upload_expires_at: f.uploadExpiresAt,
     created_at: f.createdAt,
     updated_at: f.updatedAt,
+    reason: f.reason ?? null,
   };
 }
 
@@ -114,6 +115,7 @@ export function rowToFile(r: Selectable<FilesTable>): AssetFile {
     uploadExpiresAt: r.upload_expires_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    reason: r.reason ?? null,
   };
 }
 
@@ -125,5 +127,7 @@ export function filePatchToRow(p: FilePatch): Partial<FilesTable> {
   if (p.etag !== undefined) row.etag = p.etag;
   if (p.uploadExpiresAt !== undefined) row.upload_expires_at = p.uploadExpiresAt;
   if (p.blobKey !== undefined) row.blob_key = p.blobKey;
+  if (p.fileSize !== undefined) row.file_size = p.fileSize;
+  if (p.reason !== undefined) row.reason = p.reason;
   return row;
 }

@@ -41,6 +41,8 @@ export interface FilesTable {
   upload_expires_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Why the file failed (a large file's assembly); null otherwise. */
+  reason?: string | null;
 }
 
 export interface CopyTasksTable {
@@ -114,6 +116,33 @@ export interface AssetSharesTable {
   expire_time: string;
 }
 
+/** A large file's upload in parts: receiving them, then assembling (by a worker holding a lease). */
+export interface LargeUploadsTable {
+  file_id: string;
+  project_id: string;
+  part_count: number;
+  part_size: number;
+  file_size: number | null;
+  /** The blob store's multipart upload id. */
+  upload_id: string;
+  state: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  next_run_at: string;
+  attempts: number;
+  last_error: string | null;
+}
+
+/** A part being written (`size` null) or written (its size and the store's validator). */
+export interface LargeUploadPartsTable {
+  file_id: string;
+  part_number: number;
+  /** Which send of the part this row stands for: a later send replaces it. */
+  attempt: string;
+  size: number | null;
+  etag: string | null;
+}
+
 export interface Database {
   assets: AssetsTable;
   files: FilesTable;
@@ -122,6 +151,8 @@ export interface Database {
   transfer_jobs: TransferJobsTable;
   transfer_job_assets: TransferJobAssetsTable;
   asset_shares: AssetSharesTable;
+  large_uploads: LargeUploadsTable;
+  large_upload_parts: LargeUploadPartsTable;
 }
 
 /**
@@ -136,4 +167,6 @@ export const primaryKeyNames = {
   transfer_jobs: 'transfer_jobs_pk',
   transfer_job_assets: 'transfer_job_assets_pk',
   asset_shares: 'asset_shares_pk',
+  large_uploads: 'large_uploads_pk',
+  large_upload_parts: 'large_upload_parts_pk',
 } as const satisfies Record<keyof Database, string>;
