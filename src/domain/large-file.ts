@@ -24,8 +24,8 @@ export function planParts(fileSize: number | undefined, partCount: number): Part
   }
   const partSize = Math.ceil(fileSize / partCount);
   if (partSize > maxPartSize) return { refused: `part size ${partSize} (file_size / file_multipart_count, rounded up) is over the limit of ${maxPartSize} bytes` };
+  // With parts of at least 5 MiB, ceil(size / count) always leaves the last part some bytes.
   if (partCount > 1 && partSize < minPartSize) return { refused: `part size ${partSize} (file_size / file_multipart_count, rounded up) is under the limit of ${minPartSize} bytes` };
-  if (partSize * (partCount - 1) >= fileSize) return { refused: `file_size ${fileSize} leaves nothing for part ${partCount} at ${partSize} bytes a part` };
   return { partCount, partSize, fileSize };
 }
 
