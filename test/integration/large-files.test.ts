@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoTime } from '../../src/domain/time.js';
 import { maxPartSize, minPartSize } from '../../src/domain/large-file.js';
@@ -190,6 +192,21 @@ describe('CreateLargeFile', () => {
     expect((await t.client.call('DELETE', `/files/${fileId}`)).status).toBe(200);
     expect(await t.region.store.largeUploads.get(fileId)).toBeUndefined();
     expect((await create({ asset_id: assetId, file_name: 'again.bin', file_size: 10, asset_file_category: 'MAIN' })).status).toBe(200);
+  });
+});
+
+describe('deleting an asset for good', () => {
+  it('drops the parts of its large file not yet assembled', async () => {
+    const assetId = await t.client.createAsset();
+    const bytes = twoPartBytes();
+    const { fileId, uploadUrls } = await t.client.createLargeFile(assetId, 'big.bin', bytes.length, 2);
+    expect((await putBytes(uploadUrls[1] ?? '', cutParts(bytes, 2)[1] ?? Buffer.alloc(0))).status).toBe(200);
+    const upload = await t.region.store.largeUploads.get(fileId);
+    const staging = path.join(t.dataDir, 'blobs', '.tmp', 'multipart', upload?.uploadId ?? '');
+    if (t.region.blobs.kind === 'disk') expect(existsSync(staging)).toBe(true);
+    expect((await t.client.call('DELETE', `/digital-assets/${assetId}`, { query: { mode: 'force' } })).status).toBe(200);
+    expect(await t.region.store.largeUploads.get(fileId)).toBeUndefined();
+    expect(existsSync(staging)).toBe(false);
   });
 });
 
