@@ -195,6 +195,30 @@ describe('CreateLargeFile', () => {
   });
 });
 
+describe('an assembly that fails', () => {
+  it('turns the file FAILED with the reason, the asset FAILED, and keeps no bytes', async () => {
+    const assetId = await t.client.createAsset();
+    const bytes = twoPartBytes();
+    await t.region.assembler.stop();
+    let fileId: string;
+    try {
+      fileId = await t.client.addLargeFile(assetId, 'big.bin', bytes, 2);
+      // The joined bytes will not match the size on record (what a store that lost bytes would give).
+      expect(await t.region.store.updateFile(fileId, { fileSize: bytes.length + 1, updatedAt: isoTime(new Date()) })).toBe(true);
+    } finally {
+      t.region.assembler.start();
+    }
+    const file = await assembled(assetId, fileId);
+    expect(file).toMatchObject({ state: 'FAILED', reason: expect.stringContaining(`received ${bytes.length} bytes, declared ${bytes.length + 1}`) });
+    expect(file.download_url).toBeUndefined();
+    const asset = (await t.client.ok('GET', `/digital-assets/${assetId}`)) as { asset_state: string; reason: string };
+    expect(asset).toMatchObject({ asset_state: 'FAILED', reason: expect.stringContaining('main file assembly failed') });
+    const stored = await t.region.store.findFile(fileId);
+    expect(await t.region.blobs.head(stored?.blobKey ?? '')).toBeUndefined();
+    expect(await t.region.store.largeUploads.get(fileId)).toBeUndefined();
+  });
+});
+
 describe('deleting an asset for good', () => {
   it('drops the parts of its large file not yet assembled', async () => {
     const assetId = await t.client.createAsset();
