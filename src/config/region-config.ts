@@ -18,6 +18,8 @@ export interface RegionTuning {
   readonly downloadUrlTtlSeconds: number;
   /** Largest accepted file, bytes (default 5 GiB). */
   readonly maxFileSizeBytes: number;
+  /** Largest file CreateLargeFile (and a copy from another region) accepts, bytes (default 536870912000). */
+  readonly maxLargeFileSizeBytes: number;
   /** Largest accepted JSON body, bytes (default 1 MiB). */
   readonly bodyLimitBytes: number;
   /** How long a deleted asset stays in the recycle bin, seconds (default 7 days). */
@@ -88,6 +90,7 @@ export function parseRegionTuning(r: SettingsReader): RegionTuning {
     uploadUrlTtlSeconds: r.int('UPLOAD_URL_TTL', 86_400, 60, 7 * 86_400),
     downloadUrlTtlSeconds: r.int('DOWNLOAD_URL_TTL', 3_600, 10, 7 * 86_400),
     maxFileSizeBytes: r.int('MAX_FILE_SIZE', 5_368_709_120, 1, 5_368_709_120),
+    maxLargeFileSizeBytes: r.int('MAX_LARGE_FILE_SIZE', 536_870_912_000, 1, 536_870_912_000),
     bodyLimitBytes: r.int('BODY_LIMIT', 1_048_576, 1_024, 64 * 1_048_576),
     recycleRetentionSeconds: r.int('RECYCLE_RETENTION', 7 * 86_400, 0, 3_650 * 86_400),
     transferTtlSeconds: r.int('TRANSFER_TTL', 7 * 86_400, 60, 365 * 86_400),

@@ -42,6 +42,10 @@ export const fileActions = {
   upload: { from: uploadableFileStates, to: ['UPLOADED'] },
   /** ConfirmFileUpload CREATED: only once bytes are there. */
   confirmCreated: { from: ['UPLOADED'], to: ['CREATED'] },
+  /** ConfirmFileUpload CREATED of a large file with every part received: a worker assembles it. */
+  confirmLarge: { from: ['CREATING'], to: ['UPLOADED'] },
+  /** A large file assembled and hashed, or failed doing so. */
+  assembled: { from: ['UPLOADED'], to: ['CREATED', 'FAILED'] },
   /** ConfirmFileUpload FAILED. */
   confirmFailed: { from: uploadableFileStates, to: ['FAILED'] },
   /** ConfirmFileUpload CANCELLED (any uploaded bytes are removed). */

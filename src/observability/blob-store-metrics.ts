@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { BlobNotFoundError, type BlobStat, type BlobStore, type ByteRange } from '../ports/blob-store.js';
+import { BlobNotFoundError, type BlobStat, type BlobStore, type ByteRange, type MultipartPart } from '../ports/blob-store.js';
 import type { Metrics } from './metrics.js';
 
 /** Counts a blob store's failures (a missing blob is an answer, not a failure). */
@@ -39,6 +39,18 @@ export class MeteredBlobStore implements BlobStore {
   }
   move(from: string, to: string): Promise<void> {
     return this.count('move', () => this.inner.move(from, to));
+  }
+  beginMultipart(key: string): Promise<string> {
+    return this.count('multipart', () => this.inner.beginMultipart(key));
+  }
+  putPart(key: string, uploadId: string, part: MultipartPart, body: Readable): Promise<{ etag: string }> {
+    return this.count('put', () => this.inner.putPart(key, uploadId, part, body));
+  }
+  completeMultipart(key: string, uploadId: string, parts: readonly { number: number; etag: string }[]): Promise<BlobStat> {
+    return this.count('multipart', () => this.inner.completeMultipart(key, uploadId, parts));
+  }
+  abortMultipart(key: string, uploadId: string): Promise<void> {
+    return this.count('multipart', () => this.inner.abortMultipart(key, uploadId));
   }
   list(prefix: string): AsyncIterable<string> {
     return this.inner.list(prefix);

@@ -43,7 +43,30 @@ export interface BlobStore {
    * The disk store renames it into place when it sits on the same file system.
    */
   putFile(key: string, localPath: string): Promise<BlobStat>;
+  /**
+   * Multipart upload of one blob whose parts arrive separately, in any order, each possibly
+   * sent again: nothing is visible under `key` until `completeMultipart`. Returns the upload id.
+   */
+  beginMultipart(key: string): Promise<string>;
+  /**
+   * Streams one part (1-based `number`, `size` bytes, starting at byte `offset` of the blob);
+   * a second put of a part replaces the first. Returns the part's validator, for `completeMultipart`.
+   */
+  putPart(key: string, uploadId: string, part: MultipartPart, body: Readable): Promise<{ etag: string }>;
+  /** Joins the parts (each named with the validator its put returned) into the blob under `key`. */
+  completeMultipart(key: string, uploadId: string, parts: readonly { number: number; etag: string }[]): Promise<BlobStat>;
+  /** Drops an unfinished upload and its parts (best effort: some S3-compatible servers cannot). */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** One part of a multipart upload. */
+export interface MultipartPart {
+  /** 1-based. */
+  number: number;
+  /** Where the part starts in the blob. */
+  offset: number;
+  size: number;
 }
 
 export class BlobNotFoundError extends Error {

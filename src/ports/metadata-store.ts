@@ -1,6 +1,7 @@
 import type { Asset, AssetFile, AssetState, AssetType, FileState } from '../domain/asset.js';
 import type { AssetFieldValues } from '../domain/asset-fields.js';
 import type { CopyTaskStore } from './copy-task-store.js';
+import type { LargeUploadStore } from './large-upload-store.js';
 import type { TransferJobStore } from './transfer-job-store.js';
 
 export type AssetSortKey = 'create_time' | 'update_time' | 'asset_name';
@@ -58,6 +59,8 @@ export interface FilePatch {
   uploadExpiresAt?: string | null;
   reason?: string | null;
   blobKey?: string;
+  /** A large file's size, known once assembled. */
+  fileSize?: number;
   updatedAt: string;
 }
 
@@ -79,6 +82,8 @@ export interface MetadataStore {
   readonly copyTasks: CopyTaskStore;
   /** Transfer jobs, in the same transaction as the rest. */
   readonly transfers: TransferJobStore;
+  /** Large files' uploads in parts, in the same transaction as the rest. */
+  readonly largeUploads: LargeUploadStore;
 
   /** Throws AppError `assetNameExists` when the name is taken, DuplicateAssetIdError when the id is. */
   insertAsset(asset: Asset): Promise<void>;

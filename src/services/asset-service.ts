@@ -179,11 +179,11 @@ export class AssetService {
         return this.markFilesDeleted(tx, asset, now);
       }
       // Already in the recycle bin: deleting again is a no-op success.
-      if (asset.assetState === 'DELETING') return [];
+      if (asset.assetState === 'DELETING') return noBlobs;
       if (!allows(assetActions.recycle, asset.assetState)) throw stateConflict(asset);
       await updateAssetIn(tx, asset, { assetState: 'DELETING', stateBeforeDelete: asset.assetState, deletedAt: now, updatedAt: now }, [asset.assetState]);
       await refuseIfInTransfer(tx, principal.projectId, [assetId], at);
-      return [];
+      return noBlobs;
     });
     await this.removeBlobs(removed);
   }
@@ -252,18 +252,35 @@ export class AssetService {
     return purged;
   }
 
-  private async markFilesDeleted(tx: MetadataStore, asset: Asset, now: string): Promise<string[]> {
+  private async markFilesDeleted(tx: MetadataStore, asset: Asset, now: string): Promise<RemovedBlobs> {
     const files = await tx.listFiles(asset.projectId, [asset.assetId]);
-    for (const file of files) await tx.updateFile(file.fileId, { state: 'DELETED', uploadExpiresAt: null, updatedAt: now }, fileActions.delete.from);
+    const uploads: RemovedBlobs['uploads'] = [];
+    for (const file of files) {
+      await tx.updateFile(file.fileId, { state: 'DELETED', uploadExpiresAt: null, updatedAt: now }, fileActions.delete.from);
+      // A large file's parts not yet assembled go too.
+      const upload = await tx.largeUploads.get(file.fileId);
+      if (!upload) continue;
+      uploads.push({ key: file.blobKey, uploadId: upload.uploadId });
+      await tx.largeUploads.remove(file.fileId);
+    }
     // Every key, those of files deleted earlier too: a crash may have left their blobs behind.
-    return files.map((f) => f.blobKey);
+    return { keys: files.map((f) => f.blobKey), uploads };
   }
 
   /** After the commit: a crash here leaves unreferenced blobs, never a visible half-deleted asset. */
-  private async removeBlobs(keys: string[]): Promise<void> {
-    for (const key of keys) await this.deps.blobs.delete(key);
+  private async removeBlobs(removed: RemovedBlobs): Promise<void> {
+    for (const key of removed.keys) await this.deps.blobs.delete(key);
+    // Best effort: some S3-compatible servers cannot abort (an unfinished upload stays invisible).
+    for (const u of removed.uploads) await this.deps.blobs.abortMultipart(u.key, u.uploadId).catch(() => undefined);
   }
 }
+
+/** What a delete leaves to remove once committed: blobs, and large files' unassembled parts. */
+interface RemovedBlobs {
+  keys: string[];
+  uploads: { key: string; uploadId: string }[];
+}
+const noBlobs: RemovedBlobs = { keys: [], uploads: [] };
 
 export const visibleTo = (principal: Principal, asset: Asset): boolean =>
   principal.appUserId === undefined || asset.appUserId === principal.appUserId;

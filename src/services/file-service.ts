@@ -9,7 +9,7 @@ import { confirmActions, fileActions, fileStateRules } from '../domain/file-stat
 import { allows } from '../domain/state-machine.js';
 import { newId } from '../domain/ids.js';
 import type { BlobStore } from '../ports/blob-store.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { FilePatch, MetadataStore } from '../ports/metadata-store.js';
 import type { AssetService } from './asset-service.js';
 import type { Clock } from '../ports/clock.js';
 import { isoTime } from '../domain/time.js';
@@ -19,6 +19,10 @@ import type { Principal } from '../domain/principal.js';
 import { shareExpiryFor } from '../domain/sharing.js';
 import type { QuotaGuard } from './quota-guard.js';
 import type { UrlSigner } from './signed-url.js';
+import { maxPartSize, partRange, planParts } from '../domain/large-file.js';
+import type { LargeUpload } from '../ports/large-upload-store.js';
+import type { Digests } from './hashing-verifier.js';
+import { SizeGuard } from './size-guard.js';
 
 export interface CreateFileInput {
   assetId: string;
@@ -28,6 +32,20 @@ export interface CreateFileInput {
   fileType?: string;
   category?: FileCategory;
 }
+
+export interface CreateLargeFileInput {
+  assetId: string;
+  fileName: string;
+  /** Required when there are several parts. */
+  fileSize?: number;
+  fileType?: string;
+  category?: FileCategory;
+  /** Default 1. */
+  partCount?: number;
+}
+
+/** How an assembly ended: the digests of the whole, or why it failed. */
+export type AssemblyOutcome = { digests: Digests } | { failure: string };
 
 /** Categories of which an asset holds at most one live file. */
 const singleCategories: Partial<Record<FileCategory, 'mainFileExists' | 'coverFileExists'>> = {
@@ -50,6 +68,10 @@ export class FileService {
       uploadUrlTtlSeconds: number;
       downloadUrlTtlSeconds: number;
       maxFileSizeBytes: number;
+      /** Largest file CreateLargeFile accepts. */
+      maxLargeFileSizeBytes: number;
+      /** Called once a large file is confirmed: it is due for assembly. */
+      onAssemblyDue?: () => void;
     },
   ) {}
 
@@ -57,12 +79,51 @@ export class FileService {
     if (input.fileSize > this.deps.maxFileSizeBytes) {
       throw new AppError('fileTooLarge', `file_size ${input.fileSize} exceeds this region's limit of ${this.deps.maxFileSizeBytes} bytes`);
     }
+    const fileId = newId();
+    const { expires } = await this.declare(principal, input, { fileId, blobKey: blobKeyFor(principal.projectId, fileId, newId()), size: input.fileSize, md5: input.fileMd5 });
+    const path = this.deps.urls.path({ op: 'upload', projectId: principal.projectId, fileId, expires });
+    return { fileId, uploadUrl: `${this.deps.publicEndpoint}${path}` };
+  }
+
+  /** CreateLargeFile: a file sent in parts, each to its own signed URL, joined by a worker once confirmed. */
+  async createLarge(principal: Principal, input: CreateLargeFileInput): Promise<{ fileId: string; uploadUrls: string[] }> {
+    if (input.fileSize !== undefined && input.fileSize > this.deps.maxLargeFileSizeBytes) {
+      throw new AppError('fileTooLarge', `file_size ${input.fileSize} exceeds this region's limit of ${this.deps.maxLargeFileSizeBytes} bytes`);
+    }
+    const plan = planParts(input.fileSize, input.partCount ?? 1);
+    if ('refused' in plan) throw new AppError('invalidParameter', plan.refused);
+    const fileId = newId();
+    const blobKey = blobKeyFor(principal.projectId, fileId, newId());
+    const uploadId = await this.deps.blobs.beginMultipart(blobKey);
+    let expires: number;
+    try {
+      ({ expires } = await this.declare(principal, input, { fileId, blobKey, size: plan.fileSize ?? 0, md5: null }, async (tx, now) => {
+        const upload: LargeUpload = { ...plan, fileId, projectId: principal.projectId, uploadId, state: 'RECEIVING', attempts: 0, lastError: null };
+        await tx.largeUploads.insert(upload, now);
+      }));
+    } catch (err) {
+      await this.deps.blobs.abortMultipart(blobKey, uploadId).catch(() => undefined);
+      throw err;
+    }
+    const uploadUrls = Array.from({ length: plan.partCount }, (_, i) => {
+      const path = this.deps.urls.path({ op: 'upload', projectId: principal.projectId, fileId, expires, part: i + 1 });
+      return `${this.deps.publicEndpoint}${path}`;
+    });
+    return { fileId, uploadUrls };
+  }
+
+  /** Inserts a CREATING file (and what `also` adds in the same transaction); returns when its upload URLs expire. */
+  private async declare(
+    principal: Principal,
+    input: { assetId: string; fileName: string; fileType?: string; category?: FileCategory },
+    bytes: { fileId: string; blobKey: string; size: number; md5: string | null },
+    also?: (tx: MetadataStore, now: string) => Promise<void>,
+  ): Promise<{ expires: number }> {
     const fileType = input.fileType ?? suffixOf(input.fileName);
     if (!fileType) throw new AppError('fileTypeEmpty', 'file_type is missing and file_name has no suffix');
     const category = input.category ?? 'OTHER';
     const now = this.deps.clock.now();
     const expires = Math.floor(now.getTime() / 1000) + this.deps.uploadUrlTtlSeconds;
-    const fileId = newId();
     await this.deps.store.transaction(async (tx) => {
       const asset = await this.editableAsset(principal, input.assetId, tx);
       const single = singleCategories[category];
@@ -70,30 +131,78 @@ export class FileService {
         const files = await tx.listFiles(principal.projectId, [asset.assetId]);
         if (files.some((f) => f.category === category && fileStateRules[f.state].holdsSlot)) throw new AppError(single);
       }
-      await this.deps.quota.admit(tx, { projectId: principal.projectId, files: { assetId: asset.assetId, count: 1, uploadBytes: input.fileSize } });
+      await this.deps.quota.admit(tx, { projectId: principal.projectId, files: { assetId: asset.assetId, count: 1, uploadBytes: bytes.size } });
       const file: AssetFile = {
-        fileId,
+        fileId: bytes.fileId,
         projectId: principal.projectId,
         assetId: asset.assetId,
         fileName: input.fileName,
-        fileSize: input.fileSize,
+        fileSize: bytes.size,
         fileType,
         category,
         state: 'CREATING',
-        declaredMd5: input.fileMd5,
+        declaredMd5: bytes.md5,
         md5Hex: null,
         sha256Hex: null,
         etag: null,
-        blobKey: blobKeyFor(principal.projectId, fileId, newId()),
+        blobKey: bytes.blobKey,
         fileExtraMeta: {},
         uploadExpiresAt: isoTime(new Date(expires * 1000)),
         createdAt: isoTime(now),
         updatedAt: isoTime(now),
       };
       await tx.insertFile(file);
+      await also?.(tx, isoTime(now));
     });
-    const path = this.deps.urls.path({ op: 'upload', projectId: principal.projectId, fileId, expires });
-    return { fileId, uploadUrl: `${this.deps.publicEndpoint}${path}` };
+    return { expires };
+  }
+
+  /**
+   * Receives one part of a large file through its signed URL, streamed to the store at its
+   * place. Until it is recorded whole, the part counts as missing (a crash, a wrong size, or
+   * an aborted send leave it missing; it may be sent again).
+   */
+  async uploadPart(input: {
+    projectId: string;
+    fileId: string;
+    part: number;
+    expires: number;
+    signature: string;
+    contentLength?: number;
+    body: Readable;
+  }): Promise<void> {
+    const now = this.deps.clock.now();
+    const grant = { op: 'upload' as const, projectId: input.projectId, fileId: input.fileId, expires: input.expires, part: input.part };
+    if (!this.deps.urls.verify(grant, input.signature, Math.floor(now.getTime() / 1000))) {
+      throw new AppError('urlSignatureInvalid');
+    }
+    const attempt = newId();
+    const { upload, file, offset, size } = await this.deps.store.transaction(async (tx) => {
+      const upload = await tx.largeUploads.lock(input.fileId);
+      const file = await tx.getFile(input.projectId, input.fileId);
+      if (!upload || !file || upload.state !== 'RECEIVING' || !allows(fileActions.confirmLarge, file.state)) {
+        throw new AppError('urlSignatureInvalid', 'the file no longer accepts parts');
+      }
+      const range = partRange(upload, input.part);
+      const size = range.size ?? input.contentLength;
+      if (size === undefined) throw new AppError('invalidParameter', 'Content-Length is required: the file was declared without file_size');
+      if (range.size === undefined && size > Math.min(maxPartSize, this.deps.maxLargeFileSizeBytes)) {
+        throw new AppError('fileTooLarge', `Content-Length ${size} exceeds the limit of ${Math.min(maxPartSize, this.deps.maxLargeFileSizeBytes)} bytes for a file sent in one part`);
+      }
+      if (input.contentLength !== undefined && input.contentLength !== size) {
+        throw new AppError('contentSizeMismatch', `part ${input.part} is ${size} bytes, Content-Length says ${input.contentLength}`);
+      }
+      await tx.largeUploads.startPart(input.fileId, input.part, attempt);
+      return { upload, file, offset: range.offset, size };
+    });
+    const guard = new SizeGuard(size, `part ${input.part}`);
+    const stored = this.deps.blobs.putPart(file.blobKey, upload.uploadId, { number: input.part, offset, size }, guard);
+    const [piped, put] = await Promise.allSettled([pipeline(input.body, guard), stored]);
+    if (piped.status === 'rejected') throw piped.reason;
+    if (put.status === 'rejected') throw put.reason;
+    if (!(await this.deps.store.largeUploads.finishPart(input.fileId, input.part, attempt, { size, etag: put.value.etag }))) {
+      throw new AppError('fileStateConflict', `part ${input.part} was sent again meanwhile: the later send counts`);
+    }
   }
 
   /**
@@ -149,26 +258,77 @@ export class FileService {
     if (file.blobKey !== key) await this.deps.blobs.delete(file.blobKey);
   }
 
-  /** ConfirmFileUpload: CREATED (bytes must be there), FAILED or CANCELLED. */
+  /**
+   * ConfirmFileUpload: CREATED (bytes must be there), FAILED or CANCELLED. A large file with
+   * every part received turns UPLOADED at once, and a worker assembles it.
+   */
   async confirm(principal: Principal, fileId: string, state: 'CREATED' | 'FAILED' | 'CANCELLED'): Promise<void> {
     const now = isoTime(this.deps.clock.now());
-    const drop = await this.deps.store.transaction(async (tx) => {
+    const after = await this.deps.store.transaction(async (tx): Promise<{ drop?: string; abort?: LargeUpload; assemble?: true }> => {
+      // Taken first: no part starts while the parts are counted.
+      const large = await tx.largeUploads.lock(fileId);
       const file = await this.visibleFile(principal, fileId, tx);
       const asset = await this.deps.assets.get(principal, file.assetId, tx);
-      if (file.state === state) return undefined;
+      if (file.state === state) return {};
+      if (large?.state === 'ASSEMBLING') {
+        if (state === 'CREATED') return {};
+        throw new AppError('fileStateConflict', `file ${fileId} is being assembled`);
+      }
+      if (large && state === 'CREATED') {
+        const size = await receivedSize(tx, large);
+        await updateFileIn(tx, file, { state: 'UPLOADED', fileSize: size, uploadExpiresAt: null, updatedAt: now }, fileActions.confirmLarge.from);
+        await tx.largeUploads.markAssembling(fileId, now);
+        return { assemble: true };
+      }
       if (!allows(confirmActions[state], file.state)) {
         // Confirming CREATED before the bytes arrived is its own error: the client uploads first.
         if (state === 'CREATED' && allows(fileActions.upload, file.state)) throw new AppError('fileNotUploaded', `file ${fileId} has no uploaded bytes`);
         throw new AppError('fileStateConflict', `file ${fileId} is ${file.state}`);
       }
-      await updateFileIn(tx, file, { state, uploadExpiresAt: null, updatedAt: now }, [file.state]);
-      if (file.category === 'MAIN' && allows(assetActions.confirmMain, asset.assetState)) {
-        const reason = state === 'FAILED' ? 'main file upload failed' : null;
-        await updateAssetIn(tx, asset, { assetState: assetStateAfterMainConfirm[state], reason, updatedAt: now }, [asset.assetState]);
-      }
-      return state === 'CANCELLED' ? file.blobKey : undefined;
+      await this.settle(tx, file, asset, state, { uploadExpiresAt: null, updatedAt: now }, state === 'FAILED' ? 'main file upload failed' : null);
+      if (large) await tx.largeUploads.remove(fileId);
+      return { drop: state === 'CANCELLED' ? file.blobKey : undefined, abort: large };
     });
-    if (drop) await this.deps.blobs.delete(drop);
+    if (after.assemble) this.deps.onAssemblyDue?.();
+    if (after.drop) await this.deps.blobs.delete(after.drop);
+    if (after.abort) await this.abortParts(after.abort, fileId);
+  }
+
+  /**
+   * Ends a large file's assembly: CREATED with its digests, or FAILED with the reason (its
+   * asset follows as for any MAIN file). False when the file left UPLOADED meanwhile
+   * (cancelled or deleted): the caller drops the assembled bytes.
+   */
+  async finishAssembly(fileId: string, outcome: AssemblyOutcome): Promise<boolean> {
+    const now = isoTime(this.deps.clock.now());
+    return this.deps.store.transaction(async (tx) => {
+      const file = await tx.findFile(fileId);
+      await tx.largeUploads.remove(fileId);
+      if (!file || !allows(fileActions.assembled, file.state)) return false;
+      const asset = await tx.getAsset(file.projectId, file.assetId);
+      if (!asset) return false;
+      if ('failure' in outcome) {
+        await this.settle(tx, file, asset, 'FAILED', { reason: outcome.failure, updatedAt: now }, `main file assembly failed: ${outcome.failure}`);
+      } else {
+        const d = outcome.digests;
+        await this.settle(tx, file, asset, 'CREATED', { fileSize: d.size, md5Hex: d.md5Hex, sha256Hex: d.sha256Hex, etag: `"${d.sha256Hex}"`, updatedAt: now }, null);
+      }
+      return true;
+    });
+  }
+
+  /** A file's confirmed state, and its asset's when it is the MAIN file. */
+  private async settle(tx: MetadataStore, file: AssetFile, asset: Asset, state: 'CREATED' | 'FAILED' | 'CANCELLED', patch: FilePatch, reason: string | null): Promise<void> {
+    await updateFileIn(tx, file, { ...patch, state }, [file.state]);
+    if (file.category === 'MAIN' && allows(assetActions.confirmMain, asset.assetState)) {
+      await updateAssetIn(tx, asset, { assetState: assetStateAfterMainConfirm[state], reason, updatedAt: patch.updatedAt }, [asset.assetState]);
+    }
+  }
+
+  /** Drops the parts of a large upload that will never be assembled (best effort). */
+  private async abortParts(upload: LargeUpload, fileId: string): Promise<void> {
+    const file = await this.deps.store.findFile(fileId);
+    if (file) await this.deps.blobs.abortMultipart(file.blobKey, upload.uploadId).catch(() => undefined);
   }
 
   /**
@@ -202,13 +362,16 @@ export class FileService {
 
   async delete(principal: Principal, fileId: string): Promise<void> {
     const now = isoTime(this.deps.clock.now());
-    const key = await this.deps.store.transaction(async (tx) => {
+    const { key, large } = await this.deps.store.transaction(async (tx) => {
+      const large = await tx.largeUploads.lock(fileId);
       const file = await this.visibleFile(principal, fileId, tx);
       await this.editableAsset(principal, file.assetId, tx);
       await updateFileIn(tx, file, { state: 'DELETED', uploadExpiresAt: null, updatedAt: now }, fileActions.delete.from);
-      return file.blobKey;
+      if (large) await tx.largeUploads.remove(fileId);
+      return { key: file.blobKey, large };
     });
     await this.deps.blobs.delete(key);
+    if (large) await this.deps.blobs.abortMultipart(key, large.uploadId).catch(() => undefined);
   }
 
   /**
@@ -291,6 +454,19 @@ export class FileService {
 
 /** The reason a file whose upload URL expired unconfirmed is FAILED. */
 export const uploadExpiredReason = 'upload expired';
+
+/** The bytes of a large file's parts, all received (else 409), matching `file_size` when declared (else 400). */
+async function receivedSize(tx: MetadataStore, upload: LargeUpload): Promise<number> {
+  const parts = await tx.largeUploads.receivedParts(upload.fileId);
+  const have = new Set(parts.map((p) => p.number));
+  const missing = Array.from({ length: upload.partCount }, (_, i) => i + 1).filter((n) => !have.has(n));
+  if (missing.length > 0) throw new AppError('fileNotUploaded', `file ${upload.fileId}: part${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not received (missing, or still being sent)`);
+  const size = parts.reduce((sum, p) => sum + p.size, 0);
+  if (upload.fileSize !== undefined && size !== upload.fileSize) {
+    throw new AppError('contentSizeMismatch', `file ${upload.fileId}: the parts hold ${size} bytes, file_size is ${upload.fileSize}`);
+  }
+  return size;
+}
 
 /** A confirmed file of an asset whose files may be read. */
 const isReadable = (file: AssetFile, asset: Asset): boolean => fileStateRules[file.state].downloadable && assetStateRules[asset.assetState].readable;

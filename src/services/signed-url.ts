@@ -8,6 +8,8 @@ export interface UrlGrant {
   expires: number;
   /** A download handed to another project through a share: the share is checked again at every use. */
   via?: string;
+  /** An upload of one part of a large file (1-based). */
+  part?: number;
 }
 
 /** Signs and checks this region's upload and download URLs (HMAC-SHA256 with the region's URL secret). */
@@ -16,7 +18,10 @@ export class UrlSigner {
 
   sign(grant: UrlGrant): string {
     return createHmac('sha256', this.secret)
-      .update(`assetbridge-url-v1\n${grant.op}\n${grant.projectId}\n${grant.fileId}\n${grant.expires}${grant.via === undefined ? '' : `\nvia ${grant.via}`}`)
+      .update(
+        `assetbridge-url-v1\n${grant.op}\n${grant.projectId}\n${grant.fileId}\n${grant.expires}` +
+          `${grant.via === undefined ? '' : `\nvia ${grant.via}`}${grant.part === undefined ? '' : `\npart ${grant.part}`}`,
+      )
       .digest('hex');
   }
 
@@ -29,6 +34,7 @@ export class UrlSigner {
   /** Path and query of a signed URL, to be joined to the region's public endpoint. */
   path(grant: UrlGrant): string {
     const via = grant.via === undefined ? '' : `&via=${grant.via}`;
-    return `/blobs/${grant.op}/${grant.projectId}/${grant.fileId}?expires=${grant.expires}${via}&signature=${this.sign(grant)}`;
+    const part = grant.part === undefined ? '' : `&part=${grant.part}`;
+    return `/blobs/${grant.op}/${grant.projectId}/${grant.fileId}?expires=${grant.expires}${via}${part}&signature=${this.sign(grant)}`;
   }
 }

@@ -20,6 +20,7 @@ import { BackgroundLoops } from '../services/background-loops.js';
 import { ReadinessProbe } from '../services/readiness.js';
 import { FileService } from '../services/file-service.js';
 import { QuotaGuard } from '../services/quota-guard.js';
+import { LargeFileAssembler } from '../services/large-files/assembler.js';
 import { ShareRules } from '../services/sharing.js';
 import { TransferService } from '../services/transfers/transfer-service.js';
 import { UrlSigner } from '../services/signed-url.js';
@@ -52,6 +53,8 @@ export interface Region {
   readonly worker: CopyWorker;
   /** The region's background loops; running in the `worker` and `all` roles only. */
   readonly loops: BackgroundLoops;
+  /** Joins and hashes confirmed large files. */
+  readonly assembler: LargeFileAssembler;
   /** The port `/metrics` listens on when it has one of its own (`ASSETBRIDGE_METRICS=<port>`, 0: a free one). */
   readonly metricsPort?: number;
   /** Stops accepting, lets in-flight requests finish, closes pools. */
@@ -124,7 +127,10 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
     downloadUrlTtlSeconds: config.downloadUrlTtlSeconds,
     maxFileSizeBytes: config.maxFileSizeBytes,
+    maxLargeFileSizeBytes: config.maxLargeFileSizeBytes,
+    onAssemblyDue: () => assembler.wake(),
   });
+  const assembler: LargeFileAssembler = new LargeFileAssembler({ store, blobs, files, clock, logger });
   const keyRing = existsSync(config.replication.keyRingFile) ? loadKeyRing(config.replication.keyRingFile) : undefined;
   if (keyRing) metrics.observeSeals(keyRing.sealsByKey);
   const hasPeers = Object.keys(config.replication.peers).length > 0;
@@ -147,7 +153,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
       peers: config.replication.peers,
       tokenTtlSeconds: config.replication.tokenTtlSeconds,
       copyWindowSeconds: config.replication.copyWindowSeconds,
-      maxFileSizeBytes: config.maxFileSizeBytes,
+      // A large file copies like any other.
+      maxFileSizeBytes: config.maxLargeFileSizeBytes,
     },
     onImported: () => worker.wake(),
   });
@@ -174,6 +181,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   const loops = new BackgroundLoops(logger);
   // Copies: claimed with a lease at a new epoch, so any number of workers share them.
   loops.add({ name: 'copy-worker', start: () => worker.start(), stop: () => worker.stop() });
+  // Large files: each assembly held with a lease, so any number of workers share them.
+  loops.add({ name: 'large-file-assembler', start: () => assembler.start(), stop: () => assembler.stop() });
   // Each step of these is a conditional write: a second process doing it changes nothing.
   loops.every('recycle-bin-purge', sweepIntervalMs, () => assets.purgeExpired());
   loops.every('copy-sweep', sweepIntervalMs, () => worker.sweep());
@@ -237,6 +246,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     transfers,
     worker,
     loops,
+    assembler,
     metricsPort: metricsServer?.port,
     async close() {
       const stopAccepting = listener.close();

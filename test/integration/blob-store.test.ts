@@ -240,6 +240,36 @@ describe.each(adapters)('$name blob store', ({ start }) => {
     }
   });
 
+  it('joins a multipart upload whose parts came in any order, one sent twice, visible only once complete', async () => {
+    const data = randomBytes(2 * 5 * MiB + 4321);
+    const size = 5 * MiB;
+    const key = 'multi/x';
+    const uploadId = await store.beginMultipart(key);
+    const part = (n: number, bytes: Buffer) => store.putPart(key, uploadId, { number: n, offset: (n - 1) * size, size: bytes.length }, bodyOf(bytes));
+    const p3 = await part(3, data.subarray(2 * size));
+    await part(1, randomBytes(size));
+    const p2 = await part(2, data.subarray(size, 2 * size));
+    const p1 = await part(1, data.subarray(0, size));
+    expect(await store.head(key)).toBeUndefined();
+    expect(await collect(store.list('multi/'))).toEqual([]);
+    const stat = await store.completeMultipart(key, uploadId, [
+      { number: 3, etag: p3.etag }, { number: 1, etag: p1.etag }, { number: 2, etag: p2.etag },
+    ]);
+    expect(stat.size).toBe(data.length);
+    expect(sha256(await readAll(await store.get(key)))).toBe(sha256(data));
+  });
+
+  it('keeps nothing of an aborted multipart upload, and fails a part whose body fails', async () => {
+    const key = 'multi/aborted';
+    const uploadId = await store.beginMultipart(key);
+    const body = failingBody(randomBytes(1000));
+    await expect(store.putPart(key, uploadId, { number: 1, offset: 0, size: 2000 }, body)).rejects.toThrow();
+    await store.putPart(key, uploadId, { number: 1, offset: 0, size: 10 }, bodyOf(randomBytes(10)));
+    await store.abortMultipart(key, uploadId);
+    expect(await store.head(key)).toBeUndefined();
+    if (h.root) expect(await readdir(path.join(h.root, '.tmp', 'multipart'))).toEqual([]);
+  });
+
   const unsafeKeys = ['../x', '/abs', 'a//b', 'a/./b', 'a\\b', '', 'a/..', 'a/', 'a b', 'x'.repeat(1025)];
 
   it.each(unsafeKeys)('refuses the unsafe key %j everywhere', async (key) => {
@@ -253,6 +283,7 @@ describe.each(adapters)('$name blob store', ({ start }) => {
     await expect(store.delete(key)).rejects.toBeInstanceOf(InvalidBlobKeyError);
     await expect(store.move(key, 'safe/x')).rejects.toBeInstanceOf(InvalidBlobKeyError);
     await expect(store.move('rt/a/b.bin', key)).rejects.toBeInstanceOf(InvalidBlobKeyError);
+    await expect(store.beginMultipart(key)).rejects.toBeInstanceOf(InvalidBlobKeyError);
   });
 
   it.each(['../', '/', 'a//', 'a'])('refuses the listing prefix %j', async (prefix) => {

@@ -319,7 +319,7 @@ describe('copy refusals (region B with a 3.2 MB file limit and a 256 KiB/s peer 
   let p: Pair;
   beforeAll(async () => {
     p = await startPair({
-      env: { b: { ASSETBRIDGE_MAX_FILE_SIZE: String(maxFileSize), ASSETBRIDGE_PEER_BANDWIDTH_LIMIT: '262144', ASSETBRIDGE_COPY_LEASE: '3' } },
+      env: { b: { ASSETBRIDGE_MAX_LARGE_FILE_SIZE: String(maxFileSize), ASSETBRIDGE_PEER_BANDWIDTH_LIMIT: '262144', ASSETBRIDGE_COPY_LEASE: '3' } },
     });
   });
   afterAll(async () => {

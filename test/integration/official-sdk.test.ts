@@ -84,6 +84,39 @@ describe('the official Huawei Cloud SDK core client', () => {
     expect(shown.app_user_id).toBe('sdk-user');
   });
 
+  it('creates a large file, sends its parts to the signed URLs, confirms it, and sees it assembled', async () => {
+    const created = await sdk({ method: 'POST', url: '/v1/{project_id}/digital-assets', data: { asset_name: 'sdk-large', asset_type: 'VIDEO' } });
+    const { createHash, randomBytes } = await import('node:crypto');
+    const bytes = randomBytes(2 * 5 * 1024 * 1024 + 99);
+    const large = await sdk({
+      method: 'POST', url: '/v1/{project_id}/large-files',
+      data: { asset_id: created.asset_id, file_name: 'film.mp4', file_size: bytes.length, file_multipart_count: 2, asset_file_category: 'MAIN' },
+    });
+    expect(large.httpStatusCode).toBe(200);
+    expect(large.file_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(large.upload_urls).toHaveLength(2);
+    const partSize = Math.ceil(bytes.length / 2);
+    for (const [i, url] of (large.upload_urls as string[]).entries()) {
+      const put = await fetch(url, { method: 'PUT', body: bytes.subarray(i * partSize, (i + 1) * partSize) });
+      expect(put.status).toBe(200);
+    }
+    const done = await sdk({ method: 'POST', url: '/v1/{project_id}/files/{file_id}/complete', pathParams: { file_id: large.file_id }, data: { state: 'CREATED' } });
+    expect(done.httpStatusCode).toBe(200);
+    await expect
+      .poll(async (): Promise<string> => {
+        const asset = (await sdk({ method: 'GET', url: '/v1/{project_id}/digital-assets/{asset_id}', pathParams: { asset_id: created.asset_id } })) as { asset_state: string };
+        return asset.asset_state;
+      }, { timeout: 30_000 })
+      .toBe('ACTIVED');
+    const shown = await sdk({ method: 'GET', url: '/v1/{project_id}/digital-assets/{asset_id}', pathParams: { asset_id: created.asset_id } });
+    expect(shown.files[0]).toMatchObject({ state: 'CREATED', file_size: bytes.length, file_md5: createHash('md5').update(bytes).digest('base64') });
+    const tooSmall = await sdk({
+      method: 'POST', url: '/v1/{project_id}/large-files',
+      data: { asset_id: created.asset_id, file_name: 'b.mp4', file_size: 1024, file_multipart_count: 2 },
+    }).catch((e: unknown) => e);
+    expect(tooSmall).toMatchObject({ httpStatusCode: 400, errorCode: 'MSS.00000003' });
+  });
+
   it('transfers assets between accounts: offer, list, show, accept, reject', async () => {
     const other = await t.addAccount();
     const receiver = clientOf(other);

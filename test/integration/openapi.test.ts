@@ -31,7 +31,7 @@ describe('OpenAPI document', () => {
       });
     }
     const ids = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId));
-    for (const id of ['CreateDigitalAsset', 'ListAssets', 'ShowAsset', 'CreateFile', 'ShowAssetReplicationInfo', 'CreateAssetByReplicationInfo', 'KeystoneCreateUserTokenByPassword',
+    for (const id of ['CreateDigitalAsset', 'ListAssets', 'ShowAsset', 'CreateFile', 'CreateLargeFile', 'ShowAssetReplicationInfo', 'CreateAssetByReplicationInfo', 'KeystoneCreateUserTokenByPassword',
       'TransferAsset', 'ListTransferAssetJobs', 'ShowTransferAssetJob', 'ExecuteTransferAssetAction']) {
       expect(ids).toContain(id);
     }

@@ -281,7 +281,7 @@ describe('FileService', () => {
     new FileService({
       store: over, blobs, clock, quota, assets: new AssetService({ store: over, blobs, clock, recycleRetentionSeconds: retentionSeconds, sharing, quota }),
       urls: new UrlSigner('s'.repeat(32)), publicEndpoint: 'http://127.0.0.1:1',
-      uploadUrlTtlSeconds: 60, downloadUrlTtlSeconds: 60, maxFileSizeBytes: 1000,
+      uploadUrlTtlSeconds: 60, downloadUrlTtlSeconds: 60, maxFileSizeBytes: 1000, maxLargeFileSizeBytes: 1000,
     });
 
   it('answers 404 for a file whose asset the caller cannot see', async () => {

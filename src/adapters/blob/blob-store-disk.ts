@@ -5,12 +5,16 @@ import { privateDirMode, privateFileMode } from '../private-files.js';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobNotFoundError, InvalidBlobKeyError, type BlobStat, type BlobStore, type ByteRange } from '../../ports/blob-store.js';
+import { BlobNotFoundError, InvalidBlobKeyError, type BlobStat, type BlobStore, type ByteRange, type MultipartPart } from '../../ports/blob-store.js';
 import { openLocalFile } from './local-file.js';
 import { assertSafeKey, assertSafePrefix } from './safe-key.js';
 
 /** Temp files live under the root so that the final rename stays on one file system. */
 const tmpFolder = '.tmp';
+
+/** Staging files of multipart uploads, one per upload, parts written at their offsets. */
+const multipartFolder = 'multipart';
+const uploadIdPattern = /^[0-9a-f]{24}$/;
 
 const codeOf = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code;
 const isMissing = (err: unknown): boolean => codeOf(err) === 'ENOENT';
@@ -94,6 +98,59 @@ export class DiskBlobStore implements BlobStore {
     // Every put renames a new inode into place, with a fresh mtime.
     const etag = `"${s.ino.toString(16)}-${s.size.toString(16)}-${s.mtimeNs.toString(16)}"`;
     return { size: Number(s.size), etag };
+  }
+
+  /** The staging file of a multipart upload (the id is ours: anything else is refused). */
+  private stagingOf(uploadId: string): string {
+    if (!uploadIdPattern.test(uploadId)) throw new InvalidBlobKeyError(uploadId);
+    return path.join(this.root, tmpFolder, multipartFolder, uploadId);
+  }
+
+  async beginMultipart(key: string): Promise<string> {
+    this.pathOf(key);
+    const uploadId = randomBytes(12).toString('hex');
+    const staging = this.stagingOf(uploadId);
+    await mkdir(path.dirname(staging), { recursive: true });
+    const handle = await open(staging, 'wx');
+    await handle.close();
+    return uploadId;
+  }
+
+  async putPart(key: string, uploadId: string, part: MultipartPart, body: Readable): Promise<{ etag: string }> {
+    try {
+      this.pathOf(key);
+      // 'r+': the staging file exists from the start, so a part of an unknown (or finished) upload fails here.
+      const staging = this.stagingOf(uploadId);
+      const out = createWriteStream(staging, { flags: 'r+', start: part.offset });
+      await pipeline(body, out);
+      if (out.bytesWritten !== part.size) throw new Error(`part ${part.number}: ${out.bytesWritten} bytes written, ${part.size} expected`);
+      await fsyncPath(staging);
+    } catch (err) {
+      body.destroy();
+      throw err;
+    }
+    return { etag: `"${part.number}-${part.size.toString(16)}-${randomBytes(8).toString('hex')}"` };
+  }
+
+  async completeMultipart(key: string, uploadId: string): Promise<BlobStat> {
+    const target = this.pathOf(key);
+    const staging = this.stagingOf(uploadId);
+    await mkdir(path.dirname(target), { recursive: true });
+    try {
+      // Every part was fsynced as it was written; the rename makes the whole visible at once.
+      await rename(staging, target);
+    } catch (err) {
+      // Completed before (a worker resuming after a crash): the blob is there.
+      if (isMissing(err) && (await this.head(key))) return this.statOf(target);
+      throw err;
+    }
+    await fsyncPath(path.dirname(target));
+    return this.statOf(target);
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    this.pathOf(key);
+    await rm(this.stagingOf(uploadId), { force: true });
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {

@@ -8,6 +8,7 @@ import { isoTime } from '../../domain/time.js';
 import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch, type MetadataStore } from '../../ports/metadata-store.js';
 import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
 import { KyselyTransferJobStore } from './transfer-job-store-kysely.js';
+import { KyselyLargeUploadStore } from './large-upload-store-kysely.js';
 import type { Database } from './schema.js';
 import { isPrimaryKeyViolation, isUniqueViolation, lockUntilCommit, nameContains, type Engine } from './engine.js';
 import { indexProperties, indexTags, moveTerms, unindexAsset } from './asset-terms.js';
@@ -31,6 +32,7 @@ const liveSharesOf = (eb: ExpressionBuilder<Database, 'assets'>, now: string) =>
 export class KyselyMetadataStore implements MetadataStore {
   readonly copyTasks: KyselyCopyTaskStore;
   readonly transfers: KyselyTransferJobStore;
+  readonly largeUploads: KyselyLargeUploadStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -38,6 +40,7 @@ export class KyselyMetadataStore implements MetadataStore {
   ) {
     this.copyTasks = new KyselyCopyTaskStore(db, engine);
     this.transfers = new KyselyTransferJobStore(db);
+    this.largeUploads = new KyselyLargeUploadStore(db, engine);
   }
 
   async transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {

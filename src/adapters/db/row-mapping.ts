@@ -128,5 +128,7 @@ export function filePatchToRow(p: FilePatch): Partial<FilesTable> {
   if (p.uploadExpiresAt !== undefined) row.upload_expires_at = p.uploadExpiresAt;
   if (p.reason !== undefined) row.reason = p.reason;
   if (p.blobKey !== undefined) row.blob_key = p.blobKey;
+  if (p.fileSize !== undefined) row.file_size = p.fileSize;
+  if (p.reason !== undefined) row.reason = p.reason;
   return row;
 }

@@ -142,6 +142,33 @@ export interface ProjectUsageTable {
   assets: number;
 }
 
+/** A large file's upload in parts: receiving them, then assembling (by a worker holding a lease). */
+export interface LargeUploadsTable {
+  file_id: string;
+  project_id: string;
+  part_count: number;
+  part_size: number;
+  file_size: number | null;
+  /** The blob store's multipart upload id. */
+  upload_id: string;
+  state: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  next_run_at: string;
+  attempts: number;
+  last_error: string | null;
+}
+
+/** A part being written (`size` null) or written (its size and the store's validator). */
+export interface LargeUploadPartsTable {
+  file_id: string;
+  part_number: number;
+  /** Which send of the part this row stands for: a later send replaces it. */
+  attempt: string;
+  size: number | null;
+  etag: string | null;
+}
+
 export interface Database {
   assets: AssetsTable;
   files: FilesTable;
@@ -154,6 +181,8 @@ export interface Database {
   project_tags: ProjectTagsTable;
   asset_properties: AssetPropertiesTable;
   project_usage: ProjectUsageTable;
+  large_uploads: LargeUploadsTable;
+  large_upload_parts: LargeUploadPartsTable;
 }
 
 /**
@@ -172,4 +201,6 @@ export const primaryKeyNames = {
   project_tags: 'project_tags_pk',
   asset_properties: 'asset_properties_pk',
   project_usage: 'project_usage_pkey',
+  large_uploads: 'large_uploads_pk',
+  large_upload_parts: 'large_upload_parts_pk',
 } as const satisfies Record<keyof Database, string>;

@@ -12,6 +12,7 @@ import downloadBlob from './blobs/download-blob.js';
 import uploadBlob from './blobs/upload-blob.js';
 import confirmFile from './files/confirm-file.js';
 import createFile from './files/create-file.js';
+import createLargeFile from './files/create-large-file.js';
 import deleteFile from './files/delete-file.js';
 import createToken from './iam/create-token.js';
 import listProjects from './iam/list-projects.js';
@@ -29,7 +30,7 @@ import showTransfer from './transfers/show-transfer.js';
 /** The project API: every route here passes the authentication step. */
 export const projectRoutes = [
   createAsset, listAssets, showAsset, updateAsset, deleteAsset, restoreAsset, listAssetSummary, batchAction,
-  createFile, confirmFile, deleteFile, showReplicationInfo, createByReplicationInfo,
+  createFile, createLargeFile, confirmFile, deleteFile, showReplicationInfo, createByReplicationInfo,
   createTransfer, listTransfers, showTransfer, executeTransferAction,
 ];
 

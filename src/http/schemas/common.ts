@@ -11,6 +11,9 @@ export const AssetParams = Type.Object({ project_id: Id, asset_id: Id });
 export const FileParams = Type.Object({ project_id: Id, file_id: Id });
 
 export const FileCategory = stringEnum(fileCategories);
+/** A file name: no path separators or control characters. */
+export const FileName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[^/\\\\\\x00-\\x1f]+$' });
+export const FileType = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9._+-]+$' });
 
 export const EmptyObject = Type.Object({}, { additionalProperties: false });
 

@@ -7,6 +7,7 @@ import * as m003 from './003-copy-swept.js';
 import * as m004 from './004-quotas-and-upload-expiry.js';
 import * as m006 from './006-copy-claims.js';
 import * as m007 from './007-transfers-and-shares.js';
+import * as m010 from './010-large-uploads.js';
 import * as m011 from './011-list-indexes.js';
 
 /** Numbered migrations, compiled in (no folder scanning at run time). */
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '004-quotas-and-upload-expiry': m004,
   '006-copy-claims': m006,
   '007-transfers-and-shares': m007,
+  '010-large-uploads': m010,
   '011-list-indexes': m011,
 };
 

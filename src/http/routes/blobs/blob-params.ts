@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { maxPartCount } from '../../../domain/large-file.js';
 import { FileParams, Id } from '../../schemas/common.js';
 
 export const BlobParams = FileParams;
@@ -13,4 +14,10 @@ export const SignedQuery = Type.Object({
 export const DownloadQuery = Type.Object({
   ...SignedQuery.properties,
   via: Type.Optional(Id),
+});
+
+/** An upload URL of a large file names its part (signed with the rest). */
+export const UploadQuery = Type.Object({
+  ...SignedQuery.properties,
+  part: Type.Optional(Type.Integer({ minimum: 1, maximum: maxPartCount })),
 });

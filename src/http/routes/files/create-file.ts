@@ -1,17 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../types.js';
 import { principalOf } from '../../types.js';
-import { FileCategory, Id, ProjectParams, withErrors } from '../../schemas/common.js';
+import { FileCategory, FileName, FileType, Id, ProjectParams, withErrors } from '../../schemas/common.js';
 import type { RouteDeps } from '../deps.js';
 
 /** Base64 of a 128-bit MD5 (RFC 1864): 22 characters and `==`. */
 const Md5Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]{21}[AQgw]==$', description: 'base64 of the MD5 digest' });
 
 const CreateFileBody = Type.Object({
-  file_name: Type.String({ minLength: 1, maxLength: 256, pattern: '^[^/\\\\\\x00-\\x1f]+$' }),
+  file_name: FileName,
   file_md5: Md5Base64,
   file_size: Type.Integer({ minimum: 1, maximum: 5_368_709_120 }),
-  file_type: Type.Optional(Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9._+-]+$' })),
+  file_type: Type.Optional(FileType),
   asset_id: Id,
   asset_file_category: Type.Optional(FileCategory),
 });
