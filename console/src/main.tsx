@@ -155,7 +155,7 @@ function Library(props: { session: Session; onSignOut: () => void }) {
   const [selected, setSelected] = useState<string>();
   const [tick, setTick] = useState(0);
   useEffect(() => {
-    const q = new URLSearchParams({ limit: String(pageSize), offset: String(offset) });
+    const q = new URLSearchParams({ limit: String(pageSize), offset: String(offset), sort_dir: 'desc' });
     if (filters.name) q.set('name', filters.name);
     if (filters.type) q.set('asset_type', filters.type);
     if (filters.state) q.set('asset_state', filters.state);

@@ -21,6 +21,10 @@ export const fileStates = [
 ] as const;
 export type FileState = (typeof fileStates)[number];
 
+/** ListAssets sort keys: MetaStudio's three, and `asset_name` (ours). */
+export const assetSortKeys = ['create_time', 'update_time', 'asset_order', 'asset_name'] as const;
+export type AssetSortKey = (typeof assetSortKeys)[number];
+
 export interface SystemProperty {
   key: string;
   value: string;

@@ -1,9 +1,7 @@
-import type { Asset, AssetFile, AssetState, AssetType, FileState } from '../domain/asset.js';
+import type { Asset, AssetFile, AssetSortKey, AssetState, AssetType, FileState } from '../domain/asset.js';
 import type { AssetFieldValues } from '../domain/asset-fields.js';
 import type { CopyTaskStore } from './copy-task-store.js';
 import type { TransferJobStore } from './transfer-job-store.js';
-
-export type AssetSortKey = 'create_time' | 'update_time' | 'asset_name';
 
 /** ListAssets `role`: SHARER lists what the project shares, SHAREE what other projects share with it. */
 export type ShareRole = 'SHARER' | 'SHAREE';
@@ -31,6 +29,10 @@ export interface AssetQuery {
    * readable state (`projectId` is then the sharee).
    */
   sharing?: { role: ShareRole; now: string };
+  /**
+   * Ties break by asset id in the same direction, except `asset_order`: assets without an order
+   * come last in both directions, and equal orders list newest first.
+   */
   sortKey: AssetSortKey;
   sortDir: 'asc' | 'desc';
   offset: number;

@@ -11,7 +11,7 @@ import type { Database } from './schema.js';
 import { isPrimaryKeyViolation, isUniqueViolation, type Engine } from './engine.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
 
-const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_name: 'asset_name' } as const;
+const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_order: 'asset_order', asset_name: 'asset_name' } as const;
 
 /** `LIKE` pattern matching `needle` literally (backslash escapes). */
 const likeContaining = (needle: string): string => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -176,10 +176,11 @@ export class KyselyMetadataStore implements MetadataStore {
     if (q.endTime !== undefined) base = base.where('created_at', '<=', q.endTime);
 
     const countRow = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-    const rows = await base
-      .selectAll()
-      .orderBy(sortColumns[q.sortKey], q.sortDir)
-      .orderBy('asset_id', q.sortDir)
+    let ordered = base.selectAll();
+    // NULLs last on both engines (each puts them elsewhere by default): `IS NULL` sorts false first.
+    if (q.sortKey === 'asset_order') ordered = ordered.orderBy(sql`asset_order IS NULL`).orderBy('asset_order', q.sortDir).orderBy('created_at', 'desc').orderBy('asset_id', 'desc');
+    else ordered = ordered.orderBy(sortColumns[q.sortKey], q.sortDir).orderBy('asset_id', q.sortDir);
+    const rows = await ordered
       .limit(q.limit)
       .offset(q.offset)
       .execute();
