@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pipeline, Readable, Transform } from 'node:stream';
 import type { Command } from 'commander';
 import { ApiError } from '../client/api-client.js';
+import { openOperatorAssets } from '../start/operator.js';
 import { clientFor, loadProfile } from './profile.js';
 import { formatBytes, ProgressBar } from './progress.js';
 
@@ -76,6 +77,31 @@ export function registerAssetsCommands(program: Command): void {
     await client(o).ok('POST', `/digital-assets/${id}/restore`);
     out(o, { asset_id: id }, () => `restored ${id}`);
   });
+  assets
+    .command('unblock <assetId>')
+    .description('operator: lift the BLOCK of an asset (works on the region\'s metadata database directly)')
+    .option('--project <id>', 'the asset\'s project, when its id is held in several')
+    .option('--local-region <name>', 'local mode: the region folder of ASSETBRIDGE_DATA_DIR')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      `
+Settings: ASSETBRIDGE_DATABASE_URL (env or ASSETBRIDGE_CONFIG_FILE), else sqlite:<data dir>/metadata.db
+(ASSETBRIDGE_DATA_DIR, default ./data; with --local-region, <data dir>/<region>/metadata.db).
+
+Examples:
+  ASSETBRIDGE_DATABASE_URL=postgres://db/assetbridge assetbridge assets unblock 8cb2f48a2cb006154794741933421100
+  assetbridge assets unblock 8cb2f48a2cb006154794741933421100 --local-region cn-north-4`,
+    )
+    .action(async (id: string, o: { project?: string; localRegion?: string; json?: boolean }) => {
+      const store = await openOperatorAssets(process.env, o.localRegion);
+      try {
+        const a = await store.unblock(id, o.project);
+        out(o, { asset_id: id, project_id: a.projectId, asset_state: a.assetState }, () => `unblocked ${id} (project ${a.projectId}): ${a.assetState}`);
+      } finally {
+        await store.close();
+      }
+    });
 
   withCommon(program.command('upload <files...>').description('create an asset from files: the first is MAIN, the others OTHER'))
     .requiredOption('--type <type>', 'asset type, e.g. IMAGE, VIDEO')

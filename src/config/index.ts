@@ -7,4 +7,4 @@ export { type BlobStoreConfig } from './storage-config.js';
 export { type Peers, type ReplicationConfig } from './replication-config.js';
 export { parseRegionSettings, regionConfig, type MetricsConfig, type RegionConfig, type RegionSettings, type RegionTuning } from './region-config.js';
 export { localRegionConfigs, localStateFile, parseLocalSettings, type LocalRegionsBound, type LocalSettings } from './local-config.js';
-export { operatorIdentityConfig, operatorKeyRingFile } from './operator-config.js';
+export { operatorDatabaseUrl, operatorIdentityConfig, operatorKeyRingFile } from './operator-config.js';

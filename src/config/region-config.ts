@@ -23,6 +23,8 @@ export interface RegionTuning {
   readonly recycleRetentionSeconds: number;
   /** How long a transfer job waits for the receiver's answer before it fails as expired, seconds (default 7 days). */
   readonly transferTtlSeconds: number;
+  /** How often due `auto_operation_config` operations are looked for, seconds (default 10). */
+  readonly scheduleIntervalSeconds: number;
   /** pino level (default info). */
   readonly logLevel: LogLevel;
   readonly metrics: MetricsConfig;
@@ -74,6 +76,7 @@ export function parseRegionTuning(r: SettingsReader): RegionTuning {
     bodyLimitBytes: r.int('BODY_LIMIT', 1_048_576, 1_024, 64 * 1_048_576),
     recycleRetentionSeconds: r.int('RECYCLE_RETENTION', 7 * 86_400, 0, 3_650 * 86_400),
     transferTtlSeconds: r.int('TRANSFER_TTL', 7 * 86_400, 60, 365 * 86_400),
+    scheduleIntervalSeconds: r.int('SCHEDULE_INTERVAL', 10, 1, 3_600),
     logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
     metrics: parseMetrics(r),
   };

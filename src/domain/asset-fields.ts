@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { assetTypes, type Asset, type SystemProperty } from './asset.js';
 import { newId } from './ids.js';
 import { FreeObject, stringEnum } from './schema-parts.js';
+import { AutoOperationInput, maxScheduledOperations } from './scheduled-operation.js';
 import { SharedConfigInput } from './sharing.js';
 
 /**
@@ -94,7 +95,8 @@ export const assetFields = {
   supportedService: field(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 20 }), {
     api: 'supported_service', create: 'optional', update: 'replace', empty: () => [], storage: 'json', output: Type.Array(Type.String()), copied: true,
   }),
-  autoOperationConfig: field(Type.Array(Type.Unknown(), { maxItems: 20 }), {
+  // Checked (new entries lie ahead) and scheduled by the service and the store (`domain/scheduled-operation.ts`).
+  autoOperationConfig: field(Type.Array(AutoOperationInput, { maxItems: maxScheduledOperations }), {
     api: 'auto_operation_config', create: 'optional', update: 'replace', empty: () => [], storage: 'json', output: Type.Array(Type.Unknown()), copied: true,
   }),
   // Review and sharing settings belong to the region that holds the asset: not copied.
@@ -205,6 +207,7 @@ export function newAsset(owner: NewAssetOwner, input: AssetCreateInput): Asset {
     appUserId: owner.appUserId,
     assetState: 'CREATING',
     stateBeforeDelete: null,
+    stateBeforeBlock: null,
     failType: null,
     blockReasonCode: null,
     reason: null,

@@ -42,6 +42,8 @@ export interface Asset extends AssetFieldValues {
   assetState: AssetState;
   /** The state to return to on restore, set while DELETING. */
   stateBeforeDelete: AssetState | null;
+  /** The state to return to when the operator lifts a BLOCK, set while BLOCK. */
+  stateBeforeBlock: AssetState | null;
   failType: string | null;
   blockReasonCode: string | null;
   reason: string | null;

@@ -1,6 +1,7 @@
 import type { Asset, AssetFile, AssetSortKey, AssetState, AssetType, FileState } from '../domain/asset.js';
 import type { AssetFieldValues } from '../domain/asset-fields.js';
 import type { CopyTaskStore } from './copy-task-store.js';
+import type { ScheduleStore } from './schedule-store.js';
 import type { TransferJobStore } from './transfer-job-store.js';
 
 /** ListAssets `role`: SHARER lists what the project shares, SHAREE what other projects share with it. */
@@ -43,6 +44,8 @@ export interface AssetQuery {
 export interface AssetPatch extends Partial<AssetFieldValues> {
   assetState?: AssetState;
   stateBeforeDelete?: AssetState | null;
+  stateBeforeBlock?: AssetState | null;
+  blockReasonCode?: string | null;
   failType?: string | null;
   reason?: string | null;
   deletedAt?: string | null;
@@ -77,10 +80,14 @@ export interface MetadataStore {
   readonly copyTasks: CopyTaskStore;
   /** Transfer jobs, in the same transaction as the rest. */
   readonly transfers: TransferJobStore;
+  /** The schedule of `auto_operation_config`, in the same transaction as the rest. */
+  readonly schedule: ScheduleStore;
 
   /** Throws AppError `assetNameExists` when the name is taken, DuplicateAssetIdError when the id is. */
   insertAsset(asset: Asset): Promise<void>;
   getAsset(projectId: string, assetId: string): Promise<Asset | undefined>;
+  /** The assets with this id, in whichever projects hold one (operator commands name an asset by its id). */
+  findAssets(assetId: string): Promise<Asset[]>;
   /**
    * Applies the patch when the asset exists and (if given) is in one of `onlyIn` states.
    * Returns false when nothing matched. Throws `assetNameExists` on a name clash.

@@ -17,6 +17,7 @@ import { AssetService } from '../services/asset-service.js';
 import { FileService } from '../services/file-service.js';
 import { ShareRules } from '../services/sharing.js';
 import { TransferService } from '../services/transfers/transfer-service.js';
+import { ScheduledOperationService } from '../services/scheduled-operations.js';
 import { UrlSigner } from '../services/signed-url.js';
 import { IdentityAuthenticator } from '../services/identity/identity-authenticator.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
@@ -43,6 +44,7 @@ export interface Region {
   readonly replication: ReplicationService;
   readonly transfers: TransferService;
   readonly worker: CopyWorker;
+  readonly scheduled: ScheduledOperationService;
   /** The port `/metrics` listens on when it has one of its own (`ASSETBRIDGE_METRICS=<port>`, 0: a free one). */
   readonly metricsPort?: number;
   /** Stops accepting, lets in-flight requests finish, closes pools. */
@@ -136,6 +138,11 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     onLeaseRenewFailed: () => metrics.copyLeaseRenewFailures.inc(),
     leaseMs: config.replication.leaseSeconds * 1000,
   });
+  const scheduled = new ScheduledOperationService({
+    store,
+    clock,
+    onError: (op, err) => logger.warn({ err, asset_id: op.assetId, operation: op.operation }, 'scheduled operation not applied; trying again at the next round'),
+  });
   const authenticator: Authenticator = new IdentityAuthenticator({ identity, clock, region: config.region });
   const app = await buildApp({
     logger,
@@ -154,6 +161,15 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     transfers.expireDue().catch((err: unknown) => logger.error({ err }, 'transfer expiry sweep failed'));
   }, purgeIntervalMs);
   purge.unref();
+  let scheduling: Promise<unknown> | undefined;
+  const schedule = setInterval(() => {
+    // One round at a time; a round still running when the next is due lets it pass.
+    scheduling ??= scheduled
+      .runDue()
+      .catch((err: unknown) => logger.error({ err }, 'scheduled operations round failed'))
+      .finally(() => (scheduling = undefined));
+  }, config.scheduleIntervalSeconds * 1000);
+  schedule.unref();
   worker.start();
   listener.serve((req, res) => app.routing(req, res));
 
@@ -168,9 +184,12 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     replication,
     transfers,
     worker,
+    scheduled,
     metricsPort: metricsServer?.port,
     async close() {
       clearInterval(purge);
+      clearInterval(schedule);
+      await scheduling;
       const stopAccepting = listener.close();
       await worker.stop();
       await app.close();

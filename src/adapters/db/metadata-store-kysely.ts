@@ -7,6 +7,7 @@ import { isoTime } from '../../domain/time.js';
 import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch, type MetadataStore } from '../../ports/metadata-store.js';
 import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
 import { KyselyTransferJobStore } from './transfer-job-store-kysely.js';
+import { indexSchedule, KyselyScheduleStore } from './schedule-store-kysely.js';
 import type { Database } from './schema.js';
 import { isPrimaryKeyViolation, isUniqueViolation, type Engine } from './engine.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
@@ -29,6 +30,7 @@ const liveSharesOf = (eb: ExpressionBuilder<Database, 'assets'>, now: string) =>
 export class KyselyMetadataStore implements MetadataStore {
   readonly copyTasks: KyselyCopyTaskStore;
   readonly transfers: KyselyTransferJobStore;
+  readonly schedule: KyselyScheduleStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -36,6 +38,7 @@ export class KyselyMetadataStore implements MetadataStore {
   ) {
     this.copyTasks = new KyselyCopyTaskStore(db, engine);
     this.transfers = new KyselyTransferJobStore(db);
+    this.schedule = new KyselyScheduleStore(db);
   }
 
   async transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {
@@ -63,6 +66,7 @@ export class KyselyMetadataStore implements MetadataStore {
   async removeDeletedAsset(projectId: string, assetId: string): Promise<void> {
     await this.db.deleteFrom('files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
     await this.db.deleteFrom('asset_shares').where('owner_project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+    await this.db.deleteFrom('scheduled_operations').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
     await this.db.deleteFrom('assets').where('project_id', '=', projectId).where('asset_id', '=', assetId).where('asset_state', 'in', endAssetStates).execute();
   }
 
@@ -71,6 +75,7 @@ export class KyselyMetadataStore implements MetadataStore {
       await this.inTransaction(async (db) => {
         await db.insertInto('assets').values(assetToRow(asset)).execute();
         if (asset.sharedConfig) await this.indexShares(db, asset.projectId, asset.assetId, asset.sharedConfig);
+        await indexSchedule(db, asset.projectId, asset.assetId, asset.autoOperationConfig);
       });
     } catch (err) {
       if (isPrimaryKeyViolation(err, 'assets')) throw new DuplicateAssetIdError();
@@ -117,6 +122,8 @@ export class KyselyMetadataStore implements MetadataStore {
       // The rows keep their blob keys: a key names where the bytes were written, not who owns them.
       await db.updateTable('files').set({ project_id: toProjectId }).where('project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
       await db.deleteFrom('asset_shares').where('owner_project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
+      // The schedule follows the asset: its config moved with it.
+      await db.updateTable('scheduled_operations').set({ project_id: toProjectId }).where('project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
       return true;
     });
   }
@@ -131,6 +138,11 @@ export class KyselyMetadataStore implements MetadataStore {
     return row ? rowToAsset(row) : undefined;
   }
 
+  async findAssets(assetId: string): Promise<Asset[]> {
+    const rows = await this.db.selectFrom('assets').selectAll().where('asset_id', '=', assetId).orderBy('project_id').execute();
+    return rows.map(rowToAsset);
+  }
+
   async updateAsset(projectId: string, assetId: string, patch: AssetPatch, onlyIn?: readonly AssetState[]): Promise<boolean> {
     const update = async (db: Kysely<Database>) => {
       let query = db
@@ -141,10 +153,12 @@ export class KyselyMetadataStore implements MetadataStore {
       if (onlyIn) query = query.where('asset_state', 'in', [...onlyIn]);
       const updated = (await query.executeTakeFirst()).numUpdatedRows > 0n;
       if (updated && patch.sharedConfig !== undefined) await this.indexShares(db, projectId, assetId, patch.sharedConfig);
+      if (updated && patch.autoOperationConfig !== undefined) await indexSchedule(db, projectId, assetId, patch.autoOperationConfig);
       return updated;
     };
+    const indexed = patch.sharedConfig !== undefined || patch.autoOperationConfig !== undefined;
     try {
-      return await (patch.sharedConfig === undefined ? update(this.db) : this.inTransaction(update));
+      return await (indexed ? this.inTransaction(update) : update(this.db));
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('assetNameExists', `"${patch.assetName ?? ''}"`);
       throw err;

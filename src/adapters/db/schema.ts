@@ -15,6 +15,7 @@ export interface AssetsTable extends AssetFieldColumns {
   app_user_id: string | null;
   asset_state: string;
   state_before_delete: string | null;
+  state_before_block: string | null;
   fail_type: string | null;
   block_reason_code: string | null;
   reason: string | null;
@@ -114,6 +115,17 @@ export interface AssetSharesTable {
   expire_time: string;
 }
 
+/** The schedule of `auto_operation_config`, one row per entry: PENDING until it ran (DONE) or could not apply (SKIPPED). */
+export interface ScheduledOperationsTable {
+  project_id: string;
+  asset_id: string;
+  operation: string;
+  run_at: string;
+  state: string;
+  finished_at: string | null;
+  reason: string | null;
+}
+
 export interface Database {
   assets: AssetsTable;
   files: FilesTable;
@@ -122,6 +134,7 @@ export interface Database {
   transfer_jobs: TransferJobsTable;
   transfer_job_assets: TransferJobAssetsTable;
   asset_shares: AssetSharesTable;
+  scheduled_operations: ScheduledOperationsTable;
 }
 
 /**
@@ -136,4 +149,5 @@ export const primaryKeyNames = {
   transfer_jobs: 'transfer_jobs_pk',
   transfer_job_assets: 'transfer_job_assets_pk',
   asset_shares: 'asset_shares_pk',
+  scheduled_operations: 'scheduled_operations_pk',
 } as const satisfies Record<keyof Database, string>;

@@ -4,6 +4,7 @@ import * as m001 from './001-assets-and-files.js';
 import * as m002 from './002-copy-tasks.js';
 import * as m003 from './003-copy-swept.js';
 import * as m007 from './007-transfers-and-shares.js';
+import * as m008 from './008-scheduled-operations.js';
 
 /** Numbered migrations, compiled in (no folder scanning at run time). */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '002-copy-tasks': m002,
   '003-copy-swept': m003,
   '007-transfers-and-shares': m007,
+  '008-scheduled-operations': m008,
 };
 
 export const migrationProvider: MigrationProvider = {
