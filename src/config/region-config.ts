@@ -23,6 +23,8 @@ export interface RegionTuning {
   readonly recycleRetentionSeconds: number;
   /** How long a transfer job waits for the receiver's answer before it fails as expired, seconds (default 7 days). */
   readonly transferTtlSeconds: number;
+  /** Largest MAIN image parsed for its metadata and thumbnail, bytes (default 256 MiB; it is read whole). */
+  readonly maxImageParseBytes: number;
   /** How often due `auto_operation_config` operations are looked for, seconds (default 10). */
   readonly scheduleIntervalSeconds: number;
   /** pino level (default info). */
@@ -76,6 +78,7 @@ export function parseRegionTuning(r: SettingsReader): RegionTuning {
     bodyLimitBytes: r.int('BODY_LIMIT', 1_048_576, 1_024, 64 * 1_048_576),
     recycleRetentionSeconds: r.int('RECYCLE_RETENTION', 7 * 86_400, 0, 3_650 * 86_400),
     transferTtlSeconds: r.int('TRANSFER_TTL', 7 * 86_400, 60, 365 * 86_400),
+    maxImageParseBytes: r.int('MAX_IMAGE_PARSE_SIZE', 268_435_456, 0, 4_294_967_296),
     scheduleIntervalSeconds: r.int('SCHEDULE_INTERVAL', 10, 1, 3_600),
     logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
     metrics: parseMetrics(r),

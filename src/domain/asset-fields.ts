@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { assetTypes, type Asset, type SystemProperty } from './asset.js';
 import { newId } from './ids.js';
+import { keepSystemMeta } from './media-meta.js';
 import { FreeObject, stringEnum } from './schema-parts.js';
 import { AutoOperationInput, maxScheduledOperations } from './scheduled-operation.js';
 import { SharedConfigInput } from './sharing.js';
@@ -77,8 +78,9 @@ export const assetFields = {
   tags: field(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 20 }), {
     api: 'tags', create: 'optional', update: 'replace', empty: () => [], storage: 'json', output: Type.Array(Type.String()), copied: true,
   }),
+  // The service fills image_meta / video_meta / audio_meta (`media-meta.ts`); an update replaces the rest.
   assetExtraMeta: field(FreeObject, {
-    api: 'asset_extra_meta', create: 'optional', update: 'replace', empty: () => ({}), storage: 'json', output: FreeObject, copied: true,
+    api: 'asset_extra_meta', create: 'optional', update: merge(FreeObject, keepSystemMeta), empty: () => ({}), storage: 'json', output: FreeObject, copied: true,
   }),
   systemProperties: field(Type.Array(SystemPropertySchema, { maxItems: 50 }), {
     api: 'system_properties',

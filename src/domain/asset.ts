@@ -68,6 +68,8 @@ export interface AssetFile {
   sha256Hex: string | null;
   etag: string | null;
   blobKey: string;
+  /** A MAIN image file's thumbnail (a JPEG), once made. */
+  thumbnailKey: string | null;
   fileExtraMeta: Record<string, unknown>;
   uploadExpiresAt: string | null;
   createdAt: string;
@@ -79,3 +81,6 @@ export interface AssetFile {
  * attempts never mix bytes and a row points at one complete blob.
  */
 export const fileBlobKey = (projectId: string, fileId: string, attempt: string): string => `files/${projectId}/${fileId}/${attempt}`;
+
+/** Where the thumbnail of the bytes under `blobKey` goes: beside them, keyed alike (it moves and goes with them). */
+export const thumbnailBlobKey = (blobKey: string): string => blobKey.replace(/^files\//, 'thumbnails/');

@@ -59,6 +59,7 @@ export interface FilePatch {
   etag?: string | null;
   uploadExpiresAt?: string | null;
   blobKey?: string;
+  thumbnailKey?: string | null;
   updatedAt: string;
 }
 

@@ -237,7 +237,7 @@ export class AssetService {
     const files = await tx.listFiles(asset.projectId, [asset.assetId]);
     for (const file of files) await tx.updateFile(file.fileId, { state: 'DELETED', updatedAt: now }, fileActions.delete.from);
     // Every key, those of files deleted earlier too: a crash may have left their blobs behind.
-    return files.map((f) => f.blobKey);
+    return files.flatMap((f) => (f.thumbnailKey ? [f.blobKey, f.thumbnailKey] : [f.blobKey]));
   }
 
   /** After the commit: a crash here leaves unreferenced blobs, never a visible half-deleted asset. */

@@ -48,6 +48,8 @@ export class FileService {
       uploadUrlTtlSeconds: number;
       downloadUrlTtlSeconds: number;
       maxFileSizeBytes: number;
+      /** Called after the commit that confirms a MAIN file CREATED (media metadata starts there). */
+      onMainConfirmed?: (file: AssetFile) => void;
     },
   ) {}
 
@@ -82,6 +84,7 @@ export class FileService {
         sha256Hex: null,
         etag: null,
         blobKey: blobKeyFor(principal.projectId, fileId, newId()),
+        thumbnailKey: null,
         fileExtraMeta: {},
         uploadExpiresAt: isoTime(new Date(expires * 1000)),
         createdAt: isoTime(now),
@@ -149,10 +152,10 @@ export class FileService {
   /** ConfirmFileUpload: CREATED (bytes must be there), FAILED or CANCELLED. */
   async confirm(principal: Principal, fileId: string, state: 'CREATED' | 'FAILED' | 'CANCELLED'): Promise<void> {
     const now = isoTime(this.deps.clock.now());
-    const drop = await this.deps.store.transaction(async (tx) => {
+    const { drop, confirmed } = await this.deps.store.transaction(async (tx) => {
       const file = await this.visibleFile(principal, fileId, tx);
       const asset = await this.deps.assets.get(principal, file.assetId, tx);
-      if (file.state === state) return undefined;
+      if (file.state === state) return {};
       if (!allows(confirmActions[state], file.state)) {
         // Confirming CREATED before the bytes arrived is its own error: the client uploads first.
         if (state === 'CREATED' && allows(fileActions.upload, file.state)) throw new AppError('fileNotUploaded', `file ${fileId} has no uploaded bytes`);
@@ -163,9 +166,10 @@ export class FileService {
         const reason = state === 'FAILED' ? 'main file upload failed' : null;
         await updateAssetIn(tx, asset, { assetState: assetStateAfterMainConfirm[state], reason, updatedAt: now }, [asset.assetState]);
       }
-      return state === 'CANCELLED' ? file.blobKey : undefined;
+      return { drop: state === 'CANCELLED' ? file.blobKey : undefined, confirmed: state === 'CREATED' && file.category === 'MAIN' ? file : undefined };
     });
     if (drop) await this.deps.blobs.delete(drop);
+    if (confirmed) this.deps.onMainConfirmed?.(confirmed);
   }
 
   async delete(principal: Principal, fileId: string): Promise<void> {
@@ -183,39 +187,54 @@ export class FileService {
    * Signed download URL for a file whose bytes are confirmed. For a project that reads the
    * asset through a share (`viewer`), the URL names that project and ends no later than the share.
    */
-  downloadUrl(file: AssetFile, asset: Asset, viewer?: { projectId: string; until: Date }): string | undefined {
-    if (!isReadable(file, asset)) return undefined;
+  downloadUrl(file: AssetFile, asset: Asset, viewer?: { projectId: string; until: Date }, op: 'download' | 'thumbnail' = 'download'): string | undefined {
+    if (!isReadable(file, asset) || (op === 'thumbnail' && !file.thumbnailKey)) return undefined;
     let expires = Math.floor(this.deps.clock.now().getTime() / 1000) + this.deps.downloadUrlTtlSeconds;
     if (viewer) expires = Math.min(expires, Math.floor(viewer.until.getTime() / 1000));
-    const grant = { op: 'download' as const, projectId: file.projectId, fileId: file.fileId, expires, via: viewer?.projectId };
+    const grant = { op, projectId: file.projectId, fileId: file.fileId, expires, via: viewer?.projectId };
     return `${this.deps.publicEndpoint}${this.deps.urls.path(grant)}`;
   }
 
-  /** Download URL of each asset's cover (else of an image asset's main file), for thumbnails. */
-  async coverUrls(principal: Principal, assets: readonly Asset[]): Promise<Map<string, string>> {
+  /**
+   * For ListAssetSummary, by asset id: `cover` is the download URL of the COVER file, else of
+   * an image asset's MAIN file; `thumbnail` is the URL of the thumbnail made from an image's
+   * MAIN file, else the cover.
+   */
+  async coverUrls(principal: Principal, assets: readonly Asset[]): Promise<Map<string, { cover?: string; thumbnail?: string }>> {
     const byId = new Map(assets.map((a) => [a.assetId, a]));
     const files = await this.deps.store.listFiles(principal.projectId, [...byId.keys()]);
-    const urls = new Map<string, string>();
+    const urls = new Map<string, { cover?: string; thumbnail?: string }>();
     for (const category of ['MAIN', 'COVER'] as const) {
       for (const file of files.filter((f) => f.category === category)) {
         const asset = byId.get(file.assetId);
         const url = asset && this.downloadUrl(file, asset);
-        if (url && (category === 'COVER' || /^(png|jpe?g|gif|webp|bmp|svg)$/.test(file.fileType))) urls.set(file.assetId, url);
+        if (!url) continue;
+        const entry = urls.get(file.assetId) ?? {};
+        if (category === 'COVER' || /^(png|jpe?g|gif|webp|bmp|svg)$/.test(file.fileType)) entry.cover = url;
+        if (category === 'MAIN') entry.thumbnail = asset && this.downloadUrl(file, asset, undefined, 'thumbnail');
+        urls.set(file.assetId, entry);
       }
     }
+    for (const entry of urls.values()) entry.thumbnail ??= entry.cover;
     return urls;
   }
 
-  /** Checks a download URL and returns the file if it may still be read (through the share still live, for a `via` URL). */
-  async authorizeDownload(input: { projectId: string; fileId: string; expires: number; signature: string; via?: string }): Promise<AssetFile> {
+  /**
+   * Checks a download (or thumbnail) URL and returns the file if it may still be read
+   * (through the share still live, for a `via` URL).
+   */
+  async authorizeDownload(
+    input: { projectId: string; fileId: string; expires: number; signature: string; via?: string },
+    op: 'download' | 'thumbnail' = 'download',
+  ): Promise<AssetFile> {
     const now = this.deps.clock.now();
     const { signature, ...grant } = input;
-    if (!this.deps.urls.verify({ op: 'download', ...grant }, signature, Math.floor(now.getTime() / 1000))) {
+    if (!this.deps.urls.verify({ op, ...grant }, signature, Math.floor(now.getTime() / 1000))) {
       throw new AppError('urlSignatureInvalid');
     }
     const file = await this.deps.store.getFile(input.projectId, input.fileId);
     const asset = file && (await this.deps.store.getAsset(file.projectId, file.assetId));
-    if (!file || !asset || !isReadable(file, asset)) {
+    if (!file || !asset || !isReadable(file, asset) || (op === 'thumbnail' && !file.thumbnailKey)) {
       throw new AppError('fileNotFound', input.fileId);
     }
     if (input.via !== undefined && !shareExpiryFor(asset.sharedConfig, input.via, now)) {
@@ -227,6 +246,12 @@ export class FileService {
   /** The bytes of a file (or an inclusive range of them). */
   async openContent(file: AssetFile, range: { start: number; end: number }): Promise<Readable> {
     return this.deps.blobs.get(file.blobKey, range);
+  }
+
+  /** The thumbnail (JPEG) made from a MAIN image file. */
+  async openThumbnail(file: AssetFile): Promise<Readable> {
+    if (!file.thumbnailKey) throw new AppError('fileNotFound', file.fileId);
+    return this.deps.blobs.get(file.thumbnailKey);
   }
 
   private async visibleFile(principal: Principal, fileId: string, store: MetadataStore): Promise<AssetFile> {

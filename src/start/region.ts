@@ -18,6 +18,8 @@ import { FileService } from '../services/file-service.js';
 import { ShareRules } from '../services/sharing.js';
 import { TransferService } from '../services/transfers/transfer-service.js';
 import { ScheduledOperationService } from '../services/scheduled-operations.js';
+import { MediaService } from '../services/media-service.js';
+import { LibraryMediaProbe } from '../adapters/media/media-probe.js';
 import { UrlSigner } from '../services/signed-url.js';
 import { IdentityAuthenticator } from '../services/identity/identity-authenticator.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
@@ -45,6 +47,8 @@ export interface Region {
   readonly transfers: TransferService;
   readonly worker: CopyWorker;
   readonly scheduled: ScheduledOperationService;
+  /** Media metadata and thumbnails of confirmed MAIN files (tests wait on `media.idle()`). */
+  readonly media: MediaService;
   /** The port `/metrics` listens on when it has one of its own (`ASSETBRIDGE_METRICS=<port>`, 0: a free one). */
   readonly metricsPort?: number;
   /** Stops accepting, lets in-flight requests finish, closes pools. */
@@ -90,6 +94,14 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   const assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: config.recycleRetentionSeconds, sharing });
   // Quotas of the receiving project plug in here (`quota`), checked inside each accept.
   const transfers = new TransferService({ store, assets, projects: identity, region: config.region, clock, ttlSeconds: config.transferTtlSeconds });
+  const probe = new LibraryMediaProbe();
+  const media = new MediaService({
+    store,
+    blobs,
+    probe,
+    maxImageBytes: config.maxImageParseBytes,
+    onError: (file, err) => logger.error({ err, asset_id: file.assetId, file_id: file.fileId }, 'media metadata not written'),
+  });
   const files = new FileService({
     store,
     blobs,
@@ -100,6 +112,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
     downloadUrlTtlSeconds: config.downloadUrlTtlSeconds,
     maxFileSizeBytes: config.maxFileSizeBytes,
+    onMainConfirmed: (file) => media.enqueue(file),
   });
   const keyRing = existsSync(config.replication.keyRingFile) ? loadKeyRing(config.replication.keyRingFile) : undefined;
   if (keyRing) metrics.observeSeals(keyRing.sealsByKey);
@@ -185,6 +198,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     transfers,
     worker,
     scheduled,
+    media,
     metricsPort: metricsServer?.port,
     async close() {
       clearInterval(purge);
@@ -192,6 +206,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
       await scheduling;
       const stopAccepting = listener.close();
       await worker.stop();
+      await media.idle();
+      await probe.close();
       await app.close();
       await stopAccepting;
       await metricsServer?.close();

@@ -92,6 +92,7 @@ export function fileToRow(f: AssetFile): FilesTable {
     sha256_hex: f.sha256Hex,
     etag: f.etag,
     blob_key: f.blobKey,
+    thumbnail_key: f.thumbnailKey,
     file_extra_meta: json(f.fileExtraMeta),
     upload_expires_at: f.uploadExpiresAt,
     created_at: f.createdAt,
@@ -114,6 +115,7 @@ export function rowToFile(r: Selectable<FilesTable>): AssetFile {
     sha256Hex: r.sha256_hex,
     etag: r.etag,
     blobKey: r.blob_key,
+    thumbnailKey: r.thumbnail_key,
     fileExtraMeta: parse(r.file_extra_meta, {}),
     uploadExpiresAt: r.upload_expires_at,
     createdAt: r.created_at,
@@ -129,5 +131,6 @@ export function filePatchToRow(p: FilePatch): Partial<FilesTable> {
   if (p.etag !== undefined) row.etag = p.etag;
   if (p.uploadExpiresAt !== undefined) row.upload_expires_at = p.uploadExpiresAt;
   if (p.blobKey !== undefined) row.blob_key = p.blobKey;
+  if (p.thumbnailKey !== undefined) row.thumbnail_key = p.thumbnailKey;
   return row;
 }

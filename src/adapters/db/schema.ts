@@ -38,6 +38,7 @@ export interface FilesTable {
   sha256_hex: string | null;
   etag: string | null;
   blob_key: string;
+  thumbnail_key: string | null;
   file_extra_meta: string;
   upload_expires_at: string | null;
   created_at: string;

@@ -9,6 +9,7 @@ import restoreAsset from './assets/restore-asset.js';
 import showAsset from './assets/show-asset.js';
 import updateAsset from './assets/update-asset.js';
 import downloadBlob from './blobs/download-blob.js';
+import downloadThumbnail from './blobs/download-thumbnail.js';
 import uploadBlob from './blobs/upload-blob.js';
 import confirmFile from './files/confirm-file.js';
 import createFile from './files/create-file.js';
@@ -37,6 +38,7 @@ export const iamRoutes = [createToken, listProjects];
 
 export function registerBlobRoutes(app: AppInstance, deps: RouteDeps): void {
   downloadBlob(app, deps);
+  downloadThumbnail(app, deps);
   peerFile(app, deps);
   if (deps.metricsOnApi) metrics(app, deps);
   // Upload has its own content-type parsing: its own scope.

@@ -5,6 +5,7 @@ import * as m002 from './002-copy-tasks.js';
 import * as m003 from './003-copy-swept.js';
 import * as m007 from './007-transfers-and-shares.js';
 import * as m008 from './008-scheduled-operations.js';
+import * as m009 from './009-thumbnails.js';
 
 /** Numbered migrations, compiled in (no folder scanning at run time). */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '003-copy-swept': m003,
   '007-transfers-and-shares': m007,
   '008-scheduled-operations': m008,
+  '009-thumbnails': m009,
 };
 
 export const migrationProvider: MigrationProvider = {

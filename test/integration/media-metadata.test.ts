@@ -1,0 +1,98 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRegion, type TestRegion } from '../helpers/test-region.js';
+
+let t: TestRegion;
+
+beforeAll(async () => {
+  t = await startTestRegion();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** A 16-bit PCM WAV of `seconds` of silence. */
+function wav(seconds: number, sampleRate: number, channels: number): Buffer {
+  const dataSize = seconds * sampleRate * channels * 2;
+  const b = Buffer.alloc(44 + dataSize);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + dataSize, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(channels, 22);
+  b.writeUInt32LE(sampleRate, 24);
+  b.writeUInt32LE(sampleRate * channels * 2, 28);
+  b.writeUInt16LE(channels * 2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(dataSize, 40);
+  return b;
+}
+
+const image = (width: number, height: number, format: 'png' | 'jpeg') =>
+  sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 60 } } })[format]().toBuffer();
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API JSON
+async function assetWithMain(type: string, name: string, bytes: Buffer, extra: Record<string, unknown> = {}): Promise<{ id: string; shown: any }> {
+  const id = await t.client.createAsset({ asset_type: type, ...extra });
+  await t.client.addFile(id, name, bytes);
+  await t.region.media.idle();
+  return { id, shown: (await t.client.call('GET', `/digital-assets/${id}`)).body };
+}
+
+describe('media metadata', () => {
+  it('fills image_meta of an IMAGE asset and serves a thumbnail as thumbnail_url', async () => {
+    const png = await image(640, 320, 'png');
+    const { id, shown } = await assetWithMain('IMAGE', 'wide.png', png, { asset_extra_meta: { mine: 1 } });
+    expect(shown.asset_state).toBe('ACTIVED');
+    expect(shown.asset_extra_meta).toEqual({ mine: 1, image_meta: { codec: 'png', width: 640, height: 320, size: png.length, mode: 'Horizontal' } });
+
+    const summary = await t.client.call('POST', '/digital-assets/summarys', { body: { asset_ids: [id] } });
+    const { thumbnail_url: thumbUrl, cover_url: coverUrl } = summary.body.asset_list[0] as { thumbnail_url: string; cover_url: string };
+    expect(thumbUrl).toContain('/blobs/thumbnail/');
+    expect(coverUrl).toContain('/blobs/download/');
+    const thumb = await fetch(thumbUrl);
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 256, 128]);
+    // A thumbnail URL is not a download URL of the file, nor the other way round.
+    expect((await fetch(thumbUrl.replace('/blobs/thumbnail/', '/blobs/download/'))).status).toBe(403);
+
+    const tall = await assetWithMain('IMAGE', 'tall.jpg', await image(30, 50, 'jpeg'));
+    expect(tall.shown.asset_extra_meta.image_meta).toMatchObject({ codec: 'jpeg', width: 30, height: 50, mode: 'Vertical' });
+  });
+
+  it('keeps the system keys when UpdateDigitalAsset replaces asset_extra_meta', async () => {
+    const { id, shown } = await assetWithMain('IMAGE', 'keep.png', await image(8, 8, 'png'), { asset_extra_meta: { a: 1 } });
+    const imageMeta = shown.asset_extra_meta.image_meta as unknown;
+    expect(imageMeta).toMatchObject({ width: 8 });
+    const updated = await t.client.call('PUT', `/digital-assets/${id}`, { body: { asset_extra_meta: { b: 2, image_meta: { width: 1 }, audio_meta: { duration: 9 } } } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.asset_extra_meta).toEqual({ b: 2, image_meta: imageMeta });
+  });
+
+  it('fills audio_meta of AUDIO and MUSIC assets from a WAV file', async () => {
+    const { shown } = await assetWithMain('AUDIO', 'tone.wav', wav(2, 8000, 1));
+    expect(shown.asset_extra_meta.audio_meta).toEqual({ duration: 2, audio_codec: 'PCM', audio_bit_rate: 128, audio_channels: 1, sample: 8000 });
+    const music = await assetWithMain('MUSIC', 'stereo.wav', wav(1, 22050, 2));
+    expect(music.shown.asset_extra_meta.audio_meta).toMatchObject({ duration: 1, audio_channels: 2, sample: 22050, audio_bit_rate: 706 });
+  });
+
+  it('records error_info for a file that cannot be parsed, and the asset stays ACTIVED', async () => {
+    for (const [type, key] of [['IMAGE', 'image_meta'], ['VIDEO', 'video_meta'], ['AUDIO', 'audio_meta']] as const) {
+      const { id, shown } = await assetWithMain(type, 'broken.bin', Buffer.from('these bytes are no media file at all'));
+      expect(shown.asset_state, type).toBe('ACTIVED');
+      expect(shown.asset_extra_meta[key], type).toEqual({ error_info: { error_code: 'MSS.10001010', error_msg: expect.stringContaining('could not be parsed') } });
+      const summary = await t.client.call('POST', '/digital-assets/summarys', { body: { asset_ids: [id] } });
+      // No thumbnail was made, and a .bin main file is no cover either.
+      expect(summary.body.asset_list[0].thumbnail_url, type).toBeUndefined();
+    }
+  });
+
+  it('leaves other asset types alone', async () => {
+    const { shown } = await assetWithMain('COMMON_FILE', 'doc.png', await image(4, 4, 'png'), { asset_extra_meta: { x: 'y' } });
+    expect(shown.asset_extra_meta).toEqual({ x: 'y' });
+  });
+});
