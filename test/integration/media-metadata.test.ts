@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRegion, type TestRegion } from '../helpers/test-region.js';
+import { startTwoRegions, waitForCopy, type TwoRegions } from '../helpers/two-regions.js';
 
 let t: TestRegion;
 
@@ -94,5 +95,34 @@ describe('media metadata', () => {
   it('leaves other asset types alone', async () => {
     const { shown } = await assetWithMain('COMMON_FILE', 'doc.png', await image(4, 4, 'png'), { asset_extra_meta: { x: 'y' } });
     expect(shown.asset_extra_meta).toEqual({ x: 'y' });
+  });
+});
+
+describe('media metadata of a copy', () => {
+  let r: TwoRegions;
+  beforeAll(async () => {
+    r = await startTwoRegions();
+  });
+  afterAll(async () => {
+    await r.close();
+  });
+
+  it('arrives in the seal and is not parsed again in the destination region', async () => {
+    const id = await r.a.client.createAsset({ asset_type: 'IMAGE' });
+    await r.a.client.addFile(id, 'main.png', await image(100, 300, 'png'));
+    await r.a.region.media.idle();
+    const source = (await r.a.client.call('GET', `/digital-assets/${id}`)).body as { asset_extra_meta: Record<string, unknown> };
+    expect(source.asset_extra_meta.image_meta).toMatchObject({ width: 100, height: 300, mode: 'Vertical' });
+
+    const info = (await r.a.client.call('GET', `/digital-assets/${id}/replication-info`)).body as Record<string, unknown>;
+    expect((await r.clientB.call('POST', '/digital-assets-by-replication-info', { body: info })).status).toBe(200);
+    const copied = await waitForCopy(r.clientB, id);
+    expect(copied.asset_state).toBe('ACTIVED');
+    expect(copied.asset_extra_meta).toEqual(source.asset_extra_meta);
+    // Not parsed in B: no thumbnail was made there, the summary falls back to the image itself.
+    const mainB = await r.b.region.store.getFile(r.projectB, copied.files[0].file_id as string);
+    expect(mainB?.thumbnailKey).toBeNull();
+    const summary = await r.clientB.call('POST', '/digital-assets/summarys', { body: { asset_ids: [id] } });
+    expect(summary.body.asset_list[0].thumbnail_url).toContain('/blobs/download/');
   });
 });
