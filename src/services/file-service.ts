@@ -174,13 +174,13 @@ export class FileService {
 
   async delete(principal: Principal, fileId: string): Promise<void> {
     const now = isoTime(this.deps.clock.now());
-    const key = await this.deps.store.transaction(async (tx) => {
+    const keys = await this.deps.store.transaction(async (tx) => {
       const file = await this.visibleFile(principal, fileId, tx);
       await this.editableAsset(principal, file.assetId, tx);
       await updateFileIn(tx, file, { state: 'DELETED', uploadExpiresAt: null, updatedAt: now }, fileActions.delete.from);
-      return file.blobKey;
+      return file.thumbnailKey ? [file.blobKey, file.thumbnailKey] : [file.blobKey];
     });
-    await this.deps.blobs.delete(key);
+    for (const key of keys) await this.deps.blobs.delete(key);
   }
 
   /**

@@ -31,6 +31,13 @@ function wav(seconds: number, sampleRate: number, channels: number): Buffer {
   return b;
 }
 
+/** A raw YUV4MPEG2 video of grey frames (no sound). */
+function y4m(width: number, height: number, fps: number, frames: number): Buffer {
+  const parts = [Buffer.from(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`)];
+  for (let i = 0; i < frames; i++) parts.push(Buffer.from('FRAME\n'), Buffer.alloc((width * height * 3) / 2, 128));
+  return Buffer.concat(parts);
+}
+
 const image = (width: number, height: number, format: 'png' | 'jpeg') =>
   sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 60 } } })[format]().toBuffer();
 
@@ -61,6 +68,14 @@ describe('media metadata', () => {
     // A thumbnail URL is not a download URL of the file, nor the other way round.
     expect((await fetch(thumbUrl.replace('/blobs/thumbnail/', '/blobs/download/'))).status).toBe(403);
 
+    // Deleting the main file removes its thumbnail with it.
+    const main = await t.region.store.getFile(t.projectId, shown.files[0].file_id as string);
+    expect(main?.thumbnailKey).toBeTruthy();
+    expect(await t.region.blobs.head(main?.thumbnailKey ?? '')).toBeDefined();
+    await t.client.ok('DELETE', `/files/${main?.fileId ?? ''}`);
+    expect(await t.region.blobs.head(main?.thumbnailKey ?? '')).toBeUndefined();
+    expect((await fetch(thumbUrl)).status).toBe(404);
+
     const tall = await assetWithMain('IMAGE', 'tall.jpg', await image(30, 50, 'jpeg'));
     expect(tall.shown.asset_extra_meta.image_meta).toMatchObject({ codec: 'jpeg', width: 30, height: 50, mode: 'Vertical' });
   });
@@ -79,6 +94,12 @@ describe('media metadata', () => {
     expect(shown.asset_extra_meta.audio_meta).toEqual({ duration: 2, audio_codec: 'PCM', audio_bit_rate: 128, audio_channels: 1, sample: 8000 });
     const music = await assetWithMain('MUSIC', 'stereo.wav', wav(1, 22050, 2));
     expect(music.shown.asset_extra_meta.audio_meta).toMatchObject({ duration: 1, audio_channels: 2, sample: 22050, audio_bit_rate: 706 });
+  });
+
+  it('fills video_meta of a VIDEO asset, leaving out the sound it does not have', async () => {
+    const { shown } = await assetWithMain('VIDEO', 'clip.y4m', y4m(16, 32, 25, 75));
+    // 16 x 32 x 1.5 bytes x 25 fps = 153.6 kbit/s of raw frames.
+    expect(shown.asset_extra_meta.video_meta).toEqual({ video_codec: 'YUV', width: 16, height: 32, frame_rate: 25, video_bit_rate: 154, duration: 3, mode: 'Vertical' });
   });
 
   it('records error_info for a file that cannot be parsed, and the asset stays ACTIVED', async () => {
