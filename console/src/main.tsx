@@ -118,6 +118,25 @@ function CopyPanel(props: { session: Session; from: Region; asset: Asset }) {
   );
 }
 
+/** The media metadata the service filled (image_meta, video_meta, audio_meta), one line each. */
+function MediaMeta(props: { meta: Record<string, Asset> | undefined }) {
+  const entries = (['image_meta', 'video_meta', 'audio_meta'] as const).flatMap((key) => (props.meta?.[key] ? [[key, props.meta[key]] as const] : []));
+  if (entries.length === 0) return null;
+  const line = (m: Asset): string => {
+    if (m.error_info) return `not parsed: ${m.error_info.error_msg as string}`;
+    const size = m.width && m.height ? `${m.width} × ${m.height}` : undefined;
+    const codec = [m.codec ?? m.video_codec, m.audio_codec].filter(Boolean).join(' + ');
+    const rate = [m.frame_rate && `${m.frame_rate} fps`, m.video_bit_rate && `video ${m.video_bit_rate} kbps`, m.audio_bit_rate && `audio ${m.audio_bit_rate} kbps`];
+    const audio = [m.audio_channels && `${m.audio_channels} ch`, m.sample && `${m.sample} Hz`];
+    return [codec, size, m.mode, m.duration !== undefined && `${m.duration} s`, m.size !== undefined && fmt(m.size as number), ...rate, ...audio].filter(Boolean).join(' · ');
+  };
+  return (
+    <dl class="media-meta" data-testid="media-meta">
+      {entries.map(([key, m]) => [<dt key={`${key}-t`}>{key.replace('_meta', '')}</dt>, <dd key={key}>{line(m)}</dd>])}
+    </dl>
+  );
+}
+
 function Details(props: { session: Session; region: Region; asset: Asset; onChange: () => void }) {
   const a = props.asset;
   const act = async (method: string, path: string) => {
@@ -128,6 +147,7 @@ function Details(props: { session: Session; region: Region; asset: Asset; onChan
     <div class="card details" data-testid="details">
       <h2>{a.asset_name}</h2>
       <p>{a.asset_id} · {a.asset_type} · <b data-testid="details-state">{a.asset_state}</b></p>
+      <MediaMeta meta={a.asset_extra_meta} />
       <ul>{(a.files as Asset[]).map((f) => <li key={f.file_id}>{f.asset_file_category} · {f.file_name} · {fmt(f.file_size)} {f.download_url && <a href={f.download_url}>download</a>}</li>)}</ul>
       <div class="actions">
         {a.asset_state === 'DELETING'
@@ -155,7 +175,7 @@ function Library(props: { session: Session; onSignOut: () => void }) {
   const [selected, setSelected] = useState<string>();
   const [tick, setTick] = useState(0);
   useEffect(() => {
-    const q = new URLSearchParams({ limit: String(pageSize), offset: String(offset) });
+    const q = new URLSearchParams({ limit: String(pageSize), offset: String(offset), sort_dir: 'desc' });
     if (filters.name) q.set('name', filters.name);
     if (filters.type) q.set('asset_type', filters.type);
     if (filters.state) q.set('asset_state', filters.state);

@@ -42,7 +42,8 @@ export function operatorKeyRingFile(env: Env): string {
 }
 
 /**
- * The metadata database of one region for the operator commands (`assetbridge copies`):
+ * The metadata database of one region for the operator commands (`assetbridge copies`,
+ * `assets unblock`):
  * ASSETBRIDGE_DATABASE_URL, else with `region` the local mode's `<DATA_DIR>/<region>/metadata.db`,
  * else a region's default `<DATA_DIR>/metadata.db`. An SQLite file must exist (nothing is created).
  */

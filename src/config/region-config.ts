@@ -28,6 +28,10 @@ export interface RegionTuning {
   readonly transferTtlSeconds: number;
   /** Per-project limits on what may be stored (docs/api-behaviour.md, "Quotas"). */
   readonly quotas: QuotaSettings;
+  /** Largest MAIN image parsed for its metadata and thumbnail, bytes (default 256 MiB; it is read whole). */
+  readonly maxImageParseBytes: number;
+  /** How often due `auto_operation_config` operations are looked for, seconds (default 10). */
+  readonly scheduleIntervalSeconds: number;
   /** pino level (default info). */
   readonly logLevel: LogLevel;
   readonly metrics: MetricsConfig;
@@ -99,6 +103,8 @@ export function parseRegionTuning(r: SettingsReader): RegionTuning {
       filesPerAsset: r.int('QUOTA_FILES_PER_ASSET', 1_000, 1, 1_000_000),
       pendingUploadBytes: r.int('QUOTA_PENDING_UPLOAD_BYTES', 1_099_511_627_776, 0, Number.MAX_SAFE_INTEGER),
     },
+    maxImageParseBytes: r.int('MAX_IMAGE_PARSE_SIZE', 268_435_456, 0, 4_294_967_296),
+    scheduleIntervalSeconds: r.int('SCHEDULE_INTERVAL', 10, 1, 3_600),
     logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
     metrics: parseMetrics(r),
     edge: parseEdgeConfig(r),

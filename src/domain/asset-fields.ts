@@ -1,7 +1,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { assetTypes, type Asset, type SystemProperty } from './asset.js';
 import { newId } from './ids.js';
+import { keepSystemMeta } from './media-meta.js';
 import { FreeObject, stringEnum } from './schema-parts.js';
+import { AutoOperationInput, maxScheduledOperations } from './scheduled-operation.js';
 import { SharedConfigInput } from './sharing.js';
 
 /**
@@ -76,8 +78,9 @@ export const assetFields = {
   tags: field(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 20 }), {
     api: 'tags', create: 'optional', update: 'replace', empty: () => [], storage: 'json', output: Type.Array(Type.String()), copied: true,
   }),
+  // The service fills image_meta / video_meta / audio_meta (`media-meta.ts`); an update replaces the rest.
   assetExtraMeta: field(FreeObject, {
-    api: 'asset_extra_meta', create: 'optional', update: 'replace', empty: () => ({}), storage: 'json', output: FreeObject, copied: true,
+    api: 'asset_extra_meta', create: 'optional', update: merge(FreeObject, keepSystemMeta), empty: () => ({}), storage: 'json', output: FreeObject, copied: true,
   }),
   systemProperties: field(Type.Array(SystemPropertySchema, { maxItems: 50 }), {
     api: 'system_properties',
@@ -94,7 +97,8 @@ export const assetFields = {
   supportedService: field(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 20 }), {
     api: 'supported_service', create: 'optional', update: 'replace', empty: () => [], storage: 'json', output: Type.Array(Type.String()), copied: true,
   }),
-  autoOperationConfig: field(Type.Array(Type.Unknown(), { maxItems: 20 }), {
+  // Checked (new entries lie ahead) and scheduled by the service and the store (`domain/scheduled-operation.ts`).
+  autoOperationConfig: field(Type.Array(AutoOperationInput, { maxItems: maxScheduledOperations }), {
     api: 'auto_operation_config', create: 'optional', update: 'replace', empty: () => [], storage: 'json', output: Type.Array(Type.Unknown()), copied: true,
   }),
   // Review and sharing settings belong to the region that holds the asset: not copied.
@@ -205,6 +209,7 @@ export function newAsset(owner: NewAssetOwner, input: AssetCreateInput): Asset {
     appUserId: owner.appUserId,
     assetState: 'CREATING',
     stateBeforeDelete: null,
+    stateBeforeBlock: null,
     failType: null,
     blockReasonCode: null,
     reason: null,

@@ -34,6 +34,7 @@ export const endAssetStates = statesWhere(assetStates, assetStateRules, (r) => r
 
 const notEnded = statesWhere(assetStates, assetStateRules, (r) => !r.end);
 const recyclable: AssetState[] = [...editableAssetStates, 'BLOCK', 'WAITING_DELETE'];
+const blockable: AssetState[] = [...editableAssetStates, 'WAITING_DELETE'];
 
 /** Where ConfirmFileUpload of the MAIN file takes its asset: CREATED activates, FAILED fails, CANCELLED waits for another. */
 export const assetStateAfterMainConfirm = { CREATED: 'ACTIVED', FAILED: 'FAILED', CANCELLED: 'CREATING' } as const satisfies Record<string, AssetState>;
@@ -48,6 +49,10 @@ export const assetActions = {
   recycle: { from: recyclable, to: ['DELETING'] },
   /** RestoreAsset: back to the state before the delete (FAILED for a copy the delete cancelled). */
   restore: { from: ['DELETING'], to: recyclable },
+  /** A scheduled BLOCK (`auto_operation_config`): frozen, remembering the state to return to. */
+  block: { from: blockable, to: ['BLOCK'] },
+  /** `assetbridge assets unblock` (operator): back to the state before the BLOCK (FAILED for a copy the block cancelled). */
+  unblock: { from: ['BLOCK'], to: blockable },
   /** The recycle-bin purge after the retention. */
   purge: { from: ['DELETING'], to: ['DELETED'] },
   /** DeleteAsset `mode=force`: gone for good from any state. */

@@ -21,6 +21,10 @@ export const fileStates = [
 ] as const;
 export type FileState = (typeof fileStates)[number];
 
+/** ListAssets sort keys: MetaStudio's three, and `asset_name` (ours). */
+export const assetSortKeys = ['create_time', 'update_time', 'asset_order', 'asset_name'] as const;
+export type AssetSortKey = (typeof assetSortKeys)[number];
+
 export interface SystemProperty {
   key: string;
   value: string;
@@ -38,6 +42,8 @@ export interface Asset extends AssetFieldValues {
   assetState: AssetState;
   /** The state to return to on restore, set while DELETING. */
   stateBeforeDelete: AssetState | null;
+  /** The state to return to when the operator lifts a BLOCK, set while BLOCK. */
+  stateBeforeBlock: AssetState | null;
   failType: string | null;
   blockReasonCode: string | null;
   reason: string | null;
@@ -62,6 +68,8 @@ export interface AssetFile {
   sha256Hex: string | null;
   etag: string | null;
   blobKey: string;
+  /** A MAIN image file's thumbnail (a JPEG), once made. */
+  thumbnailKey: string | null;
   fileExtraMeta: Record<string, unknown>;
   uploadExpiresAt: string | null;
   /** Why the file failed, when the service knows (e.g. `upload expired`). */
@@ -75,3 +83,6 @@ export interface AssetFile {
  * attempts never mix bytes and a row points at one complete blob.
  */
 export const fileBlobKey = (projectId: string, fileId: string, attempt: string): string => `files/${projectId}/${fileId}/${attempt}`;
+
+/** Where the thumbnail of the bytes under `blobKey` goes: beside them, keyed alike (it moves and goes with them). */
+export const thumbnailBlobKey = (blobKey: string): string => blobKey.replace(/^files\//, 'thumbnails/');

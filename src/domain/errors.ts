@@ -34,6 +34,8 @@ export const errorCatalogue = {
   contentMd5Mismatch: { code: 'MSS.10002006', status: 400, message: 'Content-MD5 does not match the uploaded bytes' },
   contentSizeMismatch: { code: 'MSS.10002007', status: 400, message: 'Uploaded size does not match file_size' },
   fileNotUploaded: { code: 'MSS.10002008', status: 409, message: 'The file has not been uploaded yet' },
+  // Not an answer: shown in the `error_info` of `asset_extra_meta`'s image_meta/video_meta/audio_meta.
+  mediaNotParsed: { code: 'MSS.10001010', status: 422, message: 'The main file could not be parsed for its media metadata' },
   rangeNotSatisfiable: { code: 'MSS.10002010', status: 416, message: 'Requested range not satisfiable' },
   replicationInfoInvalid: { code: 'MSS.10003001', status: 400, message: 'Replication info does not open' },
   replicationKeyUnknown: { code: 'MSS.10003002', status: 400, message: 'Unknown replication key' },

@@ -1,10 +1,9 @@
-import type { Asset, AssetFile, AssetState, AssetType, FileState } from '../domain/asset.js';
+import type { Asset, AssetFile, AssetSortKey, AssetState, AssetType, FileState } from '../domain/asset.js';
 import type { AssetFieldValues } from '../domain/asset-fields.js';
 import type { CopyTaskStore } from './copy-task-store.js';
 import type { LargeUploadStore } from './large-upload-store.js';
+import type { ScheduleStore } from './schedule-store.js';
 import type { TransferJobStore } from './transfer-job-store.js';
-
-export type AssetSortKey = 'create_time' | 'update_time' | 'asset_name';
 
 /** ListAssets `role`: SHARER lists what the project shares, SHAREE what other projects share with it. */
 export type ShareRole = 'SHARER' | 'SHAREE';
@@ -35,6 +34,10 @@ export interface AssetQuery {
    * readable state (`projectId` is then the sharee).
    */
   sharing?: { role: ShareRole; now: string };
+  /**
+   * Ties break by asset id in the same direction, except `asset_order`: assets without an order
+   * come last in both directions, and equal orders list newest first.
+   */
   sortKey: AssetSortKey;
   sortDir: 'asc' | 'desc';
   offset: number;
@@ -45,6 +48,8 @@ export interface AssetQuery {
 export interface AssetPatch extends Partial<AssetFieldValues> {
   assetState?: AssetState;
   stateBeforeDelete?: AssetState | null;
+  stateBeforeBlock?: AssetState | null;
+  blockReasonCode?: string | null;
   failType?: string | null;
   reason?: string | null;
   deletedAt?: string | null;
@@ -61,6 +66,7 @@ export interface FilePatch {
   blobKey?: string;
   /** A large file's size, known once assembled. */
   fileSize?: number;
+  thumbnailKey?: string | null;
   updatedAt: string;
 }
 
@@ -84,10 +90,14 @@ export interface MetadataStore {
   readonly transfers: TransferJobStore;
   /** Large files' uploads in parts, in the same transaction as the rest. */
   readonly largeUploads: LargeUploadStore;
+  /** The schedule of `auto_operation_config`, in the same transaction as the rest. */
+  readonly schedule: ScheduleStore;
 
   /** Throws AppError `assetNameExists` when the name is taken, DuplicateAssetIdError when the id is. */
   insertAsset(asset: Asset): Promise<void>;
   getAsset(projectId: string, assetId: string): Promise<Asset | undefined>;
+  /** The assets with this id, in whichever projects hold one (operator commands name an asset by its id). */
+  findAssets(assetId: string): Promise<Asset[]>;
   /**
    * Applies the patch when the asset exists and (if given) is in one of `onlyIn` states.
    * Returns false when nothing matched. Throws `assetNameExists` on a name clash.

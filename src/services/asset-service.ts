@@ -15,6 +15,7 @@ import { updateAssetIn } from './conditional-update.js';
 import type { QuotaGuard } from './quota-guard.js';
 import type { ShareRules } from './sharing.js';
 import { refuseIfInTransfer } from './transfers/pending-transfer.js';
+import { pastNewEntries } from '../domain/scheduled-operation.js';
 
 export interface UpdateAssetInput {
   /** Field changes (the field table says which fields an update accepts). */
@@ -45,6 +46,7 @@ export class AssetService {
 
   async create(principal: Principal, input: AssetCreateInput): Promise<{ assetId: string; produceId: string }> {
     const sharedConfig = input.sharedConfig && (await this.checkShare(principal, input.sharedConfig));
+    this.checkSchedule([], input.autoOperationConfig);
     const owner = { projectId: principal.projectId, appUserId: principal.appUserId ?? null, at: isoTime(this.deps.clock.now()) };
     const asset = newAsset(owner, { ...input, sharedConfig });
     await this.deps.store.transaction(async (tx) => {
@@ -141,6 +143,7 @@ export class AssetService {
     await this.deps.store.transaction(async (tx) => {
       const asset = await this.get(principal, assetId, tx);
       if (!assetStateRules[asset.assetState].editable) throw stateConflict(asset);
+      this.checkSchedule(asset.autoOperationConfig, input.changes?.autoOperationConfig);
       const patch: AssetPatch = { ...patchFromChanges(asset, input.changes ?? {}), updatedAt: isoTime(this.deps.clock.now()) };
       if (input.assetState !== undefined && input.assetState !== asset.assetState) {
         if (!allows(assetActions.toggleActive, asset.assetState)) throw stateConflict(asset, 'its main file must be confirmed first');
@@ -149,6 +152,13 @@ export class AssetService {
       await updateAssetIn(tx, asset, patch, [asset.assetState]);
     });
     return this.show(principal, assetId);
+  }
+
+  /** 400 when `next` schedules an operation not already in `current` at a time already past. */
+  private checkSchedule(current: unknown, next: unknown): void {
+    if (next === undefined) return;
+    const [past] = pastNewEntries(current, next, this.deps.clock.now());
+    if (past) throw new AppError('invalidParameter', `auto_operation_config: operation_time ${past.runAt} of ${past.operation} is already past`);
   }
 
   /** A `shared_config` as it would be stored for this owner (400/403 when it may not be). */
@@ -171,18 +181,16 @@ export class AssetService {
     const now = isoTime(at);
     const removed = await this.deps.store.transaction(async (tx) => {
       const asset = await this.get(principal, assetId, tx);
-      // Deleting a copy in progress cancels it: its worker's next write fails.
-      await tx.copyTasks.cancel(principal.projectId, assetId, now);
       if (force) {
+        // Deleting a copy in progress cancels it: its worker's next write fails.
+        await tx.copyTasks.cancel(principal.projectId, assetId, now);
         await updateAssetIn(tx, asset, { assetState: 'DELETED', deletedAt: now, updatedAt: now }, assetActions.forceDelete.from);
         await refuseIfInTransfer(tx, principal.projectId, [assetId], at);
         return this.markFilesDeleted(tx, asset, now);
       }
       // Already in the recycle bin: deleting again is a no-op success.
       if (asset.assetState === 'DELETING') return noBlobs;
-      if (!allows(assetActions.recycle, asset.assetState)) throw stateConflict(asset);
-      await updateAssetIn(tx, asset, { assetState: 'DELETING', stateBeforeDelete: asset.assetState, deletedAt: now, updatedAt: now }, [asset.assetState]);
-      await refuseIfInTransfer(tx, principal.projectId, [assetId], at);
+      await moveToRecycleBin(tx, asset, at);
       return noBlobs;
     });
     await this.removeBlobs(removed);
@@ -192,30 +200,7 @@ export class AssetService {
     await this.deps.store.transaction(async (tx) => {
       const asset = await this.get(principal, assetId, tx);
       if (!allows(assetActions.restore, asset.assetState)) throw stateConflict(asset, 'not in the recycle bin');
-      let back: AssetState = asset.stateBeforeDelete ?? 'UNACTIVED';
-      const task = await tx.copyTasks.getTask(principal.projectId, assetId);
-      // A copy cancelled by the delete cannot resume: it comes back FAILED, to be posted again.
-      const cancelledCopy = back === 'CREATING' && task?.state === 'CANCELLED';
-      if (cancelledCopy) back = 'FAILED';
-      const at = isoTime(this.deps.clock.now());
-      await updateAssetIn(
-        tx,
-        asset,
-        {
-          assetState: back,
-          stateBeforeDelete: null,
-          deletedAt: null,
-          updatedAt: at,
-          ...(cancelledCopy ? { reason: 'the copy was cancelled by a delete; post the replication info again' } : {}),
-        },
-        [asset.assetState],
-      );
-      if (cancelledCopy) {
-        // Only the files the copy had not finished: the guard picks them.
-        for (const f of await tx.listFiles(principal.projectId, [assetId])) {
-          await tx.updateFile(f.fileId, { state: 'FAILED', updatedAt: at }, fileActions.copyFailed.from);
-        }
-      }
+      await returnFromHold(tx, asset, asset.stateBeforeDelete ?? 'UNACTIVED', { stateBeforeDelete: null, deletedAt: null }, this.deps.clock.now(), 'delete');
     });
   }
 
@@ -264,7 +249,7 @@ export class AssetService {
       await tx.largeUploads.remove(file.fileId);
     }
     // Every key, those of files deleted earlier too: a crash may have left their blobs behind.
-    return { keys: files.map((f) => f.blobKey), uploads };
+    return { keys: files.flatMap((f) => (f.thumbnailKey ? [f.blobKey, f.thumbnailKey] : [f.blobKey])), uploads };
   }
 
   /** After the commit: a crash here leaves unreferenced blobs, never a visible half-deleted asset. */
@@ -281,6 +266,46 @@ interface RemovedBlobs {
   uploads: { key: string; uploadId: string }[];
 }
 const noBlobs: RemovedBlobs = { keys: [], uploads: [] };
+
+/**
+ * DeleteAsset without mode, and a scheduled DELETE: to the recycle bin, remembering the state
+ * to restore; 409 in a pending transfer. A copy in progress is cancelled (its worker's next write fails).
+ */
+export async function moveToRecycleBin(tx: MetadataStore, asset: Asset, at: Date): Promise<void> {
+  if (!allows(assetActions.recycle, asset.assetState)) throw stateConflict(asset);
+  const now = isoTime(at);
+  await tx.copyTasks.cancel(asset.projectId, asset.assetId, now);
+  await updateAssetIn(tx, asset, { assetState: 'DELETING', stateBeforeDelete: asset.assetState, deletedAt: now, updatedAt: now }, [asset.assetState]);
+  await refuseIfInTransfer(tx, asset.projectId, [asset.assetId], at);
+}
+
+/**
+ * Restore (from DELETING) and unblock (from BLOCK): back to the state held before, with
+ * `clear` resetting what the hold kept. A copy the hold cancelled cannot resume: the asset
+ * comes back FAILED, to be posted again, and so do the files the copy had not finished.
+ */
+export async function returnFromHold(tx: MetadataStore, asset: Asset, before: AssetState, clear: Omit<AssetPatch, 'updatedAt'>, at: Date, hold: 'delete' | 'block'): Promise<void> {
+  const task = await tx.copyTasks.getTask(asset.projectId, asset.assetId);
+  const cancelledCopy = before === 'CREATING' && task?.state === 'CANCELLED';
+  const now = isoTime(at);
+  await updateAssetIn(
+    tx,
+    asset,
+    {
+      ...clear,
+      assetState: cancelledCopy ? 'FAILED' : before,
+      updatedAt: now,
+      ...(cancelledCopy ? { reason: `the copy was cancelled by a ${hold}; post the replication info again` } : {}),
+    },
+    [asset.assetState],
+  );
+  if (cancelledCopy) {
+    // Only the files the copy had not finished: the guard picks them.
+    for (const f of await tx.listFiles(asset.projectId, [asset.assetId])) {
+      await tx.updateFile(f.fileId, { state: 'FAILED', updatedAt: now }, fileActions.copyFailed.from);
+    }
+  }
+}
 
 export const visibleTo = (principal: Principal, asset: Asset): boolean =>
   principal.appUserId === undefined || asset.appUserId === principal.appUserId;

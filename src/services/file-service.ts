@@ -72,6 +72,8 @@ export class FileService {
       maxLargeFileSizeBytes: number;
       /** Called once a large file is confirmed: it is due for assembly. */
       onAssemblyDue?: () => void;
+      /** Called after the commit that confirms a MAIN file CREATED (media metadata starts there). */
+      onMainConfirmed?: (file: AssetFile) => void;
     },
   ) {}
 
@@ -146,6 +148,7 @@ export class FileService {
         sha256Hex: null,
         etag: null,
         blobKey: bytes.blobKey,
+        thumbnailKey: null,
         fileExtraMeta: {},
         uploadExpiresAt: isoTime(new Date(expires * 1000)),
         createdAt: isoTime(now),
@@ -264,7 +267,7 @@ export class FileService {
    */
   async confirm(principal: Principal, fileId: string, state: 'CREATED' | 'FAILED' | 'CANCELLED'): Promise<void> {
     const now = isoTime(this.deps.clock.now());
-    const after = await this.deps.store.transaction(async (tx): Promise<{ drop?: string; abort?: LargeUpload; assemble?: true }> => {
+    const after = await this.deps.store.transaction(async (tx): Promise<{ drop?: string; abort?: LargeUpload; assemble?: true; confirmed?: AssetFile }> => {
       // Taken first: no part starts while the parts are counted.
       const large = await tx.largeUploads.lock(fileId);
       const file = await this.visibleFile(principal, fileId, tx);
@@ -287,11 +290,12 @@ export class FileService {
       }
       await this.settle(tx, file, asset, state, { uploadExpiresAt: null, updatedAt: now }, state === 'FAILED' ? 'main file upload failed' : null);
       if (large) await tx.largeUploads.remove(fileId);
-      return { drop: state === 'CANCELLED' ? file.blobKey : undefined, abort: large };
+      return { drop: state === 'CANCELLED' ? file.blobKey : undefined, abort: large, confirmed: state === 'CREATED' && file.category === 'MAIN' ? file : undefined };
     });
     if (after.assemble) this.deps.onAssemblyDue?.();
     if (after.drop) await this.deps.blobs.delete(after.drop);
     if (after.abort) await this.abortParts(after.abort, fileId);
+    if (after.confirmed) this.deps.onMainConfirmed?.(after.confirmed);
   }
 
   /**
@@ -301,7 +305,8 @@ export class FileService {
    */
   async finishAssembly(fileId: string, outcome: AssemblyOutcome): Promise<boolean> {
     const now = isoTime(this.deps.clock.now());
-    return this.deps.store.transaction(async (tx) => {
+    let confirmed: AssetFile | undefined;
+    const finished = await this.deps.store.transaction(async (tx) => {
       const file = await tx.findFile(fileId);
       await tx.largeUploads.remove(fileId);
       if (!file || !allows(fileActions.assembled, file.state)) return false;
@@ -312,9 +317,12 @@ export class FileService {
       } else {
         const d = outcome.digests;
         await this.settle(tx, file, asset, 'CREATED', { fileSize: d.size, md5Hex: d.md5Hex, sha256Hex: d.sha256Hex, etag: `"${d.sha256Hex}"`, updatedAt: now }, null);
+        if (file.category === 'MAIN') confirmed = { ...file, fileSize: d.size, state: 'CREATED' };
       }
       return true;
     });
+    if (confirmed) this.deps.onMainConfirmed?.(confirmed);
+    return finished;
   }
 
   /** A file's confirmed state, and its asset's when it is the MAIN file. */
@@ -362,15 +370,16 @@ export class FileService {
 
   async delete(principal: Principal, fileId: string): Promise<void> {
     const now = isoTime(this.deps.clock.now());
-    const { key, large } = await this.deps.store.transaction(async (tx) => {
+    const { key, large, thumbnail } = await this.deps.store.transaction(async (tx) => {
       const large = await tx.largeUploads.lock(fileId);
       const file = await this.visibleFile(principal, fileId, tx);
       await this.editableAsset(principal, file.assetId, tx);
       await updateFileIn(tx, file, { state: 'DELETED', uploadExpiresAt: null, updatedAt: now }, fileActions.delete.from);
       if (large) await tx.largeUploads.remove(fileId);
-      return { key: file.blobKey, large };
+      return { key: file.blobKey, large, thumbnail: file.thumbnailKey };
     });
     await this.deps.blobs.delete(key);
+    if (thumbnail) await this.deps.blobs.delete(thumbnail);
     if (large) await this.deps.blobs.abortMultipart(key, large.uploadId).catch(() => undefined);
   }
 
@@ -378,39 +387,54 @@ export class FileService {
    * Signed download URL for a file whose bytes are confirmed. For a project that reads the
    * asset through a share (`viewer`), the URL names that project and ends no later than the share.
    */
-  downloadUrl(file: AssetFile, asset: Asset, viewer?: { projectId: string; until: Date }): string | undefined {
-    if (!isReadable(file, asset)) return undefined;
+  downloadUrl(file: AssetFile, asset: Asset, viewer?: { projectId: string; until: Date }, op: 'download' | 'thumbnail' = 'download'): string | undefined {
+    if (!isReadable(file, asset) || (op === 'thumbnail' && !file.thumbnailKey)) return undefined;
     let expires = Math.floor(this.deps.clock.now().getTime() / 1000) + this.deps.downloadUrlTtlSeconds;
     if (viewer) expires = Math.min(expires, Math.floor(viewer.until.getTime() / 1000));
-    const grant = { op: 'download' as const, projectId: file.projectId, fileId: file.fileId, expires, via: viewer?.projectId };
+    const grant = { op, projectId: file.projectId, fileId: file.fileId, expires, via: viewer?.projectId };
     return `${this.deps.publicEndpoint}${this.deps.urls.path(grant)}`;
   }
 
-  /** Download URL of each asset's cover (else of an image asset's main file), for thumbnails. */
-  async coverUrls(principal: Principal, assets: readonly Asset[]): Promise<Map<string, string>> {
+  /**
+   * For ListAssetSummary, by asset id: `cover` is the download URL of the COVER file, else of
+   * an image asset's MAIN file; `thumbnail` is the URL of the thumbnail made from an image's
+   * MAIN file, else the cover.
+   */
+  async coverUrls(principal: Principal, assets: readonly Asset[]): Promise<Map<string, { cover?: string; thumbnail?: string }>> {
     const byId = new Map(assets.map((a) => [a.assetId, a]));
     const files = await this.deps.store.listFiles(principal.projectId, [...byId.keys()]);
-    const urls = new Map<string, string>();
+    const urls = new Map<string, { cover?: string; thumbnail?: string }>();
     for (const category of ['MAIN', 'COVER'] as const) {
       for (const file of files.filter((f) => f.category === category)) {
         const asset = byId.get(file.assetId);
         const url = asset && this.downloadUrl(file, asset);
-        if (url && (category === 'COVER' || /^(png|jpe?g|gif|webp|bmp|svg)$/.test(file.fileType))) urls.set(file.assetId, url);
+        if (!url) continue;
+        const entry = urls.get(file.assetId) ?? {};
+        if (category === 'COVER' || /^(png|jpe?g|gif|webp|bmp|svg)$/.test(file.fileType)) entry.cover = url;
+        if (category === 'MAIN') entry.thumbnail = asset && this.downloadUrl(file, asset, undefined, 'thumbnail');
+        urls.set(file.assetId, entry);
       }
     }
+    for (const entry of urls.values()) entry.thumbnail ??= entry.cover;
     return urls;
   }
 
-  /** Checks a download URL and returns the file if it may still be read (through the share still live, for a `via` URL). */
-  async authorizeDownload(input: { projectId: string; fileId: string; expires: number; signature: string; via?: string }): Promise<AssetFile> {
+  /**
+   * Checks a download (or thumbnail) URL and returns the file if it may still be read
+   * (through the share still live, for a `via` URL).
+   */
+  async authorizeDownload(
+    input: { projectId: string; fileId: string; expires: number; signature: string; via?: string },
+    op: 'download' | 'thumbnail' = 'download',
+  ): Promise<AssetFile> {
     const now = this.deps.clock.now();
     const { signature, ...grant } = input;
-    if (!this.deps.urls.verify({ op: 'download', ...grant }, signature, Math.floor(now.getTime() / 1000))) {
+    if (!this.deps.urls.verify({ op, ...grant }, signature, Math.floor(now.getTime() / 1000))) {
       throw new AppError('urlSignatureInvalid');
     }
     const file = await this.deps.store.getFile(input.projectId, input.fileId);
     const asset = file && (await this.deps.store.getAsset(file.projectId, file.assetId));
-    if (!file || !asset || !isReadable(file, asset)) {
+    if (!file || !asset || !isReadable(file, asset) || (op === 'thumbnail' && !file.thumbnailKey)) {
       throw new AppError('fileNotFound', input.fileId);
     }
     if (input.via !== undefined && !shareExpiryFor(asset.sharedConfig, input.via, now)) {
@@ -422,6 +446,12 @@ export class FileService {
   /** The bytes of a file (or an inclusive range of them). */
   async openContent(file: AssetFile, range: { start: number; end: number }): Promise<Readable> {
     return this.deps.blobs.get(file.blobKey, range);
+  }
+
+  /** The thumbnail (JPEG) made from a MAIN image file. */
+  async openThumbnail(file: AssetFile): Promise<Readable> {
+    if (!file.thumbnailKey) throw new AppError('fileNotFound', file.fileId);
+    return this.deps.blobs.get(file.thumbnailKey);
   }
 
   private async visibleFile(principal: Principal, fileId: string, store: MetadataStore): Promise<AssetFile> {

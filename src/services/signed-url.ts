@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** What a signed blob URL grants: one operation on one file until `expires` (Unix seconds). */
 export interface UrlGrant {
-  op: 'upload' | 'download';
+  op: 'upload' | 'download' | 'thumbnail';
   projectId: string;
   fileId: string;
   expires: number;

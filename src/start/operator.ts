@@ -1,14 +1,17 @@
+import { existsSync } from 'node:fs';
 import { ConfigError, loadSettings, operatorDatabaseUrl, operatorIdentityConfig, type Env } from '../config/index.js';
 import { openDatabase } from '../adapters/db/database.js';
 import { KyselyMetadataStore } from '../adapters/db/metadata-store-kysely.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { CopyOperations } from '../services/replication/copy-operations.js';
+import { ScheduledOperationService } from '../services/scheduled-operations.js';
 import { IdentityError, type IdentityService } from '../services/identity/identity-service.js';
 import { SealedSecretError } from '../services/identity/secret-box.js';
 import { openIdentity } from './identity.js';
 
 /*
- * What the operator commands of the command line (`assetbridge iam`, `keys`, `copies`)
+ * What the operator commands of the command line (`assetbridge iam`, `keys`, `copies`,
+ * `assets unblock`)
  * use of the server code. The command line reaches the server code only through this file
  * and `start/main.ts` (`runServer`); the lint rule holds it to that.
  */
@@ -57,4 +60,28 @@ export async function openOperatorCopies(env: Env, region?: string): Promise<{ c
   const store = new KyselyMetadataStore(database.db, database.engine);
   const name = region ?? loadSettings(env).ASSETBRIDGE_REGION ?? '<region>';
   return { copies: new CopyOperations({ store, clock: systemClock, region: name }), close: () => database.close() };
+}
+
+/** The asset commands' view of one region's metadata (`assetbridge assets unblock`). */
+export interface OperatorAssets {
+  /** Lifts a BLOCK; returns the asset's project and its state now. */
+  unblock(assetId: string, projectId?: string): Promise<{ projectId: string; assetState: string }>;
+  close(): Promise<void>;
+}
+
+/** Opens a region's metadata database for an operator command (it must exist: the region made it). */
+export async function openOperatorAssets(env: Env, localRegion?: string): Promise<OperatorAssets> {
+  const url = operatorDatabaseUrl(env, localRegion);
+  const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : undefined;
+  if (file !== undefined && !existsSync(file)) throw new ConfigError([`no metadata database at ${file} (set ASSETBRIDGE_DATABASE_URL or ASSETBRIDGE_DATA_DIR${localRegion ? '' : ', or --local-region for the local mode'})`]);
+  const database = openDatabase(url);
+  const store = new KyselyMetadataStore(database.db, database.engine);
+  const scheduled = new ScheduledOperationService({ store, clock: systemClock });
+  return {
+    unblock: async (assetId, projectId) => {
+      const asset = await scheduled.unblock(assetId, projectId);
+      return { projectId: asset.projectId, assetState: asset.assetState };
+    },
+    close: () => database.close(),
+  };
 }

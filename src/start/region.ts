@@ -23,6 +23,9 @@ import { QuotaGuard } from '../services/quota-guard.js';
 import { LargeFileAssembler } from '../services/large-files/assembler.js';
 import { ShareRules } from '../services/sharing.js';
 import { TransferService } from '../services/transfers/transfer-service.js';
+import { ScheduledOperationService } from '../services/scheduled-operations.js';
+import { MediaService } from '../services/media-service.js';
+import { LibraryMediaProbe } from '../adapters/media/media-probe.js';
 import { UrlSigner } from '../services/signed-url.js';
 import { IdentityAuthenticator } from '../services/identity/identity-authenticator.js';
 import type { IdentityService } from '../services/identity/identity-service.js';
@@ -55,6 +58,9 @@ export interface Region {
   readonly loops: BackgroundLoops;
   /** Joins and hashes confirmed large files. */
   readonly assembler: LargeFileAssembler;
+  readonly scheduled: ScheduledOperationService;
+  /** Media metadata and thumbnails of confirmed MAIN files (tests wait on `media.idle()`). */
+  readonly media: MediaService;
   /** The port `/metrics` listens on when it has one of its own (`ASSETBRIDGE_METRICS=<port>`, 0: a free one). */
   readonly metricsPort?: number;
   /** Stops accepting, lets in-flight requests finish, closes pools. */
@@ -116,6 +122,14 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   const quota = new QuotaGuard(config.quotas);
   const assets = new AssetService({ store, blobs, clock, recycleRetentionSeconds: config.recycleRetentionSeconds, sharing, quota });
   const transfers = new TransferService({ store, assets, projects: identity, region: config.region, clock, ttlSeconds: config.transferTtlSeconds, quota });
+  const probe = new LibraryMediaProbe();
+  const media = new MediaService({
+    store,
+    blobs,
+    probe,
+    maxImageBytes: config.maxImageParseBytes,
+    onError: (file, err) => logger.error({ err, asset_id: file.assetId, file_id: file.fileId }, 'media metadata not written'),
+  });
   const files = new FileService({
     store,
     blobs,
@@ -129,6 +143,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     maxFileSizeBytes: config.maxFileSizeBytes,
     maxLargeFileSizeBytes: config.maxLargeFileSizeBytes,
     onAssemblyDue: () => assembler.wake(),
+    onMainConfirmed: (file) => media.enqueue(file),
   });
   const assembler: LargeFileAssembler = new LargeFileAssembler({ store, blobs, files, clock, logger });
   const keyRing = existsSync(config.replication.keyRingFile) ? loadKeyRing(config.replication.keyRingFile) : undefined;
@@ -210,6 +225,12 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
       logger.warn({ accessKey, clientAddress }, 'access key locked for this client address after too many bad signatures');
     },
   });
+  const scheduled = new ScheduledOperationService({
+    store,
+    clock,
+    onError: (op, err) => logger.warn({ err, asset_id: op.assetId, operation: op.operation }, 'scheduled operation not applied; trying again at the next round'),
+  });
+  loops.every('scheduled-operations', config.scheduleIntervalSeconds * 1000, () => scheduled.runDue());
   const app = await buildApp({
     logger,
     server: listener.server,
@@ -247,10 +268,14 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     worker,
     loops,
     assembler,
+    scheduled,
+    media,
     metricsPort: metricsServer?.port,
     async close() {
       const stopAccepting = listener.close();
       await loops.stop();
+      await media.idle();
+      await probe.close();
       await app.close();
       await stopAccepting;
       await metricsServer?.close();

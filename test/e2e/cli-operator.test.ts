@@ -1,26 +1,11 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseIdentityConfig, SettingsReader } from '../../src/config/index.js';
 import { openIdentity } from '../../src/start/identity.js';
-
-const run = promisify(execFile);
-const cli = path.resolve('dist/cli/main.js');
-
-/** Runs the built CLI; resolves with exit code and output (never rejects). */
-async function assetbridge(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { assetbridge } from '../helpers/cli.js';
 
 describe('operator commands', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'assetbridge-cli-'));

@@ -85,6 +85,8 @@ describe('web console in Chromium', () => {
     const copied = page.getByTestId('asset-row').filter({ hasText: 'console-red' });
     await copied.filter({ hasText: 'ACTIVED' }).waitFor();
     await copied.click();
+    // The image's metadata, filled in A and carried by the copy.
+    await page.getByTestId('media-meta').filter({ hasText: 'png · 8 × 8 · Horizontal' }).waitFor();
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByTestId('details-state').filter({ hasText: 'DELETING' }).waitFor();
     await shot('4-deleted');

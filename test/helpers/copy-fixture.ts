@@ -26,7 +26,7 @@ export async function insertCopy(
   const file: AssetFile = {
     fileId, projectId, assetId, fileName: 'main.mp4', fileSize: 1, fileType: 'mp4', category: 'MAIN', state: 'CREATING',
     declaredMd5: Buffer.from(md5, 'hex').toString('base64'), md5Hex: md5, sha256Hex: sha256, etag: `"${sha256}"`,
-    blobKey: copyBlobKey(projectId, fileId, tokenId), fileExtraMeta: {}, uploadExpiresAt: null, createdAt: at, updatedAt: at,
+    blobKey: copyBlobKey(projectId, fileId, tokenId), fileExtraMeta: {}, uploadExpiresAt: null, thumbnailKey: null, createdAt: at, updatedAt: at,
   };
   const task: CopyTask = {
     projectId, assetId, sourceRegion: o.sourceRegion ?? 'cn-north-4', sourceProjectId: newId(), sourceAssetId: assetId, tokenId,

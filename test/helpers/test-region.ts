@@ -31,6 +31,11 @@ export interface TestRegion extends TestAccount {
   identity: IdentityService;
   /** A new account (and its project in this region). */
   addAccount(): Promise<TestAccount>;
+  /**
+   * Stops the region as a shutdown would and starts it again on the same data (database,
+   * blobs, identity, keys), on a new port: `region`, `endpoint` and `client` follow.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,11 +70,11 @@ export async function startTestRegion(
   });
   const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const regionOptions = { clock: options.clock, identity: options.identity };
-  const region = options.listener
+  let region = options.listener
     ? await createRegion(regionConfig(settings, options.listener.port), options.listener, logger, regionOptions)
     : await startRegion(settings, logger, regionOptions);
-  const endpoint = region.config.publicEndpoint;
-  const identity = region.identity;
+  let endpoint = region.config.publicEndpoint;
+  let identity = region.identity;
 
   const addAccount = async (): Promise<TestAccount> => {
     const name = `acct-${unique()}`;
@@ -80,17 +85,25 @@ export async function startTestRegion(
     return { name, accountId: account.id, userName: 'tester', password, accessKey, secretKey, projectId, client: new ApiClient({ endpoint, projectId, accessKey, secretKey }) };
   };
   const main = await addAccount();
-  return {
+  const t: TestRegion = {
     ...main,
     region,
     endpoint,
     dataDir,
     identity,
     addAccount,
+    restart: async () => {
+      await region.close();
+      region = t.region = await startRegion(settings, logger, regionOptions);
+      endpoint = t.endpoint = region.config.publicEndpoint;
+      identity = t.identity = region.identity;
+      t.client = new ApiClient({ endpoint: t.endpoint, projectId: main.projectId, accessKey: main.accessKey, secretKey: main.secretKey });
+    },
     close: async () => {
       await region.close();
       await backend.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return t;
 }

@@ -14,6 +14,7 @@ beforeAll(async () => {
   assetId = await t.client.createAsset({ asset_name: 'fixture', tags: ['keep'] });
   fileId = (await t.client.createFile(assetId, 'pending.png', png, 'COVER')).fileId;
   await t.client.addFile(assetId, 'main.png', png);
+  await t.region.media.idle(); // the image's metadata is filled before any snapshot
 });
 afterAll(async () => {
   await t.close();

@@ -265,7 +265,7 @@ describe('copy refusals (regions with movable clocks; A seals for 60 s, capabili
     const file: AssetFile = {
       fileId, projectId: p.projectB, assetId, fileName: 'main.mp4', fileSize: 1, fileType: 'mp4', category: 'MAIN', state: 'CREATING',
       declaredMd5: Buffer.from(digest.md5, 'hex').toString('base64'), md5Hex: digest.md5, sha256Hex: digest.sha256, etag: `"${digest.sha256}"`,
-      blobKey: copyBlobKey(p.projectB, fileId, tokenId), fileExtraMeta: {}, uploadExpiresAt: null, createdAt: at, updatedAt: at,
+      blobKey: copyBlobKey(p.projectB, fileId, tokenId), thumbnailKey: null, fileExtraMeta: {}, uploadExpiresAt: null, createdAt: at, updatedAt: at,
     };
     const task: CopyTask = {
       projectId: p.projectB, assetId, sourceRegion: REGION_A, sourceProjectId: p.a.projectId, sourceAssetId: assetId, tokenId,

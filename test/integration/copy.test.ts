@@ -21,6 +21,8 @@ async function sourceAsset(files: Record<string, Buffer>, extra: Record<string, 
     await c.addFile(id, name, bytes, first ? 'MAIN' : 'OTHER');
     first = false;
   }
+  // The main file's media metadata is in the seal only once it is filled.
+  await r.a.region.media.idle();
   return id;
 }
 

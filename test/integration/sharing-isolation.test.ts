@@ -37,6 +37,7 @@ beforeAll(async () => {
   z = await t.addAccount();
   s.asset = await t.client.createAsset({ asset_name: 'shared-with-y', shared_config: { shared_type: 'SHARED', allowed_project_ids: [y.projectId] } });
   s.mainFile = await t.client.addFile(s.asset, 'main.png', png);
+  await t.region.media.idle(); // the image's metadata is filled before the snapshot
   s.coverFile = (await t.client.createFile(s.asset, 'cover.png', cover, 'COVER')).fileId;
   before = await xView();
   expect(before).toMatchObject({ asset_state: 'ACTIVED', shared_config: { allowed_project_ids: [y.projectId] } });

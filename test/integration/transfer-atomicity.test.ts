@@ -77,7 +77,7 @@ async function activeAsset(): Promise<{ assetId: string; fileIds: string[] }> {
     const at = new Date().toISOString();
     await store.insertFile({
       fileId, projectId: sender.projectId, assetId, fileName: 'a.png', fileSize: 3, fileType: 'png', category: 'OTHER', state: 'CREATED',
-      declaredMd5: null, md5Hex: null, sha256Hex: null, etag: null, blobKey: fileBlobKey(sender.projectId, fileId, newId()),
+      declaredMd5: null, md5Hex: null, sha256Hex: null, etag: null, blobKey: fileBlobKey(sender.projectId, fileId, newId()), thumbnailKey: null,
       fileExtraMeta: {}, uploadExpiresAt: null, createdAt: at, updatedAt: at,
     });
   }

@@ -26,7 +26,7 @@ const full = () =>
     systemProperties: [{ key: 'STYLE_ID', value: 's1' }],
     assetOrder: 0,
     supportedService: ['VIDEO_2D'],
-    autoOperationConfig: [{ op: 1 }],
+    autoOperationConfig: [{ operation: 'BLOCK', operation_time: '2030-01-01T00:00:00Z' }],
     reviewConfig: { no_need_review: true },
     sharedConfig: { shared_type: 'PRIVATE' },
   });
@@ -36,7 +36,7 @@ describe('a new asset', () => {
     const a = newAsset(owner, { assetName: 'n', assetType: 'VIDEO' });
     expect(a).toEqual({
       projectId: owner.projectId, assetId: a.assetId, produceId: a.produceId, appUserId: null,
-      assetState: 'CREATING', stateBeforeDelete: null, failType: null, blockReasonCode: null, reason: null,
+      assetState: 'CREATING', stateBeforeDelete: null, stateBeforeBlock: null, failType: null, blockReasonCode: null, reason: null,
       createdAt: owner.at, updatedAt: owner.at, deletedAt: null,
       assetName: 'n', assetType: 'VIDEO', assetDescription: null, tags: [], assetExtraMeta: {}, systemProperties: [],
       assetOrder: null, supportedService: [], autoOperationConfig: [], reviewConfig: null, sharedConfig: null,
@@ -92,7 +92,7 @@ describe('DigitalAssetInfo', () => {
   it('shows every stored field by its API name and leaves unset ones out', () => {
     expect(presentFields(full())).toEqual({
       asset_name: 'portrait', asset_description: 'a face', asset_type: 'IMAGE', tags: ['a', 'b'], asset_extra_meta: { nested: { deep: [1, 2] } },
-      system_properties: [{ key: 'STYLE_ID', value: 's1' }], asset_order: 0, supported_service: ['VIDEO_2D'], auto_operation_config: [{ op: 1 }],
+      system_properties: [{ key: 'STYLE_ID', value: 's1' }], asset_order: 0, supported_service: ['VIDEO_2D'], auto_operation_config: [{ operation: 'BLOCK', operation_time: '2030-01-01T00:00:00Z' }],
       review_config: { no_need_review: true }, shared_config: { shared_type: 'PRIVATE' },
     });
     const bare = presentFields(newAsset(owner, { assetName: 'n', assetType: 'VIDEO' }));

@@ -62,7 +62,7 @@ async function addFile(assetId: string, state: FileState = 'CREATED'): Promise<A
   const at = new Date().toISOString();
   const file: AssetFile = {
     fileId, projectId, assetId, fileName: 'a.png', fileSize: 3, fileType: 'png', category: 'OTHER', state, declaredMd5: null,
-    md5Hex: null, sha256Hex: null, etag: null, blobKey: fileBlobKey(projectId, fileId, newId()), fileExtraMeta: {}, uploadExpiresAt: null, createdAt: at, updatedAt: at,
+    md5Hex: null, sha256Hex: null, etag: null, blobKey: fileBlobKey(projectId, fileId, newId()), thumbnailKey: null, fileExtraMeta: {}, uploadExpiresAt: null, createdAt: at, updatedAt: at,
   };
   await store.insertFile(file);
   await blobs.put(file.blobKey, Readable.from([Buffer.from('abc')]));

@@ -46,6 +46,7 @@ describe('asset states', () => {
       'ACTIVED -> UNACTIVED', 'UNACTIVED -> ACTIVED',
       ...recyclable.map((s) => `${s} -> DELETING`),
       ...recyclable.map((s) => `DELETING -> ${s}`),
+      ...[...live, 'WAITING_DELETE'].flatMap((s) => [`${s} -> BLOCK`, `BLOCK -> ${s}`]),
       ...[...recyclable, 'DELETING'].map((s) => `${s} -> DELETED`),
     ];
     expect(moves(graph)).toEqual([...new Set(expected)].sort());
@@ -59,11 +60,13 @@ describe('asset states', () => {
     }
   });
 
-  it('never moves an asset into BLOCK or WAITING_DELETE (an operator sets them; a restore only returns to them)', () => {
-    const { restore: _restore, ...others } = assetActions;
-    const targets = new Set<AssetState>(Object.values(others).flatMap((a) => [...a.to]));
-    expect(targets.has('BLOCK') || targets.has('WAITING_DELETE')).toBe(false);
-    expect(assetStates.filter((s) => !reachable(transitionsOf<AssetState>(others), 'CREATING').has(s)).sort()).toEqual(['BLOCK', 'WAITING_DELETE']);
+  it('moves an asset into BLOCK only by a scheduled block, never into WAITING_DELETE (restore and unblock only return to them)', () => {
+    const { restore: _restore, unblock: _unblock, ...others } = assetActions;
+    const into = (state: AssetState) => Object.entries(others).filter(([, a]) => (a.to as readonly AssetState[]).includes(state)).map(([name]) => name);
+    expect(into('BLOCK')).toEqual(['block']);
+    expect(into('WAITING_DELETE')).toEqual([]);
+    const { block: _block, ...unscheduled } = others;
+    expect(assetStates.filter((s) => !reachable(transitionsOf<AssetState>(unscheduled), 'CREATING').has(s)).sort()).toEqual(['BLOCK', 'WAITING_DELETE']);
   });
 
   it('restores to any state a delete to the recycle bin can start from', () => {

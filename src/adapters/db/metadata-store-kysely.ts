@@ -9,12 +9,13 @@ import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch
 import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
 import { KyselyTransferJobStore } from './transfer-job-store-kysely.js';
 import { KyselyLargeUploadStore } from './large-upload-store-kysely.js';
+import { indexSchedule, KyselyScheduleStore } from './schedule-store-kysely.js';
 import type { Database } from './schema.js';
 import { isPrimaryKeyViolation, isUniqueViolation, lockUntilCommit, nameContains, type Engine } from './engine.js';
 import { indexProperties, indexTags, moveTerms, unindexAsset } from './asset-terms.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
 
-const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_name: 'asset_name' } as const;
+const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_order: 'asset_order', asset_name: 'asset_name' } as const;
 
 /** `LIKE` pattern matching `needle` literally (backslash escapes). */
 const likeContaining = (needle: string): string => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -33,6 +34,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly copyTasks: KyselyCopyTaskStore;
   readonly transfers: KyselyTransferJobStore;
   readonly largeUploads: KyselyLargeUploadStore;
+  readonly schedule: KyselyScheduleStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -41,6 +43,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.copyTasks = new KyselyCopyTaskStore(db, engine);
     this.transfers = new KyselyTransferJobStore(db);
     this.largeUploads = new KyselyLargeUploadStore(db, engine);
+    this.schedule = new KyselyScheduleStore(db);
   }
 
   async transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {
@@ -78,6 +81,7 @@ export class KyselyMetadataStore implements MetadataStore {
     await unindexAsset(this.db, projectId, assetId);
     await this.db.deleteFrom('files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
     await this.db.deleteFrom('asset_shares').where('owner_project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+    await this.db.deleteFrom('scheduled_operations').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
     await this.db.deleteFrom('assets').where('project_id', '=', projectId).where('asset_id', '=', assetId).where('asset_state', 'in', endAssetStates).execute();
   }
 
@@ -89,6 +93,7 @@ export class KyselyMetadataStore implements MetadataStore {
         await indexProperties(db, asset.projectId, asset.assetId, asset.systemProperties);
         await this.countHeld(db, asset.projectId, 1);
         if (asset.sharedConfig) await this.indexShares(db, asset.projectId, asset.assetId, asset.sharedConfig);
+        await indexSchedule(db, asset.projectId, asset.assetId, asset.autoOperationConfig);
       });
     } catch (err) {
       if (isPrimaryKeyViolation(err, 'assets')) throw new DuplicateAssetIdError();
@@ -138,6 +143,8 @@ export class KyselyMetadataStore implements MetadataStore {
       await db.updateTable('files').set({ project_id: toProjectId }).where('project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
       await db.deleteFrom('asset_shares').where('owner_project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
       await moveTerms(db, from.projectId, toProjectId, from.assetId);
+      // The schedule follows the asset: its config moved with it.
+      await db.updateTable('scheduled_operations').set({ project_id: toProjectId }).where('project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
       return true;
     });
   }
@@ -150,6 +157,11 @@ export class KyselyMetadataStore implements MetadataStore {
       .where('asset_id', '=', assetId)
       .executeTakeFirst();
     return row ? rowToAsset(row) : undefined;
+  }
+
+  async findAssets(assetId: string): Promise<Asset[]> {
+    const rows = await this.db.selectFrom('assets').selectAll().where('asset_id', '=', assetId).orderBy('project_id').execute();
+    return rows.map(rowToAsset);
   }
 
   async updateAsset(projectId: string, assetId: string, patch: AssetPatch, onlyIn?: readonly AssetState[]): Promise<boolean> {
@@ -167,10 +179,12 @@ export class KyselyMetadataStore implements MetadataStore {
       if (updated && patch.sharedConfig !== undefined) await this.indexShares(db, projectId, assetId, patch.sharedConfig);
       if (updated && patch.tags !== undefined) await indexTags(db, projectId, assetId, patch.tags);
       if (updated && patch.systemProperties !== undefined) await indexProperties(db, projectId, assetId, patch.systemProperties);
+      if (updated && patch.autoOperationConfig !== undefined) await indexSchedule(db, projectId, assetId, patch.autoOperationConfig);
       return updated;
     };
     const deletes = patch.assetState !== undefined && endAssetStates.includes(patch.assetState);
-    const indexed = patch.sharedConfig !== undefined || patch.tags !== undefined || patch.systemProperties !== undefined;
+    const indexed =
+      patch.sharedConfig !== undefined || patch.tags !== undefined || patch.systemProperties !== undefined || patch.autoOperationConfig !== undefined;
     try {
       return await (indexed || deletes ? this.inTransaction(update) : update(this.db));
     } catch (err) {
@@ -232,10 +246,11 @@ export class KyselyMetadataStore implements MetadataStore {
     if (q.endTime !== undefined) base = base.where('created_at', '<=', q.endTime);
 
     const countRow = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-    const rows = await base
-      .selectAll()
-      .orderBy(sortColumns[q.sortKey], q.sortDir)
-      .orderBy('asset_id', q.sortDir)
+    let ordered = base.selectAll();
+    // NULLs last on both engines (each puts them elsewhere by default): `IS NULL` sorts false first.
+    if (q.sortKey === 'asset_order') ordered = ordered.orderBy(sql`asset_order IS NULL`).orderBy('asset_order', q.sortDir).orderBy('created_at', 'desc').orderBy('asset_id', 'desc');
+    else ordered = ordered.orderBy(sortColumns[q.sortKey], q.sortDir).orderBy('asset_id', q.sortDir);
+    const rows = await ordered
       .limit(q.limit)
       .offset(q.offset)
       .execute();

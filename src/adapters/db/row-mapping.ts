@@ -36,6 +36,7 @@ export function assetToRow(a: Asset): AssetsTable {
     app_user_id: a.appUserId,
     asset_state: a.assetState,
     state_before_delete: a.stateBeforeDelete,
+    state_before_block: a.stateBeforeBlock,
     fail_type: a.failType,
     block_reason_code: a.blockReasonCode,
     reason: a.reason,
@@ -54,6 +55,7 @@ export function rowToAsset(r: Selectable<AssetsTable>): Asset {
     appUserId: r.app_user_id,
     assetState: r.asset_state as AssetState,
     stateBeforeDelete: r.state_before_delete as AssetState | null,
+    stateBeforeBlock: r.state_before_block as AssetState | null,
     failType: r.fail_type,
     blockReasonCode: r.block_reason_code,
     reason: r.reason,
@@ -67,6 +69,8 @@ export function assetPatchToRow(p: AssetPatch): Partial<AssetsTable> {
   const row: Partial<AssetsTable> = { ...fieldsToColumns(p), updated_at: p.updatedAt };
   if (p.assetState !== undefined) row.asset_state = p.assetState;
   if (p.stateBeforeDelete !== undefined) row.state_before_delete = p.stateBeforeDelete;
+  if (p.stateBeforeBlock !== undefined) row.state_before_block = p.stateBeforeBlock;
+  if (p.blockReasonCode !== undefined) row.block_reason_code = p.blockReasonCode;
   if (p.failType !== undefined) row.fail_type = p.failType;
   if (p.reason !== undefined) row.reason = p.reason;
   if (p.deletedAt !== undefined) row.deleted_at = p.deletedAt;
@@ -88,6 +92,7 @@ export function fileToRow(f: AssetFile): FilesTable {
     sha256_hex: f.sha256Hex,
     etag: f.etag,
     blob_key: f.blobKey,
+    thumbnail_key: f.thumbnailKey,
     file_extra_meta: json(f.fileExtraMeta),
     upload_expires_at: f.uploadExpiresAt,
     reason: f.reason ?? null,
@@ -111,6 +116,7 @@ export function rowToFile(r: Selectable<FilesTable>): AssetFile {
     sha256Hex: r.sha256_hex,
     etag: r.etag,
     blobKey: r.blob_key,
+    thumbnailKey: r.thumbnail_key,
     fileExtraMeta: parse(r.file_extra_meta, {}),
     uploadExpiresAt: r.upload_expires_at,
     reason: r.reason ?? null,
@@ -130,5 +136,6 @@ export function filePatchToRow(p: FilePatch): Partial<FilesTable> {
   if (p.blobKey !== undefined) row.blob_key = p.blobKey;
   if (p.fileSize !== undefined) row.file_size = p.fileSize;
   if (p.reason !== undefined) row.reason = p.reason;
+  if (p.thumbnailKey !== undefined) row.thumbnail_key = p.thumbnailKey;
   return row;
 }

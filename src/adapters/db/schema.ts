@@ -15,6 +15,7 @@ export interface AssetsTable extends AssetFieldColumns {
   app_user_id: string | null;
   asset_state: string;
   state_before_delete: string | null;
+  state_before_block: string | null;
   fail_type: string | null;
   block_reason_code: string | null;
   reason: string | null;
@@ -37,6 +38,7 @@ export interface FilesTable {
   sha256_hex: string | null;
   etag: string | null;
   blob_key: string;
+  thumbnail_key: string | null;
   file_extra_meta: string;
   upload_expires_at: string | null;
   reason?: string | null;
@@ -169,6 +171,17 @@ export interface LargeUploadPartsTable {
   etag: string | null;
 }
 
+/** The schedule of `auto_operation_config`, one row per entry: PENDING until it ran (DONE) or could not apply (SKIPPED). */
+export interface ScheduledOperationsTable {
+  project_id: string;
+  asset_id: string;
+  operation: string;
+  run_at: string;
+  state: string;
+  finished_at: string | null;
+  reason: string | null;
+}
+
 export interface Database {
   assets: AssetsTable;
   files: FilesTable;
@@ -183,6 +196,7 @@ export interface Database {
   project_usage: ProjectUsageTable;
   large_uploads: LargeUploadsTable;
   large_upload_parts: LargeUploadPartsTable;
+  scheduled_operations: ScheduledOperationsTable;
 }
 
 /**
@@ -203,4 +217,5 @@ export const primaryKeyNames = {
   project_usage: 'project_usage_pkey',
   large_uploads: 'large_uploads_pk',
   large_upload_parts: 'large_upload_parts_pk',
+  scheduled_operations: 'scheduled_operations_pk',
 } as const satisfies Record<keyof Database, string>;

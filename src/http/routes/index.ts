@@ -9,6 +9,7 @@ import restoreAsset from './assets/restore-asset.js';
 import showAsset from './assets/show-asset.js';
 import updateAsset from './assets/update-asset.js';
 import downloadBlob from './blobs/download-blob.js';
+import downloadThumbnail from './blobs/download-thumbnail.js';
 import uploadBlob from './blobs/upload-blob.js';
 import confirmFile from './files/confirm-file.js';
 import createFile from './files/create-file.js';
@@ -45,6 +46,7 @@ export function registerOperationsRoutes(app: AppInstance, deps: RouteDeps): voi
 
 export function registerBlobRoutes(app: AppInstance, deps: RouteDeps): void {
   downloadBlob(app, deps);
+  downloadThumbnail(app, deps);
   peerFile(app, deps);
   // Upload has its own content-type parsing: its own scope.
   void app.register(async (scope) => uploadBlob(scope, deps));

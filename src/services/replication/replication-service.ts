@@ -186,6 +186,7 @@ export class ReplicationService {
         sha256Hex: f.sha256,
         etag: `"${f.sha256}"`,
         blobKey: copyBlobKey(principal.projectId, f.id, m.tid),
+        thumbnailKey: null,
         fileExtraMeta: {},
         uploadExpiresAt: null,
         createdAt: isoTime(now),

@@ -7,6 +7,8 @@ import * as m003 from './003-copy-swept.js';
 import * as m004 from './004-quotas-and-upload-expiry.js';
 import * as m006 from './006-copy-claims.js';
 import * as m007 from './007-transfers-and-shares.js';
+import * as m008 from './008-scheduled-operations.js';
+import * as m009 from './009-thumbnails.js';
 import * as m010 from './010-large-uploads.js';
 import * as m011 from './011-list-indexes.js';
 
@@ -18,6 +20,8 @@ const migrations: Record<string, Migration> = {
   '004-quotas-and-upload-expiry': m004,
   '006-copy-claims': m006,
   '007-transfers-and-shares': m007,
+  '008-scheduled-operations': m008,
+  '009-thumbnails': m009,
   '010-large-uploads': m010,
   '011-list-indexes': m011,
 };

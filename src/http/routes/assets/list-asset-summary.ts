@@ -38,8 +38,8 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
           asset_state: a.assetState,
           asset_type: a.assetType,
           block_reason_code: a.blockReasonCode ?? undefined,
-          cover_url: covers.get(a.assetId),
-          thumbnail_url: covers.get(a.assetId),
+          cover_url: covers.get(a.assetId)?.cover,
+          thumbnail_url: covers.get(a.assetId)?.thumbnail,
         })),
       };
     },

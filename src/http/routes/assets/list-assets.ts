@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { assetStates, assetTypes, type AssetState, type AssetType } from '../../../domain/asset.js';
+import { assetSortKeys, assetStates, assetTypes, type AssetState, type AssetType } from '../../../domain/asset.js';
 import { AppError } from '../../../domain/errors.js';
 import type { AppInstance } from '../../types.js';
 import { principalOf } from '../../types.js';
@@ -24,8 +24,8 @@ const ListAssetsQuery = Type.Object({
   system_property: Type.Optional(Type.String({ maxLength: 512, description: 'KEY or KEY:VALUE, comma-separated' })),
   start_time: Type.Optional(Type.String({ format: 'date-time' })),
   end_time: Type.Optional(Type.String({ format: 'date-time' })),
-  sort_key: Type.Optional(stringEnum(['create_time', 'update_time', 'asset_name'] as const)),
-  sort_dir: Type.Optional(stringEnum(['asc', 'desc'] as const)),
+  sort_key: Type.Optional(stringEnum(assetSortKeys, 'default create_time; asset_order lists assets without an order last, equal orders newest first')),
+  sort_dir: Type.Optional(stringEnum(['asc', 'desc'] as const, 'default asc')),
   role: Type.Optional(stringEnum(['SHARER', 'SHAREE'] as const, 'SHARER: assets this project shares; SHAREE: assets shared with it')),
 });
 
@@ -70,7 +70,7 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
         startTime: isoOf(q.start_time),
         endTime: isoOf(q.end_time),
         sortKey: q.sort_key ?? 'create_time',
-        sortDir: q.sort_dir ?? 'desc',
+        sortDir: q.sort_dir ?? 'asc',
         role: q.role,
       });
       return { count, assets: items.map((item) => presentFor(principal, item, deps.files)) };
