@@ -90,10 +90,11 @@ async function list(query) {
 }
 
 const cases = {
-  'no filter (newest first)': {},
+  'no filter (oldest first)': {},
   'sort create_time asc': { sort_key: 'create_time', sort_dir: 'asc' },
   'sort update_time desc': { sort_key: 'update_time', sort_dir: 'desc' },
   'sort asset_name asc': { sort_key: 'asset_name', sort_dir: 'asc' },
+  'sort asset_order asc': { sort_key: 'asset_order', sort_dir: 'asc' },
   'name substring': { name: '01234' },
   'tag substring': { tag: 'tag-4' },
   'tag exact': { tag: 'tag-4', accurate_query_field: 'tag' },

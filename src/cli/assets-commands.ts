@@ -3,7 +3,7 @@ import { assetStates, assetTypes } from '../domain/asset.js';
 import { assetIdArg, context, listOf, oneOf, result } from './output.js';
 import { regionClient, withRegionOptions, type RegionOptions } from './profile.js';
 import { formatBytes } from './progress.js';
-import { openOperatorAssets } from '../start/operator.js';
+import { registerUnblockCommand } from './unblock-command.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API JSON
 type Json = any;
@@ -64,30 +64,5 @@ export function registerAssetsCommands(program: Command): void {
       await regionClient(o).ok('POST', `/digital-assets/${id}/restore`);
       result({ asset_id: id }, () => `restored ${id}`);
     });
-  assets
-    .command('unblock <assetId>')
-    .description('operator: lift the BLOCK of an asset (works on the region\'s metadata database directly)')
-    .option('--project <id>', 'the asset\'s project, when its id is held in several')
-    .option('--local-region <name>', 'local mode: the region folder of ASSETBRIDGE_DATA_DIR')
-    .option('--json', 'machine-readable output')
-    .addHelpText(
-      'after',
-      `
-Settings: ASSETBRIDGE_DATABASE_URL (env or ASSETBRIDGE_CONFIG_FILE), else sqlite:<data dir>/metadata.db
-(ASSETBRIDGE_DATA_DIR, default ./data; with --local-region, <data dir>/<region>/metadata.db).
-
-Examples:
-  ASSETBRIDGE_DATABASE_URL=postgres://db/assetbridge assetbridge assets unblock 8cb2f48a2cb006154794741933421100
-  assetbridge assets unblock 8cb2f48a2cb006154794741933421100 --local-region cn-north-4`,
-    )
-    .action(async (id: string, o: { project?: string; localRegion?: string; json?: boolean }) => {
-      context.assetId = id;
-      const store = await openOperatorAssets(process.env, o.localRegion);
-      try {
-        const a = await store.unblock(id, o.project);
-        result({ asset_id: id, project_id: a.projectId, asset_state: a.assetState }, () => `unblocked ${id} (project ${a.projectId}): ${a.assetState}`);
-      } finally {
-        await store.close();
-      }
-    });
+  registerUnblockCommand(assets);
 }

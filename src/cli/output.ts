@@ -117,7 +117,8 @@ function describe(err: unknown): Described {
   const plain = (code: string, message: string, next: string, exitCode = 1): Described => ({ code, message, request_id: null, next, line: message, exitCode });
   if (err instanceof CliError) return plain(err.code, err.message, err.next, err.exitCode);
   if (err instanceof ConfigError) return plain('CLI.CONFIG', err.problems.join('; '), 'fix the settings named above', 2);
-  if (isAppError(err)) return plain(err.code, err.message, help);
+  // A catalogue error of an operator command: its MSS code is part of the line, as for the API's.
+  if (isAppError(err)) return { ...plain(err.code, err.message, help), line: `${err.code}: ${err.message}` };
   if (err instanceof IdentityError || err instanceof KeyRingError) return plain('CLI.ERROR', err.message, help);
   const e = err as NodeJS.ErrnoException;
   if (e?.code && e.syscall && e.path) return plain('CLI.LOCAL_FILE', `${e.path}: ${e.message}`, 'check the path and its permissions');

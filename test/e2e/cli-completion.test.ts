@@ -17,7 +17,7 @@ COMP_WORDS=(${words}); COMP_CWORD=${typed.length}; _assetbridge; printf '%s\\n' 
 
 describe('assetbridge completion', () => {
   it('completes commands, subcommands, options and allowed values in bash', async () => {
-    expect(await complete('co')).toEqual(['copy', 'configure', 'completion']);
+    expect(await complete('co')).toEqual(['copy', 'copies', 'configure', 'completion']);
     expect(await complete('assets', '')).toEqual(expect.arrayContaining(['ls', 'show', 'create', 'rm', 'restore', '--help']));
     expect(await complete('assets', 'ls', '--s')).toEqual(['--state']);
     expect(await complete('assets', 'ls', '--state', 'ACT')).toEqual(['ACTIVED']);

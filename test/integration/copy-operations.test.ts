@@ -102,8 +102,8 @@ describe('operator copy commands', () => {
     // The worker that held it can neither renew nor write.
     expect(await store.copyTasks.renewLease(claimed!, isoTime(new Date(Date.now() + 90_000)))).toBe(false);
     expect(await codeOf(ops.cancel(t.assetId))).toMatch(/^MSS\.10003019 .*CANCELLED/);
-    // Once a worker removed its leftovers, the cancelled copy can be retried.
+    // Its download capabilities went with the cancel: a retry refuses and says to post the info again.
     await store.copyTasks.markSwept(cancelled, isoTime(clock.now()));
-    expect((await ops.retry(t.assetId)).state).toBe('CREATING');
+    expect(await codeOf(ops.retry(t.assetId))).toMatch(/^MSS\.10003017 .*download capabilities.*post the replication info again/);
   });
 });

@@ -46,6 +46,10 @@ export class CopyOperations {
       if (now.toISOString() >= task.deadline) {
         throw new AppError('copyWindowEnded', `the copy window of ${assetId} ended at ${task.deadline}: post the replication info again (assetbridge copy ${assetId} --from ${task.sourceRegion} --to ${this.deps.region})`);
       }
+      // A cancelled copy's download capabilities were removed when it ended (docs/replication.md).
+      if (task.files.some((f) => !f.cap)) {
+        throw new AppError('copyNotRetryable', `the copy of ${assetId} no longer holds its download capabilities (they are removed when a copy is cancelled): post the replication info again (assetbridge copy ${assetId} --from ${task.sourceRegion} --to ${this.deps.region})`);
+      }
       if (!task.sweptAt) throw new AppError('copyNotRetryable', `what the last run of ${assetId} stored is not removed yet (a worker of the region does it within a minute): try again then`);
       const at = isoTime(now);
       const retried: CopyTask = {

@@ -3,26 +3,35 @@
 autoload -U +X bashcompinit && bashcompinit
 _assetbridge_subcommands() {
   case "$1" in
-    '') echo 'start serve assets upload download copy iam keys configure completion' ;;
+    '') echo 'start serve assets upload download copy copies iam keys configure completion' ;;
     'start') echo '' ;;
     'serve') echo '' ;;
-    'assets') echo 'ls show create rm restore' ;;
+    'assets') echo 'ls show create rm restore unblock' ;;
     'assets ls') echo '' ;;
     'assets show') echo '' ;;
     'assets create') echo '' ;;
     'assets rm') echo '' ;;
     'assets restore') echo '' ;;
+    'assets unblock') echo '' ;;
     'upload') echo '' ;;
     'download') echo '' ;;
     'copy') echo '' ;;
+    'copies') echo 'ls retry cancel' ;;
+    'copies ls') echo '' ;;
+    'copies retry') echo '' ;;
+    'copies cancel') echo '' ;;
     'iam') echo 'account user key projects regions' ;;
     'iam account') echo 'create list delete' ;;
     'iam account create') echo '' ;;
     'iam account list') echo '' ;;
     'iam account delete') echo '' ;;
-    'iam user') echo 'create list' ;;
+    'iam user') echo 'create list enable disable delete set-password' ;;
     'iam user create') echo '' ;;
     'iam user list') echo '' ;;
+    'iam user enable') echo '' ;;
+    'iam user disable') echo '' ;;
+    'iam user delete') echo '' ;;
+    'iam user set-password') echo '' ;;
     'iam key') echo 'create list enable disable delete' ;;
     'iam key create') echo '' ;;
     'iam key list') echo '' ;;
@@ -43,26 +52,35 @@ _assetbridge_subcommands() {
 }
 _assetbridge_words() {
   case "$1" in
-    '') echo 'start serve assets upload download copy iam keys configure completion --version --quiet --debug --help' ;;
+    '') echo 'start serve assets upload download copy copies iam keys configure completion --version --quiet --debug --help' ;;
     'start') echo '--help' ;;
-    'serve') echo '--help' ;;
-    'assets') echo 'ls show create rm restore --help' ;;
+    'serve') echo '--role --help' ;;
+    'assets') echo 'ls show create rm restore unblock --help' ;;
     'assets ls') echo '--region --profile --json --state --type --name --limit --offset --help' ;;
     'assets show') echo '--region --profile --json --help' ;;
     'assets create') echo '--region --profile --json --type --description --help' ;;
     'assets rm') echo '--region --profile --json --force --help' ;;
     'assets restore') echo '--region --profile --json --help' ;;
+    'assets unblock') echo '--project --local-region --json --help' ;;
     'upload') echo '--region --profile --json --type --name --help' ;;
     'download') echo '--region --profile --json --file --output -o --help' ;;
     'copy') echo '--from --to --wait --all --filter --dry-run --profile --json --help' ;;
+    'copies') echo 'ls retry cancel --help' ;;
+    'copies ls') echo '--state --limit --json --project --region --help' ;;
+    'copies retry') echo '--json --project --region --help' ;;
+    'copies cancel') echo '--json --project --region --help' ;;
     'iam') echo 'account user key projects regions --help' ;;
     'iam account') echo 'create list delete --help' ;;
     'iam account create') echo '--json --help' ;;
     'iam account list') echo '--json --help' ;;
     'iam account delete') echo '--yes --help' ;;
-    'iam user') echo 'create list --help' ;;
+    'iam user') echo 'create list enable disable delete set-password --help' ;;
     'iam user create') echo '--account --password --json --help' ;;
     'iam user list') echo '--account --json --help' ;;
+    'iam user enable') echo '--account --help' ;;
+    'iam user disable') echo '--account --help' ;;
+    'iam user delete') echo '--account --help' ;;
+    'iam user set-password') echo '--account --help' ;;
     'iam key') echo 'create list enable disable delete --help' ;;
     'iam key create') echo '--account --user --description --json --help' ;;
     'iam key list') echo '--account --json --help' ;;

@@ -39,13 +39,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   for (const [name, columns] of [
     ['assets_updated_idx', ['project_id', 'updated_at']],
     ['assets_name_idx', ['project_id', 'asset_name']],
-    ['assets_order_idx', ['project_id', 'asset_order']],
     ['assets_type_idx', ['project_id', 'asset_type', 'created_at']],
     ['assets_state_idx', ['project_id', 'asset_state', 'created_at']],
     ['assets_app_user_idx', ['project_id', 'app_user_id', 'created_at']],
   ] as const) {
     await db.schema.createIndex(name).on('assets').columns([...columns]).execute();
   }
+
+  // asset_order sorts with NULLs last on both engines: the index holds the same expression.
+  await sql`CREATE INDEX assets_order_idx ON assets (project_id, (asset_order IS NULL), asset_order)`.execute(db);
 
   if (engineOfDb(db) === 'postgres') {
     await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);
