@@ -27,6 +27,7 @@ import { Metrics } from '../observability/metrics.js';
 import { startMetricsServer } from '../observability/metrics-server.js';
 import { CapabilitySigner } from '../services/replication/capability.js';
 import { CopyWorker } from '../services/replication/copy-worker.js';
+import { HttpPeerTransport } from '../adapters/peer/http-peer-transport.js';
 import { loadKeyRing } from '../services/replication/key-ring.js';
 import { ReplicationService } from '../services/replication/replication-service.js';
 
@@ -103,6 +104,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   if (keyRing) metrics.observeSeals(keyRing.sealsByKey);
   const replication = new ReplicationService({
     store,
+    blobs,
     assets,
     clock,
     keyRing,
@@ -117,6 +119,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     },
     onImported: () => worker.wake(),
   });
+  const peerTransport = new HttpPeerTransport(config.replication.streamsPerPeer);
   const worker: CopyWorker = new CopyWorker({
     store,
     blobs,
@@ -126,7 +129,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     peers: config.replication.peers,
     stagingDir: path.join(config.dataDir, 'copy-staging'),
     parallelTasks: config.replication.parallelTasks,
-    parallelFiles: config.replication.parallelFiles,
+    streamsPerPeer: config.replication.streamsPerPeer,
+    transport: peerTransport,
     peerBandwidthBytesPerSecond: config.replication.peerBandwidthBytesPerSecond,
     onBytes: (n) => metrics.copyBytes.inc(n),
     onFinished: (task, failureCode) => {
@@ -173,6 +177,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
       clearInterval(purge);
       const stopAccepting = listener.close();
       await worker.stop();
+      peerTransport.close();
       await app.close();
       await stopAccepting;
       await metricsServer?.close();

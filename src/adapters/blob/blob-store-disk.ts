@@ -4,7 +4,7 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobNotFoundError, InvalidBlobKeyError, type BlobStat, type BlobStore, type ByteRange } from '../../ports/blob-store.js';
+import { BlobNotFoundError, InvalidBlobKeyError, type BlobStat, type BlobStore, type ByteRange, type SegmentedUploads, type UploadPart } from '../../ports/blob-store.js';
 import { openLocalFile } from './local-file.js';
 import { assertSafeKey, assertSafePrefix } from './safe-key.js';
 
@@ -18,6 +18,9 @@ const isMissing = (err: unknown): boolean => codeOf(err) === 'ENOENT';
 function refuseTmp(keyOrPrefix: string): void {
   if (keyOrPrefix === tmpFolder || keyOrPrefix.startsWith(`${tmpFolder}/`)) throw new InvalidBlobKeyError(keyOrPrefix);
 }
+
+/** Upload ids name staging files: random hex only, so a stored id can never point elsewhere. */
+const uploadIdPattern = /^[0-9a-f]{24}$/;
 
 /** Flushes a file or a directory entry (rename durability). */
 async function fsyncPath(file: string): Promise<void> {
@@ -39,6 +42,67 @@ export class DiskBlobStore implements BlobStore {
 
   constructor({ root }: { root: string }) {
     this.root = path.resolve(root);
+  }
+
+  /** Segmented uploads: one staging file under `.tmp/`, parts written at their offsets. */
+  readonly segmented: SegmentedUploads = {
+    begin: async (key, size) => {
+      this.pathOf(key);
+      const id = randomBytes(12).toString('hex');
+      await mkdir(path.join(this.root, tmpFolder), { recursive: true });
+      const handle = await open(this.stagingOf(id), 'wx');
+      try {
+        await handle.truncate(size);
+      } finally {
+        await handle.close();
+      }
+      return id;
+    },
+    writePart: (key, id, part, body, signal) => this.writePart(key, id, part, body, signal),
+    complete: async (key, id) => {
+      const target = this.pathOf(key);
+      await mkdir(path.dirname(target), { recursive: true });
+      // Every part was fsynced when written: the rename makes the whole file visible at once.
+      await rename(this.stagingOf(id), target);
+      await fsyncPath(path.dirname(target));
+      return this.statOf(target);
+    },
+    abort: async (key, id) => {
+      this.pathOf(key);
+      await rm(this.stagingOf(id), { force: true });
+    },
+  };
+
+  private stagingOf(uploadId: string): string {
+    if (!uploadIdPattern.test(uploadId)) throw new InvalidBlobKeyError(uploadId);
+    return path.join(this.root, tmpFolder, `${uploadId}.seg`);
+  }
+
+  private async writePart(key: string, id: string, part: UploadPart, body: Readable, signal?: AbortSignal): Promise<string> {
+    this.pathOf(key);
+    const handle = await open(this.stagingOf(id), 'r+').catch((err: unknown) => {
+      body.destroy();
+      throw isMissing(err) ? new BlobNotFoundError(`${key} (upload ${id})`) : err;
+    });
+    try {
+      let at = part.start;
+      for await (const chunk of body) {
+        signal?.throwIfAborted();
+        const buf = chunk as Buffer;
+        if (at + buf.length > part.start + part.length) throw new RangeError(`part ${part.index} is longer than ${part.length} bytes`);
+        await handle.write(buf, 0, buf.length, at);
+        at += buf.length;
+      }
+      if (at !== part.start + part.length) throw new RangeError(`part ${part.index} has ${at - part.start} bytes, not ${part.length}`);
+      // Durable before the caller counts it.
+      await handle.sync();
+      return `"${part.index}-${part.length}"`;
+    } catch (err) {
+      body.destroy();
+      throw err;
+    } finally {
+      await handle.close();
+    }
   }
 
   private pathOf(key: string): string {

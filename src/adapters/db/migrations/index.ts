@@ -3,6 +3,7 @@ import * as identity001 from '../identity/001-identity.js';
 import * as m001 from './001-assets-and-files.js';
 import * as m002 from './002-copy-tasks.js';
 import * as m003 from './003-copy-swept.js';
+import * as m005 from './005-chunk-hashes-and-segments.js';
 import * as m007 from './007-transfers-and-shares.js';
 
 /** Numbered migrations, compiled in (no folder scanning at run time). */
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '001-assets-and-files': m001,
   '002-copy-tasks': m002,
   '003-copy-swept': m003,
+  '005-chunk-hashes-and-segments': m005,
   '007-transfers-and-shares': m007,
 };
 

@@ -1,0 +1,89 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+/** A running SHA-256 in a worker thread: bytes are posted as they arrive, the digest comes back. */
+export interface HashSession {
+  update(data: Buffer): void;
+  digest(): Promise<string>;
+  /** Drops the session (its segment failed or was aborted). */
+  discard(): void;
+}
+
+// Plain CommonJS evaluated in each worker: one Hash per session id.
+const workerSource = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const sessions = new Map();
+parentPort.on('message', (m) => {
+  if (m.op === 'data') {
+    let h = sessions.get(m.id);
+    if (!h) sessions.set(m.id, (h = createHash('sha256')));
+    h.update(m.data);
+  } else if (m.op === 'end') {
+    const h = sessions.get(m.id) || createHash('sha256');
+    sessions.delete(m.id);
+    parentPort.postMessage({ id: m.id, hex: h.digest('hex') });
+  } else if (m.op === 'drop') {
+    sessions.delete(m.id);
+  }
+});
+`;
+
+/**
+ * A small pool of worker threads hashing copy segments off the event loop (each segment's
+ * bytes go to one worker, in order). Workers start on first use and never keep the process up.
+ */
+export class HashPool {
+  private workers: Worker[] = [];
+  private readonly waiting = new Map<number, { resolve: (hex: string) => void; reject: (err: Error) => void }>();
+  private nextId = 1;
+  private turn = 0;
+
+  constructor(private readonly size = Math.max(1, Math.min(4, availableParallelism() - 1))) {}
+
+  private start(): void {
+    for (let i = 0; i < this.size; i++) {
+      const worker = new Worker(workerSource, { eval: true });
+      worker.unref();
+      worker.on('message', (m: { id: number; hex: string }) => {
+        const w = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        w?.resolve(m.hex);
+      });
+      worker.on('error', (err) => this.failAll(err));
+      this.workers.push(worker);
+    }
+  }
+
+  private failAll(err: Error): void {
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+    void this.close();
+  }
+
+  session(): HashSession {
+    if (this.workers.length === 0) this.start();
+    const worker = this.workers[this.turn++ % this.workers.length] as Worker;
+    const id = this.nextId++;
+    return {
+      // One exact copy of the bytes is handed over (transferred, not cloned again); the
+      // caller keeps its buffer for the store.
+      update: (data) => {
+        const copy = new Uint8Array(data);
+        worker.postMessage({ op: 'data', id, data: copy }, [copy.buffer]);
+      },
+      digest: () =>
+        new Promise<string>((resolve, reject) => {
+          this.waiting.set(id, { resolve, reject });
+          worker.postMessage({ op: 'end', id });
+        }),
+      discard: () => worker.postMessage({ op: 'drop', id }),
+    };
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
