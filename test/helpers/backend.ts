@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { migrate, openDatabase, type OpenDatabase } from '../../src/adapters/db/database.js';
-import { startS3Server } from './s3-server.js';
+import { startS3Server, type TestS3Server } from './s3-server.js';
 
 /** Which storage the integration suite runs on: `sqlite` (+ disk, default) or `postgres` (+ S3). */
 export const testBackend = (): 'sqlite' | 'postgres' =>
@@ -32,21 +32,24 @@ export async function createPgDatabase(): Promise<{ url: string; drop(): Promise
   };
 }
 
+/** A region's settings for a PostgreSQL database and an s3rver bucket. */
+export const pgAndS3Env = (databaseUrl: string, s3: TestS3Server): Record<string, string> => ({
+  ASSETBRIDGE_DATABASE_URL: databaseUrl,
+  ASSETBRIDGE_BLOB_STORE: 's3',
+  ASSETBRIDGE_S3_ENDPOINT: s3.endpoint,
+  ASSETBRIDGE_S3_BUCKET: s3.bucket,
+  ASSETBRIDGE_S3_ACCESS_KEY_ID: 'S3RVER',
+  ASSETBRIDGE_S3_SECRET_ACCESS_KEY: 'S3RVER',
+  ASSETBRIDGE_S3_FORCE_PATH_STYLE: 'true',
+});
+
 /** Env settings for the storage of one test region, and how to tear it down. */
 export async function backendSettings(): Promise<{ env: Record<string, string>; close(): Promise<void> }> {
   if (testBackend() === 'sqlite') return { env: {}, close: async () => {} };
   const db = await createPgDatabase();
   const s3 = await startS3Server();
   return {
-    env: {
-      ASSETBRIDGE_DATABASE_URL: db.url,
-      ASSETBRIDGE_BLOB_STORE: 's3',
-      ASSETBRIDGE_S3_ENDPOINT: s3.endpoint,
-      ASSETBRIDGE_S3_BUCKET: s3.bucket,
-      ASSETBRIDGE_S3_ACCESS_KEY_ID: 'S3RVER',
-      ASSETBRIDGE_S3_SECRET_ACCESS_KEY: 'S3RVER',
-      ASSETBRIDGE_S3_FORCE_PATH_STYLE: 'true',
-    },
+    env: pgAndS3Env(db.url, s3),
     close: async () => {
       await s3.close();
       await db.drop();
