@@ -25,7 +25,7 @@ export const freePort = () =>
  * A deployment in `dir`: `regions` maps a short name to { region, env }; every target region
  * names A as its peer (at `peerOf[name]`, default A's own endpoint, e.g. a proxy in front of it).
  */
-export async function startDeployment(dir, regions, { peerOf = {} } = {}) {
+export async function startDeployment(dir, regions, { peerOf = {}, beforeTargets } = {}) {
   writeFileSync(path.join(dir, 'keyring.json'), JSON.stringify({ active: 'k1', keys: { k1: randomBytes(16).toString('base64') } }));
   const shared = {
     ASSETBRIDGE_MASTER_KEY: randomBytes(32).toString('hex'),
@@ -37,12 +37,17 @@ export async function startDeployment(dir, regions, { peerOf = {} } = {}) {
   for (const name of Object.keys(regions)) ports[name] = await freePort();
   const endpoint = (name) => `http://127.0.0.1:${ports[name]}`;
   const procs = {};
+  let targetsReady = false;
   const sourceName = Object.keys(regions)[0];
   const peers = (name) =>
     name === sourceName
       ? Object.keys(regions).filter((n) => n !== name).map((n) => `${regions[n].region}=${endpoint(n)}`).join(',')
       : `${regions[sourceName].region}=${peerOf[name] ?? endpoint(sourceName)}`;
   for (const [name, { region, env }] of Object.entries(regions)) {
+    if (name !== sourceName && beforeTargets && !targetsReady) {
+      await beforeTargets(ports);
+      targetsReady = true;
+    }
     const child = spawn(process.execPath, ['dist/bin/server.js', 'region'], {
       env: { ...process.env, ...shared, ASSETBRIDGE_REGION: region, ASSETBRIDGE_PORT: String(ports[name]),
         ASSETBRIDGE_DATA_DIR: path.join(dir, name), ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex'),

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { planSegments, type Segment } from '../../domain/chunks.js';
@@ -74,6 +75,8 @@ class LengthExceeded extends Error {}
  */
 export async function copySegments(run: SegmentCopyRun): Promise<void> {
   const abort = new AbortController();
+  // Every segment in flight listens on it (request, pipeline, store, stream slot).
+  setMaxListeners(0, abort.signal);
   const stop = () => abort.abort(run.signal.reason);
   if (run.signal.aborted) stop();
   run.signal.addEventListener('abort', stop, { once: true });
@@ -175,9 +178,10 @@ async function transferOnce(ctx: Ctx, job: Job): Promise<boolean> {
       transform(chunk: Buffer, _enc, callback) {
         received += chunk.length;
         if (received > length) return callback(new LengthExceeded());
-        hash.update(chunk);
         run.onBytes?.(chunk.length);
-        callback(null, chunk);
+        const caughtUp = hash.update(chunk);
+        if (!caughtUp) return callback(null, chunk);
+        caughtUp.then(() => callback(null, chunk), callback);
       },
     });
     const sink = new PassThrough();
