@@ -262,3 +262,18 @@ describe('segment copier', () => {
     for (const c of transport.calls) expect(c.settled).toBe(true);
   });
 });
+
+describe('hash pool', () => {
+  it('hashes concurrent sessions exactly through its rings, whatever the chunk sizes, and reuses the rings', async () => {
+    const datas = [randomBytes(5 * MiB + 3), randomBytes(3 * MiB + 77), randomBytes(0), randomBytes(4 * MiB)];
+    const run = async (data: Buffer, piece: number) => {
+      const session = hashes.session();
+      for (let at = 0; at < data.length; at += piece) await session.update(data.subarray(at, at + piece));
+      return session.digest();
+    };
+    for (let round = 0; round < 2; round++) {
+      const got = await Promise.all(datas.map((d, i) => run(d, [65_536, 100_003, 1, 3 * MiB][i] ?? 1024)));
+      expect(got).toEqual(datas.map(sha));
+    }
+  });
+});

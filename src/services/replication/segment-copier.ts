@@ -179,9 +179,7 @@ async function transferOnce(ctx: Ctx, job: Job): Promise<boolean> {
         received += chunk.length;
         if (received > length) return callback(new LengthExceeded());
         run.onBytes?.(chunk.length);
-        const caughtUp = hash.update(chunk);
-        if (!caughtUp) return callback(null, chunk);
-        caughtUp.then(() => callback(null, chunk), callback);
+        hash.update(chunk).then(() => callback(null, chunk), callback);
       },
     });
     const sink = new PassThrough();
