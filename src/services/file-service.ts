@@ -251,7 +251,7 @@ export class FileService {
     const digests = verifier.digests();
     const accepted = await this.deps.store.updateFile(
       file.fileId,
-      { state: 'UPLOADED', md5Hex: digests.md5Hex, sha256Hex: digests.sha256Hex, etag: `"${digests.sha256Hex}"`, blobKey: key, updatedAt: isoTime(this.deps.clock.now()) },
+      { state: 'UPLOADED', md5Hex: digests.md5Hex, sha256Hex: digests.sha256Hex, chunkSha256: digests.chunkSha256, etag: `"${digests.sha256Hex}"`, blobKey: key, updatedAt: isoTime(this.deps.clock.now()) },
       fileActions.upload.from,
     );
     if (!accepted) {
