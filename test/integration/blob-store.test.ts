@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat as statPath, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -278,6 +278,8 @@ describe.each(adapters)('$name blob store', ({ start }) => {
       { index: 2, start: 12 * MiB, length: 77 },
     ];
     const id = await store.segmented.begin('seg/x', data.length);
+    // The staging file is the region's own, whatever the umask.
+    if (h.root) expect((await statPath(path.join(h.root, '.tmp', `${id}.seg`))).mode & 0o777).toBe(0o600);
     const etags = new Map<number, string>();
     for (const part of [...parts].reverse()) {
       etags.set(part.index, await store.segmented.writePart('seg/x', id, part, bodyOf(data.subarray(part.start, part.start + part.length))));
