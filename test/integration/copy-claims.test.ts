@@ -96,6 +96,8 @@ describe('claiming copy tasks', () => {
     expect(asset).toMatchObject({ assetState: 'FAILED', failType: 'worker_crashed' });
     expect((await store.listFiles(crashing.projectId, [crashing.assetId])).map((f) => f.state)).toEqual(['FAILED']);
     expect(await store.copyTasks.getTask(spared.projectId, spared.assetId)).toMatchObject({ state: 'FAILED', failureCode: 'source_refused' });
+    // No poll of this worker outlives the test's database.
+    await worker.stop();
   });
 
   it('hands a running copy back when its worker stops: lease released, the claim uncounted', async () => {
