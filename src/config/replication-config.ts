@@ -15,8 +15,8 @@ export interface ReplicationConfig {
   readonly tokenTtlSeconds: number;
   /** How much longer download capabilities live, for long copies, seconds (default 86400). */
   readonly copyWindowSeconds: number;
-  /** Files of one copy downloaded at once (default 2). */
-  readonly parallelFiles: number;
+  /** Segment streams open at once to one peer, over all copies of an instance (default 8). */
+  readonly streamsPerPeer: number;
   /** Copies run at once by one instance (default 2). */
   readonly parallelTasks: number;
   /** Download limit per peer, bytes per second (0: none). */
@@ -34,7 +34,7 @@ export function parseReplicationTuning(r: SettingsReader): ReplicationTuning {
   return {
     tokenTtlSeconds: r.int('REPLICATION_TTL', 3_600, 60, 7 * 86_400),
     copyWindowSeconds: r.int('COPY_WINDOW', 86_400, 60, 30 * 86_400),
-    parallelFiles: r.int('COPY_PARALLEL_FILES', 2, 1, 16),
+    streamsPerPeer: r.int('COPY_STREAMS_PER_PEER', 8, 1, 64),
     parallelTasks: r.int('COPY_PARALLEL_TASKS', 2, 1, 64),
     peerBandwidthBytesPerSecond: r.int('PEER_BANDWIDTH_LIMIT', 0, 0, 100 * 1024 * 1024 * 1024),
     leaseSeconds: r.int('COPY_LEASE', 30, 2, 3_600),

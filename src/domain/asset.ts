@@ -66,6 +66,8 @@ export interface AssetFile {
   /** Hex digests computed while the bytes streamed in. */
   md5Hex: string | null;
   sha256Hex: string | null;
+  /** SHA-256 of every 16 MiB chunk (domain/chunks.ts); null until known (files stored before they were kept). */
+  chunkSha256?: string[] | null;
   etag: string | null;
   blobKey: string;
   /** A MAIN image file's thumbnail (a JPEG), once made. */

@@ -25,6 +25,8 @@ export interface ManifestFile {
   size: number;
   md5: string;
   sha256: string;
+  /** SHA-256 of every 16 MiB chunk (manifest v2); absent in a v1 manifest, where the file is one segment checked against `sha256`. */
+  chunks?: string[];
   /** Download capability for this region. */
   cap: string;
 }
@@ -63,9 +65,20 @@ export interface CopyTask {
   sweptAt?: string | null;
 }
 
-/** Per-file progress: bytes verified and fsynced so far. */
+/** Per-file progress: bytes verified and durable so far. */
 export interface CopyFileProgress {
   fileId: string;
   offset: number;
   done: boolean;
+  /** The file's segmented upload (multipart upload or staging file), once begun. */
+  uploadId?: string | null;
+}
+
+/** A segment of a copied file, verified against its chunk hash and durable in the store. */
+export interface CopySegment {
+  fileId: string;
+  index: number;
+  bytes: number;
+  /** The stored part's ETag (needed to complete a multipart upload). */
+  etag: string;
 }

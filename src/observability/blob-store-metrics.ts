@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { BlobNotFoundError, type BlobStat, type BlobStore, type ByteRange, type MultipartPart } from '../ports/blob-store.js';
+import { BlobNotFoundError, type BlobStat, type BlobStore, type ByteRange, type MultipartPart, type SegmentedUploads } from '../ports/blob-store.js';
 import type { Metrics } from './metrics.js';
 
 /** Counts a blob store's failures (a missing blob is an answer, not a failure). */
@@ -11,7 +11,16 @@ export class MeteredBlobStore implements BlobStore {
     private readonly metrics: Metrics,
   ) {
     this.kind = inner.kind;
+    const up = inner.segmented;
+    this.segmented = {
+      begin: (key, size) => this.count('put', () => up.begin(key, size)),
+      writePart: (key, id, part, body, signal) => this.count('put', () => up.writePart(key, id, part, body, signal)),
+      complete: (key, id, parts) => this.count('put', () => up.complete(key, id, parts)),
+      abort: (key, id) => this.count('delete', () => up.abort(key, id)),
+    };
   }
+
+  readonly segmented: SegmentedUploads;
 
   private async count<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {

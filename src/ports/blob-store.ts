@@ -15,6 +15,32 @@ export interface ByteRange {
   end?: number;
 }
 
+/** One part of a segmented upload: bytes [start, start + length) of the blob, part number `index + 1`. */
+export interface UploadPart {
+  index: number;
+  start: number;
+  length: number;
+}
+
+/**
+ * A blob written in parts, in any order, by any instance that knows the upload id (kept in
+ * the database); visible under its key only once completed, whole.
+ * - Disk: one staging file on the blobs' file system, each part written at its offset and
+ *   fsynced before `writePart` resolves; `complete` renames it into place.
+ * - S3: one multipart upload; a part is durable once UploadPart answered (its ETag).
+ * Every part but the last is at least 5 MiB (S3's rule; the caller's segment plan keeps it).
+ */
+export interface SegmentedUploads {
+  /** Starts an upload of a blob of `size` bytes; answers its upload id. */
+  begin(key: string, size: number): Promise<string>;
+  /** Stores one part from `body` (exactly `part.length` bytes); resolves once durable, with its ETag. */
+  writePart(key: string, uploadId: string, part: UploadPart, body: Readable, signal?: AbortSignal): Promise<string>;
+  /** Makes the blob visible from these parts (every part of the blob, by index). */
+  complete(key: string, uploadId: string, parts: readonly { index: number; etag: string }[]): Promise<BlobStat>;
+  /** Drops an unfinished upload and its parts; idempotent, and a no-op where the server cannot. */
+  abort(key: string, uploadId: string): Promise<void>;
+}
+
 /**
  * Where file bytes live. Keys are relative, slash-separated names made of
  * `[A-Za-z0-9._-]` segments; an adapter refuses any other key (no escape from its root).
@@ -57,6 +83,8 @@ export interface BlobStore {
   completeMultipart(key: string, uploadId: string, parts: readonly { number: number; etag: string }[]): Promise<BlobStat>;
   /** Drops an unfinished upload and its parts (best effort: some S3-compatible servers cannot). */
   abortMultipart(key: string, uploadId: string): Promise<void>;
+  /** Blobs written in parts (cross-region copies). */
+  readonly segmented: SegmentedUploads;
   close?(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import type { CopyFailureCode, CopyFileProgress, CopyTask, CopyTaskState } from '../domain/copy-task.js';
+import type { CopyFailureCode, CopyFileProgress, CopySegment, CopyTask, CopyTaskState } from '../domain/copy-task.js';
 
 /** Which tasks the operator lists (every project unless one is named). */
 export interface CopyTaskFilter {
@@ -27,6 +27,14 @@ export interface CopyTaskStore {
   renewLease(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, leaseUntil: string): Promise<boolean>;
   /** Records a file's fsynced offset (and whether it is verified); refreshes the totals. */
   recordProgress(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, fileId: string, offset: number, done: boolean): Promise<boolean>;
+  /** Records the segmented upload a file's segments go to (any instance resumes it). */
+  recordUpload(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, fileId: string, uploadId: string): Promise<boolean>;
+  /** Records a verified, durable segment; adds its bytes to the file's and the task's progress. */
+  recordSegment(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, segment: CopySegment): Promise<boolean>;
+  /** The recorded segments of a copy. */
+  segments(projectId: string, assetId: string): Promise<CopySegment[]>;
+  /** Forgets a copy's segments and uploads (the uploads were completed or aborted). */
+  clearSegments(projectId: string, assetId: string): Promise<void>;
   /** Releases the lease (the claim does not count as a crash) and schedules another attempt. */
   scheduleRetry(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, retry: { attempts: number; nextRunAt: string; lastError: string }): Promise<boolean>;
   /** Hands the task back at shutdown: the lease is released and the claim does not count. */

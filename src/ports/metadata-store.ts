@@ -60,6 +60,7 @@ export interface FilePatch {
   state?: FileState;
   md5Hex?: string | null;
   sha256Hex?: string | null;
+  chunkSha256?: string[] | null;
   etag?: string | null;
   uploadExpiresAt?: string | null;
   reason?: string | null;

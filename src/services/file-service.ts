@@ -251,7 +251,7 @@ export class FileService {
     const digests = verifier.digests();
     const accepted = await this.deps.store.updateFile(
       file.fileId,
-      { state: 'UPLOADED', md5Hex: digests.md5Hex, sha256Hex: digests.sha256Hex, etag: `"${digests.sha256Hex}"`, blobKey: key, updatedAt: isoTime(this.deps.clock.now()) },
+      { state: 'UPLOADED', md5Hex: digests.md5Hex, sha256Hex: digests.sha256Hex, chunkSha256: digests.chunkSha256, etag: `"${digests.sha256Hex}"`, blobKey: key, updatedAt: isoTime(this.deps.clock.now()) },
       fileActions.upload.from,
     );
     if (!accepted) {
@@ -316,7 +316,7 @@ export class FileService {
         await this.settle(tx, file, asset, 'FAILED', { reason: outcome.failure, updatedAt: now }, `main file assembly failed: ${outcome.failure}`);
       } else {
         const d = outcome.digests;
-        await this.settle(tx, file, asset, 'CREATED', { fileSize: d.size, md5Hex: d.md5Hex, sha256Hex: d.sha256Hex, etag: `"${d.sha256Hex}"`, updatedAt: now }, null);
+        await this.settle(tx, file, asset, 'CREATED', { fileSize: d.size, md5Hex: d.md5Hex, sha256Hex: d.sha256Hex, chunkSha256: d.chunkSha256, etag: `"${d.sha256Hex}"`, updatedAt: now }, null);
         if (file.category === 'MAIN') confirmed = { ...file, fileSize: d.size, state: 'CREATED' };
       }
       return true;

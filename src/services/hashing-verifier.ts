@@ -1,21 +1,25 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '../domain/errors.js';
+import { ChunkHasher } from './chunk-hasher.js';
 
 export interface Digests {
   size: number;
   md5Hex: string;
   sha256Hex: string;
+  /** SHA-256 of every 16 MiB chunk (see domain/chunks.ts). */
+  chunkSha256: string[];
 }
 
 /**
- * Passes bytes through while computing size, MD5 and SHA-256, and fails the stream (so the
+ * Passes bytes through while computing size, MD5, SHA-256 and the chunk hashes, and fails the stream (so the
  * blob store keeps nothing) as soon as the size exceeds `expectedSize`, or at the end when
  * size or MD5 differ from what was declared.
  */
 export class HashingVerifier extends Transform {
   private readonly md5: Hash = createHash('md5');
   private readonly sha256: Hash = createHash('sha256');
+  private readonly chunks = new ChunkHasher();
   private size = 0;
   private result: Digests | undefined;
 
@@ -31,6 +35,7 @@ export class HashingVerifier extends Transform {
     }
     this.md5.update(chunk);
     this.sha256.update(chunk);
+    this.chunks.update(chunk);
     callback(null, chunk);
   }
 
@@ -44,7 +49,7 @@ export class HashingVerifier extends Transform {
       callback(new AppError('contentMd5Mismatch', 'the MD5 of the received bytes differs from file_md5'));
       return;
     }
-    this.result = { size: this.size, md5Hex: md5.toString('hex'), sha256Hex: this.sha256.digest('hex') };
+    this.result = { size: this.size, md5Hex: md5.toString('hex'), sha256Hex: this.sha256.digest('hex'), chunkSha256: this.chunks.digest() };
     callback();
   }
 

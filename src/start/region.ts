@@ -38,6 +38,7 @@ import { Metrics } from '../observability/metrics.js';
 import { startMetricsServer } from '../observability/metrics-server.js';
 import { CapabilitySigner } from '../services/replication/capability.js';
 import { CopyWorker } from '../services/replication/copy-worker.js';
+import { HttpPeerTransport } from '../adapters/peer/http-peer-transport.js';
 import { loadKeyRing } from '../services/replication/key-ring.js';
 import { ReplicationService } from '../services/replication/replication-service.js';
 
@@ -157,6 +158,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   }
   const replication = new ReplicationService({
     store,
+    blobs,
     assets,
     clock,
     keyRing,
@@ -173,6 +175,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     },
     onImported: () => worker.wake(),
   });
+  const peerTransport = new HttpPeerTransport(config.replication.streamsPerPeer);
   const worker: CopyWorker = new CopyWorker({
     store,
     blobs,
@@ -182,7 +185,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     peers: config.replication.peers,
     stagingDir: path.join(config.dataDir, 'copy-staging'),
     parallelTasks: config.replication.parallelTasks,
-    parallelFiles: config.replication.parallelFiles,
+    streamsPerPeer: config.replication.streamsPerPeer,
+    transport: peerTransport,
     peerBandwidthBytesPerSecond: config.replication.peerBandwidthBytesPerSecond,
     onBytes: (n) => metrics.copyBytes.inc(n),
     onFinished: (task, failureCode) => {
@@ -276,6 +280,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
       await loops.stop();
       await media.idle();
       await probe.close();
+      peerTransport.close();
       await app.close();
       await stopAccepting;
       await metricsServer?.close();

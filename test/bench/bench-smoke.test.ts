@@ -21,9 +21,19 @@ describe('benchmarks (smoke run, tiny sizes)', () => {
   });
 
   it('bench/copy.mjs copies between two region processes and prints its ratios', async () => {
-    const out = await bench('bench/copy.mjs', { BENCH_BIG_FILES: '1', BENCH_BIG_MIB: '2', BENCH_SMALL_ASSETS: '5' });
-    expect(out).toMatch(/ratio|x\b/i);
-    expect(out).toMatch(/assets\/s/);
+    const out = await bench('bench/copy.mjs', { BENCH_BIG_FILES: '1', BENCH_BIG_MIB: '20', BENCH_SMALL_ASSETS: '5' });
+    for (const reference of ['curl -o to disk \\+ sync', 'curl to /dev/null', '4 parallel curls to /dev/null', 'AWS SDK upload of the same files to the same s3rver']) {
+      expect(out).toMatch(new RegExp(`${reference}: [\\d.]+ MB/s; copy ratio [\\d.]+x`));
+    }
+    expect(out).toMatch(/copy into B3 \(S3, s3rver\): [\d.]+ s/);
+    expect(out).toMatch(/peak RSS \(VmHWM\): \d+ MiB/);
+    expect(out).toMatch(/\d+ assets\/s/);
+  });
+
+  it('bench/wan-proxy.mjs copies through the WAN proxy with 1 and 8 streams and prints both against the cap', async () => {
+    const out = await bench('bench/wan-proxy.mjs', { BENCH_WAN_MIB: '33', BENCH_WAN_ONE_MIB: '1', BENCH_WAN_DELAY_MS: '5' });
+    expect(out).toMatch(/1 stream, 1 MiB: [\d.]+ MB\/s \([\d.]+x the cap/);
+    expect(out).toMatch(/8 streams, 33 MiB: [\d.]+ MB\/s \([\d.]+x the cap/);
   });
 
   it('bench/api.mjs loads ShowAsset with a token and with AK/SK beside a bare Fastify route', async () => {

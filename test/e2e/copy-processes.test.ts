@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ApiClient } from '../helpers/api-client.js';
 import { Deployment } from '../helpers/deployment.js';
 
 /** Copies between two real region processes over loopback (run one at a time: 2 cores). */
@@ -38,17 +37,6 @@ async function postCopy(id: string): Promise<void> {
   expect(post.status).toBe(200);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test JSON
-async function waitFor(client: ApiClient, id: string, until: (asset: any) => boolean, timeoutMs = 120_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await client.call('GET', `/digital-assets/${id}`).catch(() => undefined);
-    if (res?.status === 200 && until(res.body)) return res.body;
-    if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify(res?.body)}\nA:${d.output.a}\nB:${d.output.b}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function filesUnder(dir: string): string[] {
   try {
     return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
@@ -62,7 +50,7 @@ describe('copy between two region processes', () => {
     const files = { 'big.mp4': randomBytes(100 * MiB), 'cover.png': randomBytes(10_000), 'notes.txt': Buffer.from('notes') };
     const id = await makeAsset(files);
     await postCopy(id);
-    const copied = await waitFor(d.clients.b, id, (a) => a.asset_state !== 'CREATING');
+    const copied = await d.waitForAsset('b', id, (a) => a.asset_state !== 'CREATING');
     expect(copied.asset_state).toBe('ACTIVED');
     const source = (await d.clients.a.call('GET', `/digital-assets/${id}`)).body;
     for (const key of ['asset_name', 'asset_description', 'asset_type', 'tags', 'system_properties']) expect(copied[key]).toEqual(source[key]);
@@ -82,10 +70,10 @@ describe('copy between two region processes', () => {
     const servedBefore = await d.metric('a', 'assetbridge_replication_bytes_served_total');
     const sealsBefore = await d.metric('a', 'assetbridge_replication_seals{key_id="k1"');
     await postCopy(id);
-    await waitFor(d.clients.b, id, (a) => (a.replication?.bytes_done ?? 0) >= 40 * MiB, 60_000);
+    await d.waitForAsset('b', id, (a) => (a.replication?.bytes_done ?? 0) >= 40 * MiB, 60_000);
     await d.stop('b', 'SIGKILL');
     await d.start('b', { ASSETBRIDGE_PEER_BANDWIDTH_LIMIT: String(25 * MiB) });
-    const copied = await waitFor(d.clients.b, id, (a) => a.asset_state !== 'CREATING');
+    const copied = await d.waitForAsset('b', id, (a) => a.asset_state !== 'CREATING');
     expect(copied.asset_state).toBe('ACTIVED');
     expect(copied.replication.bytes_done).toBe(size);
     const served = (await d.metric('a', 'assetbridge_replication_bytes_served_total')) - servedBefore;
@@ -97,18 +85,19 @@ describe('copy between two region processes', () => {
 
   it('completes after the source region is down for several seconds mid-copy', async () => {
     await d.stop('b');
-    await d.start('b', { ASSETBRIDGE_PEER_BANDWIDTH_LIMIT: String(20 * MiB) });
+    // Two streams: the first segments are recorded well before the last ones arrive.
+    await d.start('b', { ASSETBRIDGE_PEER_BANDWIDTH_LIMIT: String(20 * MiB), ASSETBRIDGE_COPY_STREAMS_PER_PEER: '2' });
     const bytes = randomBytes(60 * MiB);
     const id = await makeAsset({ 'big.mp4': bytes });
     await postCopy(id);
-    await waitFor(d.clients.b, id, (a) => (a.replication?.bytes_done ?? 0) >= 16 * MiB, 60_000);
+    await d.waitForAsset('b', id, (a) => (a.replication?.bytes_done ?? 0) >= 16 * MiB, 60_000);
     await d.stop('a', 'SIGKILL');
     // Region B finds the source gone, twice (a few seconds of backoff), and keeps the copy going.
-    const during = await waitFor(d.clients.b, id, (a) => a.asset_state !== 'CREATING' || a.replication.attempts >= 2, 60_000);
+    const during = await d.waitForAsset('b', id, (a) => a.asset_state !== 'CREATING' || a.replication.attempts >= 2, 60_000);
     expect(during.asset_state).toBe('CREATING');
     expect(during.replication.last_error).toEqual(expect.any(String));
     await d.start('a');
-    const copied = await waitFor(d.clients.b, id, (a) => a.asset_state !== 'CREATING');
+    const copied = await d.waitForAsset('b', id, (a) => a.asset_state !== 'CREATING');
     expect(copied.asset_state).toBe('ACTIVED');
     expect(copied.replication.attempts).toBeGreaterThanOrEqual(1);
     const got = Buffer.from(await (await fetch(copied.files[0].download_url as string)).arrayBuffer());
@@ -125,7 +114,7 @@ describe('copy between two region processes', () => {
     for (const f of stored) writeFileSync(f, randomBytes(bytes.length));
     const post = await d.clients.b.call('POST', '/digital-assets-by-replication-info', { body: info.body });
     expect(post.status).toBe(200);
-    const failed = await waitFor(d.clients.b, id, (a) => a.asset_state !== 'CREATING');
+    const failed = await d.waitForAsset('b', id, (a) => a.asset_state !== 'CREATING');
     expect(failed.asset_state).toBe('FAILED');
     expect(failed.replication.failure_code).toBe('checksum_mismatch');
     expect(failed.reason).toMatch(/checksum/);
@@ -135,6 +124,8 @@ describe('copy between two region processes', () => {
       () => {
         expect(filesUnder(path.join(d.dataDir('b'), 'blobs', 'files', d.projects.b)).filter((f) => f.includes(id) || f.includes(fileId))).toEqual([]);
         expect(filesUnder(path.join(d.dataDir('b'), 'copy-staging', d.projects.b, id))).toEqual([]);
+        // Segment staging files live in the blob store's own scratch folder.
+        expect(filesUnder(path.join(d.dataDir('b'), 'blobs', '.tmp'))).toEqual([]);
       },
       { timeout: 30_000, interval: 100 },
     );

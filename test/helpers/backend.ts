@@ -32,7 +32,6 @@ export async function createPgDatabase(): Promise<{ url: string; drop(): Promise
   };
 }
 
-/** Env settings for the storage of one test region, and how to tear it down. */
 /** A region's settings for a PostgreSQL database and an s3rver bucket. */
 export const postgresAndS3Env = (databaseUrl: string, s3: { endpoint: string; bucket: string }): Record<string, string> => ({
   ASSETBRIDGE_DATABASE_URL: databaseUrl,
@@ -44,6 +43,7 @@ export const postgresAndS3Env = (databaseUrl: string, s3: { endpoint: string; bu
   ASSETBRIDGE_S3_FORCE_PATH_STYLE: 'true',
 });
 
+/** Env settings for the storage of one test region, and how to tear it down. */
 export async function backendSettings(): Promise<{ env: Record<string, string>; close(): Promise<void> }> {
   if (testBackend() === 'sqlite') return { env: {}, close: async () => {} };
   const db = await createPgDatabase();

@@ -193,6 +193,18 @@ export class Deployment {
     }
   }
 
+  /** Polls ShowAsset in a region until `until` holds (a region restarting meanwhile is waited for). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test JSON
+  async waitForAsset(side: Side, id: string, until: (asset: any) => boolean, timeoutMs = 120_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await this.clients[side].call('GET', `/digital-assets/${id}`).catch(() => undefined);
+      if (res?.status === 200 && until(res.body)) return res.body;
+      if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify(res?.body)}\nA:${this.output.a}\nB:${this.output.b}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** A counter of a region's /metrics. */
   async metric(side: Side, name: string): Promise<number> {
     const text = await (await fetch(`${this.endpoint(side)}/metrics`)).text();

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat as statPath, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -268,6 +268,39 @@ describe.each(adapters)('$name blob store', ({ start }) => {
     await store.abortMultipart(key, uploadId);
     expect(await store.head(key)).toBeUndefined();
     if (h.root) expect(await readdir(path.join(h.root, '.tmp', 'multipart'))).toEqual([]);
+  });
+
+  it('assembles a segmented upload from parts written out of order, invisible until completed', async () => {
+    const data = randomBytes(12 * MiB + 77);
+    const parts = [
+      { index: 0, start: 0, length: 6 * MiB },
+      { index: 1, start: 6 * MiB, length: 6 * MiB },
+      { index: 2, start: 12 * MiB, length: 77 },
+    ];
+    const id = await store.segmented.begin('seg/x', data.length);
+    // The staging file is the region's own, whatever the umask.
+    if (h.root) expect((await statPath(path.join(h.root, '.tmp', `${id}.seg`))).mode & 0o777).toBe(0o600);
+    const etags = new Map<number, string>();
+    for (const part of [...parts].reverse()) {
+      etags.set(part.index, await store.segmented.writePart('seg/x', id, part, bodyOf(data.subarray(part.start, part.start + part.length))));
+    }
+    expect(await store.head('seg/x')).toBeUndefined();
+    // A part written again (a retried segment) replaces the earlier bytes.
+    etags.set(1, await store.segmented.writePart('seg/x', id, parts[1] as (typeof parts)[number], bodyOf(data.subarray(6 * MiB, 12 * MiB))));
+    const stat = await store.segmented.complete('seg/x', id, parts.map((p) => ({ index: p.index, etag: etags.get(p.index) ?? '' })));
+    expect(stat.size).toBe(data.length);
+    expect(sha256(await readAll(await store.get('seg/x')))).toBe(sha256(data));
+    if (h.root) expect((await readdir(path.join(h.root, '.tmp'))).filter((n) => n.endsWith('.seg'))).toEqual([]);
+  });
+
+  it('aborts a segmented upload: nothing is visible, and aborting again is fine', async () => {
+    const id = await store.segmented.begin('seg/gone', 6 * MiB + 1);
+    await store.segmented.writePart('seg/gone', id, { index: 0, start: 0, length: 6 * MiB }, bodyOf(randomBytes(6 * MiB)));
+    await store.segmented.abort('seg/gone', id);
+    await store.segmented.abort('seg/gone', id);
+    expect(await store.head('seg/gone')).toBeUndefined();
+    expect(await collect(store.list('seg/'))).not.toContain('seg/gone');
+    if (h.root) expect((await readdir(path.join(h.root, '.tmp'))).filter((n) => n.endsWith('.seg'))).toEqual([]);
   });
 
   const unsafeKeys = ['../x', '/abs', 'a//b', 'a/./b', 'a\\b', '', 'a/..', 'a/', 'a b', 'x'.repeat(1025)];

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskBlobStore } from '../../src/adapters/blob/blob-store-disk.js';
 import { KyselyMetadataStore } from '../../src/adapters/db/metadata-store-kysely.js';
 import type { OpenDatabase } from '../../src/adapters/db/database.js';
+import { HttpPeerTransport } from '../../src/adapters/peer/http-peer-transport.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { CopyWorker } from '../../src/services/replication/copy-worker.js';
 import { openTestDatabase } from '../helpers/backend.js';
@@ -83,7 +84,7 @@ describe('claiming copy tasks', () => {
     const clock: Clock = { now: () => new Date(Date.now() + 60 * 60_000) };
     const worker = new CopyWorker({
       store, blobs: new DiskBlobStore({ root: path.join(dir, 'blobs') }), clock, logger: pino({ level: 'silent' }), region: 'ap-southeast-3',
-      peers: { 'cn-north-4': 'http://127.0.0.1:9' }, stagingDir: path.join(dir, 'staging'), parallelTasks: 4, parallelFiles: 1,
+      peers: { 'cn-north-4': 'http://127.0.0.1:9' }, stagingDir: path.join(dir, 'staging'), parallelTasks: 4, streamsPerPeer: 1, transport: new HttpPeerTransport(1),
       peerBandwidthBytesPerSecond: 0, maxClaims,
     });
     expect(await worker.runOnce()).toBe(2);
@@ -95,6 +96,8 @@ describe('claiming copy tasks', () => {
     expect(asset).toMatchObject({ assetState: 'FAILED', failType: 'worker_crashed' });
     expect((await store.listFiles(crashing.projectId, [crashing.assetId])).map((f) => f.state)).toEqual(['FAILED']);
     expect(await store.copyTasks.getTask(spared.projectId, spared.assetId)).toMatchObject({ state: 'FAILED', failureCode: 'source_refused' });
+    // No poll of this worker outlives the test's database.
+    await worker.stop();
   });
 
   it('hands a running copy back when its worker stops: lease released, the claim uncounted', async () => {
@@ -111,7 +114,7 @@ describe('claiming copy tasks', () => {
       const worker = new CopyWorker({
         store, blobs: new DiskBlobStore({ root: path.join(dir, 'blobs') }), clock: { now: () => new Date(Date.now() + 1000) }, logger: pino({ level: 'silent' }),
         region: 'ap-southeast-3', peers: { 'cn-north-4': `http://127.0.0.1:${(peer.address() as AddressInfo).port}` }, stagingDir: path.join(dir, 'staging'),
-        parallelTasks: 1, parallelFiles: 1, peerBandwidthBytesPerSecond: 0,
+        parallelTasks: 1, streamsPerPeer: 1, transport: new HttpPeerTransport(1), peerBandwidthBytesPerSecond: 0,
       });
       expect(await worker.runOnce()).toBe(1);
       expect(await store.copyTasks.getTask(t.projectId, t.assetId)).toMatchObject({ leaseOwner: worker.owner, claims: 1 });

@@ -287,6 +287,9 @@ describe('copy refusals (regions with movable clocks; A seals for 60 s, capabili
     expect(live.epoch).toBe(stale.epoch + 1);
 
     expect(await store.copyTasks.recordProgress(stale, fileId, 1, true)).toBe(false);
+    expect(await store.copyTasks.recordUpload(stale, fileId, 'upload-1')).toBe(false);
+    expect(await store.copyTasks.recordSegment(stale, { fileId, index: 0, bytes: 1, etag: '"e"' })).toBe(false);
+    expect(await store.copyTasks.segments(p.projectB, assetId)).toEqual([]);
     expect(await store.copyTasks.renewLease(stale, future)).toBe(false);
     expect(await store.copyTasks.scheduleRetry(stale, { attempts: 1, nextRunAt: at, lastError: 'stale' })).toBe(false);
     expect(await store.copyTasks.finish(stale, { state: 'ACTIVED', at })).toBe(false);
@@ -302,7 +305,7 @@ describe('copy refusals (regions with movable clocks; A seals for 60 s, capabili
     expect(activated).toBe(false);
 
     expect(await store.copyTasks.getTask(p.projectB, assetId)).toEqual(live);
-    expect(await store.copyTasks.fileProgress(p.projectB, assetId)).toEqual([{ fileId, offset: 0, done: false }]);
+    expect(await store.copyTasks.fileProgress(p.projectB, assetId)).toEqual([{ fileId, offset: 0, done: false, uploadId: null }]);
     const shown = (await p.clientB.call('GET', `/digital-assets/${assetId}`)).body;
     expect(shown.asset_state).toBe('CREATING');
     expect(shown.replication).toMatchObject({ state: 'CREATING', bytes_done: 0, files_done: 0 });

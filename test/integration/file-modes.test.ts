@@ -66,7 +66,7 @@ describe('the data folder under umask 022', () => {
       expect(files.some((f) => f.startsWith(`blobs${path.sep}files${path.sep}`))).toBe(true);
       for (const e of entries) expect({ file: e.file, mode: e.mode }).toEqual({ file: e.file, mode: e.folder ? 0o700 : 0o600 });
     }
-    // Region B's copy came through its staging folder.
-    expect(modesUnder(dirs.b).some((e) => e.folder && e.file === 'copy-staging')).toBe(true);
+    // Region B's copy came through the blob store's staging folder.
+    expect(modesUnder(dirs.b).some((e) => e.folder && e.file === path.join('blobs', '.tmp'))).toBe(true);
   });
 });

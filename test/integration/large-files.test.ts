@@ -78,6 +78,10 @@ describe('CreateLargeFile', () => {
     const download = await fetch(file.download_url as string);
     expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
     expect(download.headers.get('etag')).toBe(`"${sha256(bytes)}"`);
+    // The assembly keeps the hash of every 16 MiB chunk too (what a copy of the file checks).
+    const chunks: string[] = [];
+    for (let at = 0; at < bytes.length; at += 16 * 1024 * 1024) chunks.push(sha256(bytes.subarray(at, at + 16 * 1024 * 1024)));
+    expect((await t.region.store.findFile(fileId))?.chunkSha256).toEqual(chunks);
   });
 
   it('takes a file of one part without file_size, its size from Content-Length, with no 5 MiB minimum', async () => {

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { DiskBlobStore } from '../../src/adapters/blob/blob-store-disk.js';
+import { HttpPeerTransport } from '../../src/adapters/peer/http-peer-transport.js';
 import { migrate, openDatabase, type OpenDatabase } from '../../src/adapters/db/database.js';
 import { KyselyMetadataStore } from '../../src/adapters/db/metadata-store-kysely.js';
 import { newId } from '../../src/domain/ids.js';
@@ -71,7 +72,7 @@ it('logs and counts failed lease renewals, and keeps copying', async () => {
   const worker = new CopyWorker({
     store, blobs: new DiskBlobStore({ root: path.join(dir, 'blobs') }), clock: systemClock, logger, region: 'ap-southeast-3',
     peers: { 'cn-north-4': `http://127.0.0.1:${(peer.address() as AddressInfo).port}` }, stagingDir: path.join(dir, 'staging'),
-    parallelTasks: 1, parallelFiles: 1, peerBandwidthBytesPerSecond: 0, leaseMs: 60, pollMs: 20,
+    parallelTasks: 1, transport: new HttpPeerTransport(2), peerBandwidthBytesPerSecond: 0, leaseMs: 60, pollMs: 20,
     onLeaseRenewFailed: () => (failures += 1),
   });
   worker.start();

@@ -5,7 +5,7 @@ import { privateDirMode, privateFileMode } from '../private-files.js';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobNotFoundError, InvalidBlobKeyError, type BlobStat, type BlobStore, type ByteRange, type MultipartPart } from '../../ports/blob-store.js';
+import { BlobNotFoundError, InvalidBlobKeyError, type BlobStat, type BlobStore, type ByteRange, type MultipartPart, type SegmentedUploads, type UploadPart } from '../../ports/blob-store.js';
 import { openLocalFile } from './local-file.js';
 import { assertSafeKey, assertSafePrefix } from './safe-key.js';
 
@@ -14,7 +14,6 @@ const tmpFolder = '.tmp';
 
 /** Staging files of multipart uploads, one per upload, parts written at their offsets. */
 const multipartFolder = 'multipart';
-const uploadIdPattern = /^[0-9a-f]{24}$/;
 
 const codeOf = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code;
 const isMissing = (err: unknown): boolean => codeOf(err) === 'ENOENT';
@@ -23,6 +22,9 @@ const isMissing = (err: unknown): boolean => codeOf(err) === 'ENOENT';
 function refuseTmp(keyOrPrefix: string): void {
   if (keyOrPrefix === tmpFolder || keyOrPrefix.startsWith(`${tmpFolder}/`)) throw new InvalidBlobKeyError(keyOrPrefix);
 }
+
+/** Upload ids name staging files: random hex only, so a stored id can never point elsewhere. */
+const uploadIdPattern = /^[0-9a-f]{24}$/;
 
 /** Flushes a file or a directory entry (rename durability). */
 async function fsyncPath(file: string): Promise<void> {
@@ -44,6 +46,80 @@ export class DiskBlobStore implements BlobStore {
 
   constructor({ root }: { root: string }) {
     this.root = path.resolve(root);
+  }
+
+  /** Segmented uploads: one staging file under `.tmp/`, parts written at their offsets. */
+  readonly segmented: SegmentedUploads = {
+    begin: async (key, size) => {
+      this.pathOf(key);
+      const id = randomBytes(12).toString('hex');
+      await mkdir(path.join(this.root, tmpFolder), { recursive: true, mode: privateDirMode });
+      const handle = await open(this.stagingOf(id), 'wx', privateFileMode);
+      try {
+        await handle.truncate(size);
+      } finally {
+        await handle.close();
+      }
+      return id;
+    },
+    writePart: (key, id, part, body, signal) => this.writePart(key, id, part, body, signal),
+    complete: async (key, id) => {
+      const target = this.pathOf(key);
+      await mkdir(path.dirname(target), { recursive: true, mode: privateDirMode });
+      // Every part was fsynced when written: the rename makes the whole file visible at once.
+      await rename(this.stagingOf(id), target);
+      await fsyncPath(path.dirname(target));
+      return this.statOf(target);
+    },
+    abort: async (key, id) => {
+      this.pathOf(key);
+      await rm(this.stagingOf(id), { force: true });
+    },
+  };
+
+  private stagingOf(uploadId: string): string {
+    if (!uploadIdPattern.test(uploadId)) throw new InvalidBlobKeyError(uploadId);
+    return path.join(this.root, tmpFolder, `${uploadId}.seg`);
+  }
+
+  private async writePart(key: string, id: string, part: UploadPart, body: Readable, signal?: AbortSignal): Promise<string> {
+    this.pathOf(key);
+    const handle = await open(this.stagingOf(id), 'r+').catch((err: unknown) => {
+      body.destroy();
+      throw isMissing(err) ? new BlobNotFoundError(`${key} (upload ${id})`) : err;
+    });
+    try {
+      let at = part.start;
+      // Writes are batched: one syscall per ~1 MiB instead of one per network chunk.
+      let batch: Buffer[] = [];
+      let batched = 0;
+      const flush = async () => {
+        if (batched === 0) return;
+        const data = batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, batched);
+        await handle.write(data, 0, data.length, at);
+        at += data.length;
+        batch = [];
+        batched = 0;
+      };
+      for await (const chunk of body) {
+        signal?.throwIfAborted();
+        const buf = chunk as Buffer;
+        if (at + batched + buf.length > part.start + part.length) throw new RangeError(`part ${part.index} is longer than ${part.length} bytes`);
+        batch.push(buf);
+        batched += buf.length;
+        if (batched >= 1024 * 1024) await flush();
+      }
+      await flush();
+      if (at !== part.start + part.length) throw new RangeError(`part ${part.index} has ${at - part.start} bytes, not ${part.length}`);
+      // Durable before the caller counts it.
+      await handle.sync();
+      return `"${part.index}-${part.length}"`;
+    } catch (err) {
+      body.destroy();
+      throw err;
+    } finally {
+      await handle.close();
+    }
   }
 
   private pathOf(key: string): string {
@@ -101,7 +177,7 @@ export class DiskBlobStore implements BlobStore {
   }
 
   /** The staging file of a multipart upload (the id is ours: anything else is refused). */
-  private stagingOf(uploadId: string): string {
+  private multipartStagingOf(uploadId: string): string {
     if (!uploadIdPattern.test(uploadId)) throw new InvalidBlobKeyError(uploadId);
     return path.join(this.root, tmpFolder, multipartFolder, uploadId);
   }
@@ -109,9 +185,9 @@ export class DiskBlobStore implements BlobStore {
   async beginMultipart(key: string): Promise<string> {
     this.pathOf(key);
     const uploadId = randomBytes(12).toString('hex');
-    const staging = this.stagingOf(uploadId);
-    await mkdir(path.dirname(staging), { recursive: true });
-    const handle = await open(staging, 'wx');
+    const staging = this.multipartStagingOf(uploadId);
+    await mkdir(path.dirname(staging), { recursive: true, mode: privateDirMode });
+    const handle = await open(staging, 'wx', privateFileMode);
     await handle.close();
     return uploadId;
   }
@@ -120,7 +196,7 @@ export class DiskBlobStore implements BlobStore {
     try {
       this.pathOf(key);
       // 'r+': the staging file exists from the start, so a part of an unknown (or finished) upload fails here.
-      const staging = this.stagingOf(uploadId);
+      const staging = this.multipartStagingOf(uploadId);
       const out = createWriteStream(staging, { flags: 'r+', start: part.offset });
       await pipeline(body, out);
       if (out.bytesWritten !== part.size) throw new Error(`part ${part.number}: ${out.bytesWritten} bytes written, ${part.size} expected`);
@@ -134,8 +210,8 @@ export class DiskBlobStore implements BlobStore {
 
   async completeMultipart(key: string, uploadId: string): Promise<BlobStat> {
     const target = this.pathOf(key);
-    const staging = this.stagingOf(uploadId);
-    await mkdir(path.dirname(target), { recursive: true });
+    const staging = this.multipartStagingOf(uploadId);
+    await mkdir(path.dirname(target), { recursive: true, mode: privateDirMode });
     try {
       // Every part was fsynced as it was written; the rename makes the whole visible at once.
       await rename(staging, target);
@@ -150,7 +226,7 @@ export class DiskBlobStore implements BlobStore {
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
     this.pathOf(key);
-    await rm(this.stagingOf(uploadId), { force: true });
+    await rm(this.multipartStagingOf(uploadId), { force: true });
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {

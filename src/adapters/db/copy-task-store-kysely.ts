@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { copyTaskStates, type CopyFailureCode, type CopyFileProgress, type CopyTask, type CopyTaskState, type ManifestFile } from '../../domain/copy-task.js';
+import { copyTaskStates, type CopyFailureCode, type CopyFileProgress, type CopySegment, type CopyTask, type CopyTaskState, type ManifestFile } from '../../domain/copy-task.js';
 import {
   capabilitiesDroppedAfterWindow,
   capabilitiesDroppedAtEnd,
@@ -51,6 +51,7 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
   }
 
   private async insertFiles(task: CopyTask): Promise<void> {
+    await this.clearSegments(task.projectId, task.assetId);
     await this.db.deleteFrom('copy_files').where('project_id', '=', task.projectId).where('asset_id', '=', task.assetId).execute();
     if (task.files.length === 0) return;
     await this.db
@@ -97,7 +98,61 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
 
   async fileProgress(projectId: string, assetId: string): Promise<CopyFileProgress[]> {
     const rows = await this.db.selectFrom('copy_files').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-    return rows.map((r) => ({ fileId: r.file_id, offset: Number(r.offset_bytes), done: r.done === 1 }));
+    return rows.map((r) => ({ fileId: r.file_id, offset: Number(r.offset_bytes), done: Number(r.done) === 1, uploadId: r.upload_id ?? null }));
+  }
+
+  async recordUpload(task: TaskKey, fileId: string, uploadId: string): Promise<boolean> {
+    return this.guarded(task, 0, async (trx) => {
+      await trx
+        .updateTable('copy_files')
+        .set({ upload_id: uploadId })
+        .where('project_id', '=', task.projectId)
+        .where('asset_id', '=', task.assetId)
+        .where('file_id', '=', fileId)
+        .execute();
+    });
+  }
+
+  async recordSegment(task: TaskKey, s: CopySegment): Promise<boolean> {
+    return this.guarded(task, s.bytes, async (trx) => {
+      await trx
+        .insertInto('copy_segments')
+        .values({ project_id: task.projectId, asset_id: task.assetId, file_id: s.fileId, segment_index: s.index, bytes: s.bytes, etag: s.etag })
+        .execute();
+      await trx
+        .updateTable('copy_files')
+        .set({ offset_bytes: sql<number>`offset_bytes + ${s.bytes}` })
+        .where('project_id', '=', task.projectId)
+        .where('asset_id', '=', task.assetId)
+        .where('file_id', '=', s.fileId)
+        .execute();
+    });
+  }
+
+  /**
+   * Runs `write` in one transaction with the epoch guard, taken first (the task row is always
+   * locked before file rows, so concurrent segment records never deadlock).
+   */
+  private guarded(task: TaskKey, addBytes: number, write: (trx: Kysely<Database>) => Promise<void>): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await new KyselyCopyTaskStore(trx, this.engine)
+        .live(task)
+        .set({ bytes_done: sql<number>`bytes_done + ${addBytes}` })
+        .executeTakeFirst();
+      if (res.numUpdatedRows === 0n) return false;
+      await write(trx);
+      return true;
+    });
+  }
+
+  async segments(projectId: string, assetId: string): Promise<CopySegment[]> {
+    const rows = await this.db.selectFrom('copy_segments').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+    return rows.map((r) => ({ fileId: r.file_id, index: Number(r.segment_index), bytes: Number(r.bytes), etag: r.etag }));
+  }
+
+  async clearSegments(projectId: string, assetId: string): Promise<void> {
+    await this.db.deleteFrom('copy_segments').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+    await this.db.updateTable('copy_files').set({ upload_id: null }).where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
   }
 
   async claimDue(o: { owner: string; now: string; leaseUntil: string; limit: number }): Promise<CopyTask[]> {

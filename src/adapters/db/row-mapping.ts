@@ -90,6 +90,7 @@ export function fileToRow(f: AssetFile): FilesTable {
     declared_md5: f.declaredMd5,
     md5_hex: f.md5Hex,
     sha256_hex: f.sha256Hex,
+    chunk_sha256: f.chunkSha256 ? JSON.stringify(f.chunkSha256) : null,
     etag: f.etag,
     blob_key: f.blobKey,
     thumbnail_key: f.thumbnailKey,
@@ -114,6 +115,7 @@ export function rowToFile(r: Selectable<FilesTable>): AssetFile {
     declaredMd5: r.declared_md5,
     md5Hex: r.md5_hex,
     sha256Hex: r.sha256_hex,
+    chunkSha256: r.chunk_sha256 ? parse<string[] | null>(r.chunk_sha256, null) : null,
     etag: r.etag,
     blobKey: r.blob_key,
     thumbnailKey: r.thumbnail_key,
@@ -130,6 +132,7 @@ export function filePatchToRow(p: FilePatch): Partial<FilesTable> {
   if (p.state !== undefined) row.state = p.state;
   if (p.md5Hex !== undefined) row.md5_hex = p.md5Hex;
   if (p.sha256Hex !== undefined) row.sha256_hex = p.sha256Hex;
+  if (p.chunkSha256 !== undefined) row.chunk_sha256 = p.chunkSha256 ? JSON.stringify(p.chunkSha256) : null;
   if (p.etag !== undefined) row.etag = p.etag;
   if (p.uploadExpiresAt !== undefined) row.upload_expires_at = p.uploadExpiresAt;
   if (p.reason !== undefined) row.reason = p.reason;

@@ -36,6 +36,8 @@ export interface FilesTable {
   declared_md5: string | null;
   md5_hex: string | null;
   sha256_hex: string | null;
+  /** JSON array of hex SHA-256, one per 16 MiB chunk (migration 005). */
+  chunk_sha256?: string | null;
   etag: string | null;
   blob_key: string;
   thumbnail_key: string | null;
@@ -80,6 +82,18 @@ export interface CopyFilesTable {
   file_id: string;
   offset_bytes: number;
   done: number;
+  /** The file's multipart upload (S3) or staging file (disk) while the copy runs (migration 005). */
+  upload_id?: string | null;
+}
+
+/** One stored, verified segment of a copied file (migration 005): the part's ETag on S3. */
+export interface CopySegmentsTable {
+  project_id: string;
+  asset_id: string;
+  file_id: string;
+  segment_index: number;
+  bytes: number;
+  etag: string;
 }
 
 export interface TransferJobsTable {
@@ -186,6 +200,7 @@ export interface Database {
   assets: AssetsTable;
   files: FilesTable;
   copy_tasks: CopyTasksTable;
+  copy_segments: CopySegmentsTable;
   copy_files: CopyFilesTable;
   transfer_jobs: TransferJobsTable;
   transfer_job_assets: TransferJobAssetsTable;
@@ -208,6 +223,7 @@ export const primaryKeyNames = {
   files: 'files_pkey',
   copy_tasks: 'copy_tasks_pk',
   copy_files: 'copy_files_pk',
+  copy_segments: 'copy_segments_pk',
   transfer_jobs: 'transfer_jobs_pk',
   transfer_job_assets: 'transfer_job_assets_pk',
   asset_shares: 'asset_shares_pk',

@@ -4,16 +4,18 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { assetActions } from '../../domain/asset-states.js';
-import type { CopyFailureCode, CopyTask, ManifestFile } from '../../domain/copy-task.js';
+import type { CopyFailureCode, CopyTask } from '../../domain/copy-task.js';
 import { copyTaskStateRules } from '../../domain/copy-task-states.js';
 import { fileActions } from '../../domain/file-states.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { Clock } from '../../ports/clock.js';
 import { isoTime } from '../../domain/time.js';
-import { ChecksumFault, copyFile, LostLeaseError } from './file-copier.js';
-import { PeerFault } from './peer-fetch.js';
+import { PeerFault, type PeerTransport } from '../../ports/peer-transport.js';
+import { HashPool } from './hash-pool.js';
 import { RateLimiter } from './rate-limiter.js';
+import { ChecksumFault, copySegments, LostLeaseError } from './segment-copier.js';
+import { Semaphore } from './semaphore.js';
 import { copyBlobKey } from './replication-service.js';
 
 export interface CopyWorkerOptions {
@@ -24,9 +26,13 @@ export interface CopyWorkerOptions {
   region: string;
   /** Where each peer region answers: name -> public endpoint. */
   peers: Readonly<Record<string, string>>;
+  /** How source files are fetched (ranged requests on kept-alive connections). */
+  transport: PeerTransport;
+  /** Where an older version staged downloads; removed with a copy's other leftovers. */
   stagingDir: string;
   parallelTasks: number;
-  parallelFiles: number;
+  /** Concurrent segment streams per peer, over all copies of this instance (default 8). */
+  streamsPerPeer?: number;
   peerBandwidthBytesPerSecond: number;
   /**
    * Claims of one task without a recorded end of its run after which it fails as
@@ -37,8 +43,6 @@ export interface CopyWorkerOptions {
   leaseMs?: number;
   /** Poll interval for due tasks, ms (default 250). */
   pollMs?: number;
-  /** Bytes between fsync + recorded offset (default 8 MiB). */
-  checkpointBytes?: number;
   /** Called with every chunk downloaded (metrics). */
   onBytes?: (n: number) => void;
   /** Called when a copy ends: activated (no code) or failed. */
@@ -57,6 +61,8 @@ export class CopyWorker {
   readonly owner = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly running = new Map<string, Running>();
   private readonly limiters = new Map<string, RateLimiter>();
+  private readonly streams = new Map<string, Semaphore>();
+  private readonly hashes = new HashPool();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private polling = false;
@@ -100,6 +106,7 @@ export class CopyWorker {
     for (const r of running) r.abort.abort();
     await Promise.allSettled(running.map((r) => r.done));
     await Promise.allSettled(running.map((r) => this.o.store.copyTasks.release(r.task)));
+    await this.hashes.close();
   }
 
   /** Claims what is due and starts it; resolves to how many tasks were claimed. */
@@ -162,6 +169,15 @@ export class CopyWorker {
     return limiter;
   }
 
+  private streamsTo(peer: string): Semaphore {
+    let streams = this.streams.get(peer);
+    if (!streams) {
+      streams = new Semaphore(this.o.streamsPerPeer ?? 8);
+      this.streams.set(peer, streams);
+    }
+    return streams;
+  }
+
   private stagingDirOf(task: CopyTask): string {
     return path.join(this.o.stagingDir, task.projectId, task.assetId);
   }
@@ -184,14 +200,24 @@ export class CopyWorker {
       const endpoint = this.o.peers[task.sourceRegion];
       if (!endpoint) throw new PeerFault('permanent', 'source_refused', `region ${task.sourceRegion} is no longer a peer`);
       const progress = new Map((await this.o.store.copyTasks.fileProgress(task.projectId, task.assetId)).map((p) => [p.fileId, p]));
-      const pending = task.files.filter((f) => !progress.get(f.id)?.done);
-      const queue = [...pending];
-      const lane = async () => {
-        for (let file = queue.shift(); file; file = queue.shift()) {
-          await this.copyOne(task, file, progress.get(file.id)?.offset ?? 0, endpoint, abort.signal);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(this.o.parallelFiles, Math.max(1, pending.length)) }, lane));
+      await copySegments({
+        task,
+        files: task.files.filter((f) => !progress.get(f.id)?.done),
+        progress,
+        segments: await this.o.store.copyTasks.segments(task.projectId, task.assetId),
+        endpoint,
+        region: this.o.region,
+        transport: this.o.transport,
+        blobs: this.o.blobs,
+        store: this.o.store.copyTasks,
+        hashes: this.hashes,
+        streams: this.streamsTo(task.sourceRegion),
+        lanes: this.o.streamsPerPeer ?? 8,
+        limiter: this.limiter(task.sourceRegion),
+        blobKey: (fileId) => copyBlobKey(task.projectId, fileId, task.tokenId),
+        signal: abort.signal,
+        onBytes: this.o.onBytes,
+      });
       await this.activate(task);
       this.o.onFinished?.(task);
       log.info({ files: task.files.length, bytes: task.bytesTotal }, 'copy activated');
@@ -202,22 +228,6 @@ export class CopyWorker {
     }
   }
 
-  private copyOne(task: CopyTask, file: ManifestFile, offset: number, endpoint: string, signal: AbortSignal): Promise<void> {
-    return copyFile({
-      file,
-      offset,
-      stagingFile: path.join(this.stagingDirOf(task), `${file.id}.part`),
-      blobKey: copyBlobKey(task.projectId, file.id, task.tokenId),
-      peer: { endpoint, sourceProjectId: task.sourceProjectId, limiter: this.limiter(task.sourceRegion) },
-      region: this.o.region,
-      blobs: this.o.blobs,
-      signal,
-      checkpointBytes: this.o.checkpointBytes ?? 8 * 1024 * 1024,
-      onBytes: this.o.onBytes,
-      checkpoint: (at, done) => this.o.store.copyTasks.recordProgress(task, file.id, at, done),
-    });
-  }
-
   /** All files verified: task, asset and files turn final in one conditional transaction. */
   private async activate(task: CopyTask): Promise<void> {
     const at = isoTime(this.o.clock.now());
@@ -226,6 +236,8 @@ export class CopyWorker {
       const activated = { assetState: 'ACTIVED', updatedAt: at } as const;
       if (!(await tx.updateAsset(task.projectId, task.assetId, activated, assetActions.copyActivated.from))) throw new LostLeaseError();
       for (const f of task.files) await tx.updateFile(f.id, { state: 'CREATED', updatedAt: at }, fileActions.copyVerified.from);
+      // Every upload was completed: no part rows stay behind.
+      await tx.copyTasks.clearSegments(task.projectId, task.assetId);
     });
     await rm(this.stagingDirOf(task), { recursive: true, force: true });
   }
@@ -281,6 +293,10 @@ export class CopyWorker {
   async sweepTask(task: CopyTask): Promise<void> {
     const current = await this.o.store.copyTasks.getTask(task.projectId, task.assetId);
     if (current && !copyTaskStateRules[current.state].leavesLeftovers) return;
+    // Unfinished segmented uploads first (their ids are in the database), then the blobs.
+    const progress = current?.epoch === task.epoch ? await this.o.store.copyTasks.fileProgress(task.projectId, task.assetId) : [];
+    for (const p of progress) if (p.uploadId) await this.o.blobs.segmented.abort(copyBlobKey(task.projectId, p.fileId, task.tokenId), p.uploadId);
+    if (progress.length > 0) await this.o.store.copyTasks.clearSegments(task.projectId, task.assetId);
     for (const f of task.files) await this.o.blobs.delete(copyBlobKey(task.projectId, f.id, task.tokenId));
     await rm(this.stagingDirOf(task), { recursive: true, force: true });
     if (current?.epoch === task.epoch) await this.o.store.copyTasks.markSwept(current, isoTime(this.o.clock.now()));

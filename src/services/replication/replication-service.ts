@@ -7,7 +7,9 @@ import { allows } from '../../domain/state-machine.js';
 import type { CopyTask } from '../../domain/copy-task.js';
 import { AppError } from '../../domain/errors.js';
 import { DuplicateAssetIdError, type MetadataStore } from '../../ports/metadata-store.js';
+import type { BlobStore } from '../../ports/blob-store.js';
 import type { AssetService } from '../asset-service.js';
+import { chunkHashesOf } from '../chunk-hasher.js';
 import type { Clock } from '../../ports/clock.js';
 import { isoTime } from '../../domain/time.js';
 import type { Principal } from '../../domain/principal.js';
@@ -16,7 +18,8 @@ import { refuseIfInTransfer } from '../transfers/pending-transfer.js';
 import type { QuotaGuard } from '../quota-guard.js';
 import type { CapabilitySigner } from './capability.js';
 import type { KeyRing } from './key-ring.js';
-import { parseManifest, type ReplicationManifest } from './manifest.js';
+import { CHUNK_SIZE } from '../../domain/chunks.js';
+import { MANIFEST_VERSION, parseManifest, type ReplicationManifest } from './manifest.js';
 import { openInfo, sealInfo, type OpenFailure, type SealedInfo } from './seal.js';
 
 export interface ReplicationSettings {
@@ -42,6 +45,8 @@ export class ReplicationService {
   constructor(
     private readonly deps: {
       store: MetadataStore;
+      /** Read at export to compute the chunk hashes of files stored before they were kept. */
+      blobs: BlobStore;
       assets: AssetService;
       clock: Clock;
       keyRing: KeyRing | undefined;
@@ -72,17 +77,19 @@ export class ReplicationService {
     // A transfer's accept moves the file rows: a copy sealed before it could not finish.
     await refuseIfInTransfer(this.deps.store, principal.projectId, [assetId], this.deps.clock.now());
     const files = (await this.deps.store.listFiles(principal.projectId, [assetId])).filter((f) => fileStateRules[f.state].downloadable);
+    const chunks = await Promise.all(files.map((f) => this.chunkHashes(f)));
     const now = this.nowSeconds();
     const exp = now + this.deps.settings.tokenTtlSeconds;
     const capExp = exp + this.deps.settings.copyWindowSeconds;
     const manifest: ReplicationManifest = {
-      v: 1,
+      v: MANIFEST_VERSION,
+      chunk_size: CHUNK_SIZE,
       tid: randomBytes(16).toString('hex'),
       exp,
       cap_exp: capExp,
       src: { region: this.deps.settings.region, account: principal.accountId, project: principal.projectId, asset: assetId },
       meta: { ...copiedFields(asset), app_user_id: asset.appUserId },
-      files: files.map((f) => ({
+      files: files.map((f, i) => ({
         id: f.fileId,
         category: f.category,
         name: f.fileName,
@@ -90,6 +97,7 @@ export class ReplicationService {
         size: f.fileSize,
         md5: f.md5Hex ?? '',
         sha256: f.sha256Hex ?? '',
+        chunks: chunks[i] ?? [],
         caps: Object.fromEntries(
           Object.keys(this.deps.settings.peers).map((peer) => [
             peer,
@@ -99,6 +107,17 @@ export class ReplicationService {
       })),
     };
     return { ...sealInfo(ring, assetId, Buffer.from(JSON.stringify(manifest))), expire_time: exp };
+  }
+
+  /**
+   * A file's chunk hashes: kept since its upload, or (a file stored before they were kept)
+   * computed from its blob now and kept from then on.
+   */
+  private async chunkHashes(file: AssetFile): Promise<string[]> {
+    if (file.chunkSha256) return file.chunkSha256;
+    const chunks = await chunkHashesOf(await this.deps.blobs.get(file.blobKey));
+    await this.deps.store.updateFile(file.fileId, { chunkSha256: chunks, updatedAt: file.updatedAt });
+    return chunks;
   }
 
   /** Opens and checks replication info; every refusal is typed and changes nothing. */
@@ -184,6 +203,8 @@ export class ReplicationService {
         declaredMd5: Buffer.from(f.md5, 'hex').toString('base64'),
         md5Hex: f.md5,
         sha256Hex: f.sha256,
+        // Kept so this region can be a copy's source in turn (a v1 manifest has none).
+        chunkSha256: f.chunks ?? null,
         etag: `"${f.sha256}"`,
         blobKey: copyBlobKey(principal.projectId, f.id, m.tid),
         thumbnailKey: null,

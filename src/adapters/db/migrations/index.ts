@@ -5,6 +5,7 @@ import * as m001 from './001-assets-and-files.js';
 import * as m002 from './002-copy-tasks.js';
 import * as m003 from './003-copy-swept.js';
 import * as m004 from './004-quotas-and-upload-expiry.js';
+import * as m005 from './005-chunk-hashes-and-segments.js';
 import * as m006 from './006-copy-claims.js';
 import * as m007 from './007-transfers-and-shares.js';
 import * as m008 from './008-scheduled-operations.js';
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '002-copy-tasks': m002,
   '003-copy-swept': m003,
   '004-quotas-and-upload-expiry': m004,
+  '005-chunk-hashes-and-segments': m005,
   '006-copy-claims': m006,
   '007-transfers-and-shares': m007,
   '008-scheduled-operations': m008,

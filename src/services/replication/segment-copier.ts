@@ -1,0 +1,228 @@
+import { setMaxListeners } from 'node:events';
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { planSegments, type Segment } from '../../domain/chunks.js';
+import type { CopyFileProgress, CopySegment, CopyTask, ManifestFile } from '../../domain/copy-task.js';
+import type { BlobStore } from '../../ports/blob-store.js';
+import type { CopyTaskStore } from '../../ports/copy-task-store.js';
+import { SourceChangedError, type PeerTransport } from '../../ports/peer-transport.js';
+import type { HashSession } from './hash-pool.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { Semaphore } from './semaphore.js';
+
+/** A copied file whose bytes do not match the sealed hashes even after one fresh download. */
+export class ChecksumFault extends Error {
+  constructor(readonly failureCode: 'checksum_mismatch' | 'size_mismatch', message: string) {
+    super(message);
+    this.name = 'ChecksumFault';
+  }
+}
+
+/** Raised when the task's lease was lost: stop without writing anything more. */
+export class LostLeaseError extends Error {
+  constructor() {
+    super('lease lost');
+    this.name = 'LostLeaseError';
+  }
+}
+
+/** Everything one run of a copy needs; the I/O is behind ports (fakes in unit tests). */
+export interface SegmentCopyRun {
+  task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch' | 'sourceProjectId'>;
+  /** The files still to copy. */
+  files: readonly ManifestFile[];
+  /** What is recorded so far: per file, and every stored segment. */
+  progress: ReadonlyMap<string, CopyFileProgress>;
+  segments: readonly CopySegment[];
+  /** The source's endpoint and this region's name. */
+  endpoint: string;
+  region: string;
+  transport: PeerTransport;
+  blobs: BlobStore;
+  store: Pick<CopyTaskStore, 'recordUpload' | 'recordSegment' | 'recordProgress'>;
+  hashes: { session(): HashSession };
+  /** Streams open to this peer, shared by every copy from it. */
+  streams: Semaphore;
+  /** Segments of this run in flight at once. */
+  lanes: number;
+  limiter: RateLimiter;
+  blobKey(fileId: string): string;
+  signal: AbortSignal;
+  onBytes?: (n: number) => void;
+}
+
+interface Job {
+  file: ManifestFile;
+  segment: Segment;
+  /** The hex SHA-256 the segment's bytes must have. */
+  expected: string;
+  /** A file moved in one request and stored with one put (no segmented upload). */
+  whole: boolean;
+}
+
+/** A file of more than one chunk moves in segments; other files (and v1 manifests) in one request. */
+const isSegmented = (f: ManifestFile): boolean => (f.chunks?.length ?? 0) > 1;
+
+class LengthExceeded extends Error {}
+
+/**
+ * Copies a run's files: every segment over its own ranged request (at most `lanes` at once,
+ * within and across files, under the peer's stream cap), hashed off the event loop as it
+ * arrives and checked against the sealed chunk hash, stored durably, and only then recorded.
+ * A segment that fails its hash is fetched once more; a second failure is `checksum_mismatch`.
+ * The first failure of any segment aborts every other one, and the run ends only once all
+ * have stopped: nothing of this run writes after it returned.
+ */
+export async function copySegments(run: SegmentCopyRun): Promise<void> {
+  const abort = new AbortController();
+  // Every segment in flight listens on it (request, pipeline, store, stream slot).
+  setMaxListeners(0, abort.signal);
+  const stop = () => abort.abort(run.signal.reason);
+  if (run.signal.aborted) stop();
+  run.signal.addEventListener('abort', stop, { once: true });
+  const recorded = new Map<string, Map<number, string>>();
+  for (const s of run.segments) {
+    let parts = recorded.get(s.fileId);
+    if (!parts) recorded.set(s.fileId, (parts = new Map<number, string>()));
+    parts.set(s.index, s.etag);
+  }
+  const uploads = new Map<string, Promise<string>>();
+  const queue: Job[] = [];
+  for (const file of run.files) {
+    if (!isSegmented(file)) {
+      queue.push({ file, segment: { index: 0, start: 0, end: file.size }, expected: file.sha256, whole: true });
+      continue;
+    }
+    const done = recorded.get(file.id);
+    for (const segment of planSegments(file.size)) {
+      if (!done?.has(segment.index)) queue.push({ file, segment, expected: file.chunks?.[segment.index] ?? '', whole: false });
+    }
+  }
+
+  const ctx = { run, signal: abort.signal, recorded, uploads };
+  let failure: Error | undefined;
+  const lane = async () => {
+    for (let job = queue.shift(); job && !abort.signal.aborted; job = queue.shift()) {
+      try {
+        await moveSegment(ctx, job);
+      } catch (err) {
+        failure ??= err instanceof Error ? err : new Error(String(err));
+        abort.abort(failure);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(run.lanes, queue.length)) }, lane));
+    if (failure !== undefined) throw failure;
+    abort.signal.throwIfAborted();
+    for (const file of run.files.filter(isSegmented)) await completeFile(ctx, file);
+  } finally {
+    run.signal.removeEventListener('abort', stop);
+  }
+}
+
+type Ctx = { run: SegmentCopyRun; signal: AbortSignal; recorded: Map<string, Map<number, string>>; uploads: Map<string, Promise<string>> };
+
+async function moveSegment(ctx: Ctx, job: Job): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    if (await transferOnce(ctx, job)) return;
+    if (attempt >= 1) {
+      const where = job.whole ? '' : ` segment ${job.segment.index}`;
+      throw new ChecksumFault('checksum_mismatch', `file ${job.file.id}${where}: checksum mismatch after a fresh download`);
+    }
+  }
+}
+
+/** The file's segmented upload: the recorded one, or a new one recorded before any part goes to it. */
+function uploadOf(ctx: Ctx, file: ManifestFile): Promise<string> {
+  let upload = ctx.uploads.get(file.id);
+  if (!upload) {
+    const known = ctx.run.progress.get(file.id)?.uploadId;
+    upload = known
+      ? Promise.resolve(known)
+      : (async () => {
+          const id = await ctx.run.blobs.segmented.begin(ctx.run.blobKey(file.id), file.size);
+          if (!(await ctx.run.store.recordUpload(ctx.run.task, file.id, id))) {
+            await ctx.run.blobs.segmented.abort(ctx.run.blobKey(file.id), id).catch(() => undefined);
+            throw new LostLeaseError();
+          }
+          return id;
+        })();
+    ctx.uploads.set(file.id, upload);
+  }
+  return upload;
+}
+
+/** One fetch of a segment: true once it is verified, durable and recorded; false when its bytes are wrong. */
+async function transferOnce(ctx: Ctx, job: Job): Promise<boolean> {
+  const { run, signal } = ctx;
+  const { file, segment } = job;
+  const length = segment.end - segment.start;
+  const key = run.blobKey(file.id);
+  const uploadId = job.whole ? undefined : await uploadOf(ctx, file);
+  await run.streams.acquire(signal);
+  try {
+    let body: Readable;
+    try {
+      body = await run.transport.fetchRange({
+        endpoint: run.endpoint, sourceProjectId: run.task.sourceProjectId, fileId: file.id, capability: file.cap,
+        targetRegion: run.region, start: segment.start, end: segment.end, size: file.size, etag: `"${file.sha256}"`, signal,
+      });
+    } catch (err) {
+      if (err instanceof SourceChangedError) return false;
+      throw err;
+    }
+    const hash = run.hashes.session();
+    let received = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, callback) {
+        received += chunk.length;
+        if (received > length) return callback(new LengthExceeded());
+        run.onBytes?.(chunk.length);
+        hash.update(chunk).then(() => callback(null, chunk), callback);
+      },
+    });
+    const sink = new PassThrough();
+    const stages: (Readable | Transform | PassThrough)[] = run.limiter.unlimited ? [body, meter, sink] : [body, run.limiter.throttle(), meter, sink];
+    const piped = pipeline(stages, { signal });
+    const stored = uploadId === undefined
+      ? run.blobs.put(key, sink).then(() => '')
+      : run.blobs.segmented.writePart(key, uploadId, { index: segment.index, start: segment.start, length }, sink, signal);
+    const [pipe, store] = await Promise.allSettled([piped, stored]);
+    if (pipe.status === 'rejected' || store.status === 'rejected' || received !== length) hash.discard();
+    if (pipe.status === 'rejected') {
+      if (pipe.reason instanceof LengthExceeded) return false;
+      throw pipe.reason;
+    }
+    if (received !== length) return false;
+    if (store.status === 'rejected') throw store.reason;
+    if ((await hash.digest()) !== job.expected) return false;
+    signal.throwIfAborted();
+    const ok = job.whole
+      ? await run.store.recordProgress(run.task, file.id, file.size, true)
+      : await run.store.recordSegment(run.task, { fileId: file.id, index: segment.index, bytes: length, etag: store.value });
+    if (!ok) throw new LostLeaseError();
+    if (!job.whole) {
+      const parts = ctx.recorded.get(file.id) ?? new Map<number, string>();
+      ctx.recorded.set(file.id, parts.set(segment.index, store.value));
+    }
+    return true;
+  } finally {
+    run.streams.release();
+  }
+}
+
+/** Every segment of a file is stored and recorded: the blob becomes whole under the copy's key. */
+async function completeFile(ctx: Ctx, file: ManifestFile): Promise<void> {
+  const { run } = ctx;
+  const key = run.blobKey(file.id);
+  const parts = [...(ctx.recorded.get(file.id) ?? new Map<number, string>())].map(([index, etag]) => ({ index, etag }));
+  const uploadId = await uploadOf(ctx, file);
+  try {
+    await run.blobs.segmented.complete(key, uploadId, parts);
+  } catch (err) {
+    // Completed by an earlier run that stopped before recording it.
+    if ((await run.blobs.head(key))?.size !== file.size) throw err;
+  }
+  if (!(await run.store.recordProgress(run.task, file.id, file.size, true))) throw new LostLeaseError();
+}
