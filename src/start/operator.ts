@@ -4,6 +4,8 @@ import { openDatabase } from '../adapters/db/database.js';
 import { KyselyMetadataStore } from '../adapters/db/metadata-store-kysely.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { CopyOperations } from '../services/replication/copy-operations.js';
+import { isAppError } from '../domain/errors.js';
+import type { CopyTask } from '../domain/copy-task.js';
 import { ScheduledOperationService } from '../services/scheduled-operations.js';
 import { IdentityError, type IdentityService } from '../services/identity/identity-service.js';
 import { SealedSecretError } from '../services/identity/secret-box.js';
@@ -42,6 +44,39 @@ export async function openOperatorIdentity(env: Env): Promise<IdentityService> {
 }
 
 /**
+ * A running region writes to its database all the time (copy progress, sweeps); on SQLite an
+ * operator command whose transaction meets one of those writes is refused as busy at once
+ * (WAL: a read snapshot cannot become a write). The command waits a moment and tries again,
+ * for up to 10 s, instead of failing.
+ */
+async function patiently<T>(run: () => Promise<T>): Promise<T> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isAppError(err) || err.kind !== 'unavailable' || Date.now() > until) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** The copy operations, each retried while the region's database is busy. */
+class PatientCopyOperations extends CopyOperations {
+  override list(filter?: Parameters<CopyOperations['list']>[0]): Promise<CopyTask[]> {
+    return patiently(() => super.list(filter));
+  }
+
+  override retry(assetId: string, projectId?: string): Promise<CopyTask> {
+    return patiently(() => super.retry(assetId, projectId));
+  }
+
+  override cancel(assetId: string, projectId?: string): Promise<CopyTask> {
+    return patiently(() => super.cancel(assetId, projectId));
+  }
+}
+
+/**
  * The copy tasks of one region's metadata database, for `assetbridge copies` (a running region
  * shares the database: every change is a conditional write its workers respect). The region's
  * name is only used in messages. The database is not migrated here: a region of this version
@@ -59,7 +94,7 @@ export async function openOperatorCopies(env: Env, region?: string): Promise<{ c
   }
   const store = new KyselyMetadataStore(database.db, database.engine);
   const name = region ?? loadSettings(env).ASSETBRIDGE_REGION ?? '<region>';
-  return { copies: new CopyOperations({ store, clock: systemClock, region: name }), close: () => database.close() };
+  return { copies: new PatientCopyOperations({ store, clock: systemClock, region: name }), close: () => database.close() };
 }
 
 /** The asset commands' view of one region's metadata (`assetbridge assets unblock`). */
@@ -79,7 +114,7 @@ export async function openOperatorAssets(env: Env, localRegion?: string): Promis
   const scheduled = new ScheduledOperationService({ store, clock: systemClock });
   return {
     unblock: async (assetId, projectId) => {
-      const asset = await scheduled.unblock(assetId, projectId);
+      const asset = await patiently(() => scheduled.unblock(assetId, projectId));
       return { projectId: asset.projectId, assetState: asset.assetState };
     },
     close: () => database.close(),
