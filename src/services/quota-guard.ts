@@ -2,7 +2,7 @@ import { AppError } from '../domain/errors.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { TransferQuota } from './transfers/transfer-accept.js';
 
-/** Per-project limits (ASSETBRIDGE_QUOTA_*). */
+/** Per-project limits: QUOTA_ASSETS_PER_PROJECT, QUOTA_FILES_PER_ASSET, QUOTA_PENDING_UPLOAD_BYTES (README settings). */
 export interface QuotaLimits {
   readonly assetsPerProject: number;
   readonly filesPerAsset: number;
