@@ -50,7 +50,11 @@ export interface EngineConnection {
 /** The Kysely dialect of a `sqlite:<file>` or `postgres://` URL, with each engine's connection settings. */
 export function dialectFor(url: string): EngineConnection {
   if (engineOf(url) === 'postgres') {
-    const dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, types: pgTypes }) });
+    const pool = new pg.Pool({ connectionString: url, max: 10, types: pgTypes });
+    // An idle connection the server ends (a restart, a terminated backend) is dropped by the
+    // pool and replaced on the next query; without a listener its error would end the process.
+    pool.on('error', () => undefined);
+    const dialect = new PostgresDialect({ pool });
     return { engine: 'postgres', dialect, serving: () => undefined };
   }
   const file = url.replace(/^sqlite:/, '');
