@@ -6,7 +6,7 @@
 // during each run (from its /metrics, which resets the figure at every scrape).
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -93,7 +93,7 @@ const token = tokenRes.headers.get('x-subject-token');
 const barePort = await freePort();
 const jsonFile = path.join(dir, 'show.json');
 writeFileSync(jsonFile, JSON.stringify(sample));
-await startProcess(['bench/bare-fastify.mjs'], { BENCH_PORT: String(barePort), BENCH_JSON: jsonFile }, `http://127.0.0.1:${barePort}${showPath}`);
+const bareProcess = await startProcess(['bench/bare-fastify.mjs'], { BENCH_PORT: String(barePort), BENCH_JSON: jsonFile }, `http://127.0.0.1:${barePort}${showPath}`);
 
 const loopDelayP99Ms = async () => {
   const text = await (await fetch(`${endpoint}/metrics`)).text();
@@ -101,18 +101,28 @@ const loopDelayP99Ms = async () => {
   return line ? Number(line.split(' ').pop()) * 1000 : NaN;
 };
 
-async function load(url, headers) {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+const cpuSeconds = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch { return NaN; }
+};
+
+async function load(url, headers, pid) {
   await loopDelayP99Ms(); // resets the region's event-loop histogram
+  const cpuBefore = cpuSeconds(pid);
   const r = await autocannon({ url, connections, duration: seconds, headers, timeout: 10 });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx, delay: await loopDelayP99Ms() };
+  const cpuUs = ((cpuSeconds(pid) - cpuBefore) / r.requests.total) * 1e6;
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx, delay: await loopDelayP99Ms(), cpuUs };
 }
 
-const bare = await load(`http://127.0.0.1:${barePort}${showPath}`, {});
-const tokenRun = await load(`${endpoint}${showPath}`, { 'x-auth-token': token });
+const bare = await load(`http://127.0.0.1:${barePort}${showPath}`, {}, bareProcess.pid);
+const tokenRun = await load(`${endpoint}${showPath}`, { 'x-auth-token': token }, region.pid);
 // One signature reused for the whole run: X-Sdk-Date stays within its 15 minutes.
-const akskRun = await load(`${endpoint}${showPath}`, signed('GET', `${endpoint}${showPath}`).headers);
+const akskRun = await load(`${endpoint}${showPath}`, signed('GET', `${endpoint}${showPath}`).headers, region.pid);
 
-const row = (name, r) => `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s  ratio ${(r.rps / bare.rps).toFixed(2)}  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}${Number.isNaN(r.delay) ? '' : `  event-loop delay p99 ${r.delay.toFixed(1)} ms`}`;
+const row = (name, r) => `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s  ratio ${(r.rps / bare.rps).toFixed(2)}  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  server CPU ${r.cpuUs.toFixed(0)} µs/req${Number.isNaN(r.delay) ? '' : `  event-loop delay p99 ${r.delay.toFixed(1)} ms`}`;
 console.log(`ShowAsset, ${connections} connections, ${seconds} s each:`);
 console.log(row('bare Fastify, same JSON', bare));
 console.log(row('ShowAsset, token', tokenRun));

@@ -22,8 +22,14 @@ async function tally(operation: string): Promise<{ sum: number; count: number }>
   return { sum: read('sum'), count: read('count') };
 }
 
-/** Queries one request of `operation` made. */
+/**
+ * Queries one request of `operation` made. The same request is sent once before, so that the
+ * identity lookups cached for a few seconds (key, user, project) count in neither or both.
+ */
 async function queriesOf(operation: string, request: () => Promise<{ status: number }>): Promise<number> {
+  const cold = await tally(operation);
+  await request();
+  await expect.poll(async () => (await tally(operation)).count, { timeout: 10_000 }).toBe(cold.count + 1);
   const before = await tally(operation);
   const res = await request();
   expect(res.status).toBe(200);

@@ -10,6 +10,11 @@ import {
 import type { CopyTaskFilter, CopyTaskStore } from '../../ports/copy-task-store.js';
 import { lockForClaim, type Engine } from './engine.js';
 import type { CopyTasksTable, Database } from './schema.js';
+import { preparedQuery } from './prepared-query.js';
+
+const taskOfAsset = preparedQuery((db: Kysely<Database>, projectId: string, assetId: string) =>
+  db.selectFrom('copy_tasks').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId),
+);
 
 type TaskKey = Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>;
 
@@ -77,7 +82,7 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
   }
 
   async getTask(projectId: string, assetId: string): Promise<CopyTask | undefined> {
-    const r = await this.db.selectFrom('copy_tasks').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).executeTakeFirst();
+    const [r] = await taskOfAsset(this.db, this.engine, projectId, assetId);
     return r && toTask(r);
   }
 

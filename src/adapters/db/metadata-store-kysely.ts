@@ -14,6 +14,14 @@ import type { Database } from './schema.js';
 import { isPrimaryKeyViolation, isUniqueViolation, lockUntilCommit, nameContains, type Engine } from './engine.js';
 import { indexProperties, indexTags, moveTerms, unindexAsset } from './asset-terms.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
+import { preparedQuery } from './prepared-query.js';
+
+const assetById = preparedQuery((db: Kysely<Database>, projectId: string, assetId: string) =>
+  db.selectFrom('assets').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId),
+);
+const filesOfAsset = preparedQuery((db: Kysely<Database>, projectId: string, assetId: string) =>
+  db.selectFrom('files').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).orderBy('created_at').orderBy('file_id'),
+);
 
 const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_order: 'asset_order', asset_name: 'asset_name' } as const;
 
@@ -150,12 +158,7 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async getAsset(projectId: string, assetId: string): Promise<Asset | undefined> {
-    const row = await this.db
-      .selectFrom('assets')
-      .selectAll()
-      .where('project_id', '=', projectId)
-      .where('asset_id', '=', assetId)
-      .executeTakeFirst();
+    const [row] = await assetById(this.db, this.engine, projectId, assetId);
     return row ? rowToAsset(row) : undefined;
   }
 
@@ -328,6 +331,7 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async listFiles(projectId: string, assetIds: readonly string[]): Promise<AssetFile[]> {
     if (assetIds.length === 0) return [];
+    if (assetIds.length === 1) return (await filesOfAsset(this.db, this.engine, projectId, assetIds[0] as string)).map(rowToFile);
     const rows = await this.db
       .selectFrom('files')
       .selectAll()

@@ -54,6 +54,9 @@ const tokenKeyPurpose = 'token-signing-key';
 export class IdentityService {
   private readonly credentials: RecheckCache<Credential | undefined>;
   private readonly users: RecheckCache<User | undefined>;
+  private readonly projectsById: RecheckCache<Project | undefined>;
+  /** Secret keys opened from their sealed form, by access key (dropped when the sealed form changes). */
+  private readonly openedSecrets = new Map<string, { secretEnc: string; secretKey: string }>();
 
   private constructor(
     private readonly store: IdentityStore,
@@ -65,6 +68,7 @@ export class IdentityService {
     const cache = { ttlMs: identityRecheckMs, maxEntries: recheckEntries, nowMs: () => clock.now().getTime() };
     this.credentials = new RecheckCache(cache);
     this.users = new RecheckCache(cache);
+    this.projectsById = new RecheckCache(cache);
   }
 
   /** Loads the token-signing key (created on first use, kept encrypted in the store). */
@@ -102,8 +106,9 @@ export class IdentityService {
     return this.store.ensureProject({ id: newId(), accountId, region, createdAt: this.now() });
   }
 
+  /** A project by id (a project never changes account or region; one just made is found at once). */
   getProject(id: string): Promise<Project | undefined> {
-    return this.store.getProject(id);
+    return this.projectsById.get(id, () => this.store.getProject(id), (p) => p !== undefined);
   }
 
   async projects(accountName: string): Promise<Project[]> {
@@ -214,11 +219,25 @@ export class IdentityService {
   async resolveAccessKey(accessKey: string): Promise<{ status: 'ok'; accountId: string; secretKey: string } | { status: 'unknown' | 'disabled' }> {
     // An unknown key is not remembered: one created a moment later works at once.
     const credential = await this.credentials.get(accessKey, () => this.store.getCredential(accessKey), (c) => c !== undefined);
-    if (!credential) return { status: 'unknown' };
+    if (!credential) {
+      this.openedSecrets.delete(accessKey);
+      return { status: 'unknown' };
+    }
     if (!credential.enabled) return { status: 'disabled' };
     // A key of a user stops with its user.
     if (credential.userId !== null && !(await this.cachedUser(credential.userId))?.enabled) return { status: 'disabled' };
-    return { status: 'ok', accountId: credential.accountId, secretKey: this.box.open(secretPurpose(accessKey), credential.secretEnc) };
+    return { status: 'ok', accountId: credential.accountId, secretKey: this.openSecret(accessKey, credential.secretEnc) };
+  }
+
+  /** The clear secret key of `accessKey`, opened once per sealed form and kept in memory only. */
+  private openSecret(accessKey: string, secretEnc: string): string {
+    const known = this.openedSecrets.get(accessKey);
+    if (known && known.secretEnc === secretEnc) return known.secretKey;
+    const secretKey = this.box.open(secretPurpose(accessKey), secretEnc);
+    this.openedSecrets.delete(accessKey);
+    if (this.openedSecrets.size >= recheckEntries) this.openedSecrets.delete(this.openedSecrets.keys().next().value as string);
+    this.openedSecrets.set(accessKey, { secretEnc, secretKey });
+    return secretKey;
   }
 
   // --- tokens
