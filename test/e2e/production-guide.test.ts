@@ -15,7 +15,8 @@ import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
 /*
  * docs/production.md, run as written: its `guide:file:<machine>:<path>` blocks are written and
  * its `guide:run:<machine>:<step>` blocks run in bash, changing only hosts, ports, paths and
- * secrets. Region A listens on 127.0.0.1, region B on 127.0.0.2, each with its own data folder,
+ * secrets (TLS is documented only: the public `https://` names become the API processes'
+ * `http://` addresses). Region A listens on 127.0.0.1, region B on 127.0.0.2, each with its own data folder,
  * configuration and key ring; both on the local PostgreSQL (fresh databases) and one s3rver
  * holding the guide's two buckets. The processes are started as the guide's systemd unit
  * describes them (ExecStart, Environment, EnvironmentFile); the unit itself is checked by
@@ -33,10 +34,13 @@ interface Block {
   text: string;
 }
 
+/** The tagged blocks, at the top level or indented in a list (the indentation removed). */
 function guideBlocks(markdown: string): Block[] {
   const found: Block[] = [];
-  for (const m of markdown.matchAll(/^```\w+ guide:(file|run):(a|b|each|one|client):(\S+)\n([\s\S]*?)^```$/gm)) {
-    found.push({ kind: m[1] as Block['kind'], where: m[2] as Where, name: m[3] ?? '', text: m[4] ?? '' });
+  for (const m of markdown.matchAll(/^( *)```\w+ guide:(file|run):(a|b|each|one|client):(\S+)\n([\s\S]*?)^\1```$/gm)) {
+    const indent = m[1] ?? '';
+    const text = (m[5] ?? '').split('\n').map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line)).join('\n');
+    found.push({ kind: m[2] as Block['kind'], where: m[3] as Where, name: m[4] ?? '', text });
   }
   return found;
 }
@@ -201,6 +205,31 @@ async function startInstance(m: Machine, instance: 'api' | 'worker'): Promise<vo
   await waitForHealth(`http://${env.ASSETBRIDGE_HOST}:${env.ASSETBRIDGE_PORT}/healthz`, started);
 }
 
+/** Stops every process (SIGTERM, as systemctl does) and starts them again as before. */
+async function restartAll(): Promise<void> {
+  for (const p of processes.splice(0)) await stopProcess(p.child);
+  for (const m of [machines.a, machines.b]) {
+    await startInstance(m, 'api');
+    await startInstance(m, 'worker');
+  }
+}
+
+/** The key ring as every process of both regions reports it on /readyz. */
+async function ringsReported(): Promise<unknown[]> {
+  const rings: unknown[] = [];
+  for (const m of [machines.a, machines.b]) {
+    for (const port of [m.apiPort, m.workerPort]) {
+      const ready = (await (await fetch(`http://${m.host}:${port}/readyz`)).json()) as { status: string; key_ring: unknown };
+      expect(ready.status).toBe('ready');
+      rings.push(ready.key_ring);
+    }
+  }
+  return rings;
+}
+
+/** Runs `assetbridge ARGS` on alice's computer (her profile). */
+const client = (args: string) => bash(`assetbridge ${args}`, path.join(tmp, 'client'));
+
 const sampleConfig = (side: 'a' | 'b') => JSON.parse(block('file', side, '/etc/assetbridge/assetbridge.json')) as Record<string, unknown>;
 
 beforeAll(async () => {
@@ -322,22 +351,22 @@ describe('docs/production.md, followed on one machine', () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
 
     // Handed to alice's computer.
-    const client = path.join(tmp, 'client');
-    mkdirSync(client);
-    copyFileSync(keyFile, path.join(client, 'alice-key.json'));
+    const clientDir = path.join(tmp, 'client');
+    mkdirSync(clientDir);
+    copyFileSync(keyFile, path.join(clientDir, 'alice-key.json'));
     const original = randomBytes(20 * 1024 * 1024 + 12_345);
-    writeFileSync(path.join(client, 'brand-kit.zip'), original);
+    writeFileSync(path.join(clientDir, 'brand-kit.zip'), original);
 
-    const configure = await bash(local(block('run', 'client', 'configure'), a), client);
+    const configure = await bash(local(block('run', 'client', 'configure'), a), clientDir);
     expect(configure.code, configure.stderr).toBe(0);
-    expect(configure.stdout).toContain(`profile "default" written to ${path.join(client, '.home', '.config', 'assetbridge', 'config.json')}`);
+    expect(configure.stdout).toContain(`profile "default" written to ${path.join(clientDir, '.home', '.config', 'assetbridge', 'config.json')}`);
     expect(configure.stdout).toContain(`  ${b.region}  http://${b.host}:${b.apiPort}  project `);
 
-    const copy = await bash(local(block('run', 'client', 'copy'), a), client);
+    const copy = await bash(local(block('run', 'client', 'copy'), a), clientDir);
     expect(copy.code, `${copy.stdout}\n${copy.stderr}`).toBe(0);
     expect(copy.stdout).toMatch(new RegExp(`[0-9a-f]{32}: ACTIVED in ${b.region} \\(1 files, `));
     expect(copy.stdout.trim().split('\n').at(-1)).toBe('the copy is the same, byte for byte');
-    expect(readFileSync(path.join(client, 'brand-kit-from-ap-southeast-3.zip')).equals(original)).toBe(true);
+    expect(readFileSync(path.join(clientDir, 'brand-kit-from-ap-southeast-3.zip')).equals(original)).toBe(true);
 
     // Each region stored the bytes in its own bucket.
     const s3client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
@@ -349,6 +378,46 @@ describe('docs/production.md, followed on one machine', () => {
     } finally {
       s3client.destroy();
     }
+  });
+
+  it('rotates the key ring with its commands, copies working at every step', async () => {
+    const { a, b } = machines;
+    const copyOnce = async (name: string): Promise<void> => {
+      writeFileSync(path.join(tmp, 'client', name), randomBytes(64 * 1024));
+      const up = await client(`upload ${name} --type COMMON_FILE --region ${a.region} --json`);
+      expect(up.code, up.stderr).toBe(0);
+      const id = (JSON.parse(up.stdout) as { asset_id: string }).asset_id;
+      const copied = await client(`copy ${id} --from ${a.region} --to ${b.region} --wait`);
+      expect(copied.code, copied.stderr).toBe(0);
+      expect(copied.stdout).toContain(`${id}: ACTIVED in ${b.region}`);
+    };
+    const seals = async (key: string): Promise<number> => {
+      const text = await (await fetch(`http://${a.host}:${a.apiPort}/metrics`)).text();
+      return Number(new RegExp(`^assetbridge_replication_seals\\{[^}]*key_id="${key}"[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+
+    const generated = await bash(`${block('run', 'one', 'key-generate')}\nprintf '%s' "$KEY"`, tmp);
+    expect(generated.code, generated.stderr).toBe(0);
+    for (const m of [a, b]) await runOn(m, 'rotate-add', 'each', { KEY: generated.stdout });
+    await restartAll();
+    expect(new Set((await ringsReported()).map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify({ loaded: true, required: true, active_key: 'k1', keys: ['k1', 'k2'] })]));
+    await copyOnce('during-rotation.bin');
+    expect(await seals('k1')).toBe(1);
+
+    for (const m of [a, b]) await runOn(m, 'rotate-activate', 'each');
+    await restartAll();
+    expect(new Set((await ringsReported()).map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify({ loaded: true, required: true, active_key: 'k2', keys: ['k1', 'k2'] })]));
+    await copyOnce('after-activation.bin');
+    expect(await seals('k2')).toBe(1);
+
+    for (const m of [a, b]) {
+      const retired = await runOn(m, 'rotate-retire', 'each');
+      expect(retired.stdout.trim().split('\n').at(-1)).toBe('k2  (active)');
+    }
+    await restartAll();
+    expect(new Set((await ringsReported()).map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify({ loaded: true, required: true, active_key: 'k2', keys: ['k2'] })]));
+    await copyOnce('after-retirement.bin');
+    expect(await seals('k2')).toBe(1);
   });
 
   it("allows CORS from the other region's public endpoint, and not from elsewhere", async () => {
