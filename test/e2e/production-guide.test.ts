@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase } from '../helpers/backend.js';
-import { cliEnv, cliScript } from '../helpers/cli.js';
+import { cliEnv, cliScript, until } from '../helpers/cli.js';
 import { freePort } from '../helpers/deployment.js';
 import { stopProcess } from '../helpers/processes.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
@@ -307,6 +307,16 @@ describe('docs/production.md, followed on one machine', () => {
       // Unknown or misspelt directives are only warnings: none may be printed.
       expect(verify, `${verify.stdout}${verify.stderr}`).toMatchObject({ code: 0, stderr: '' });
     }
+  });
+
+  it('starts a region with peers and no key ring only with a warning and /readyz 503', async () => {
+    const { a } = machines;
+    await startInstance(a, 'api');
+    const ready = await fetch(`http://${a.host}:${a.apiPort}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'unavailable', key_ring: { loaded: false, required: true } });
+    await until(() => processes[0]?.output.includes('peers are configured but there is no key ring') ?? false, 10_000, 'the warning');
+    for (const p of processes.splice(0)) await stopProcess(p.child);
   });
 
   it("gives every region the same key ring with the guide's commands", async () => {
