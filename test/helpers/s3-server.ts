@@ -14,11 +14,11 @@ export interface TestS3Server {
   close(): Promise<void>;
 }
 
-/** A real S3 protocol server over a temp folder, on a free loopback port. */
-export async function startS3Server(): Promise<TestS3Server> {
+/** A real S3 protocol server over a temp folder, on a free loopback port, with `buckets` (the first is `bucket`). */
+export async function startS3Server(buckets: readonly string[] = ['assetbridge-test']): Promise<TestS3Server> {
   const directory = await mkdtemp(path.join(tmpdir(), 'assetbridge-s3-'));
-  const bucket = 'assetbridge-test';
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const bucket = buckets[0] ?? 'assetbridge-test';
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
   const events: TestS3Server['events'] = [];
   server.on('event', (e) => {
     for (const r of e.Records) events.push({ name: r.eventName, key: r.s3.object.key });
