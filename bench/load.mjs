@@ -2,7 +2,8 @@
 // from autocannon in this process. Seeds BENCH_LOAD_ASSETS assets (1,000), then runs
 // BENCH_LOAD_CONNECTIONS connections (200) for BENCH_LOAD_SECONDS (60): 60 % ShowAsset,
 // 30 % ListAssets limit=10, 10 % CreateAsset, token auth, client timeout 10 s. Prints
-// requests/s, p50/p99, errors, timeouts, 5xx, the server's RSS before and after, and a signed
+// requests/s, p50/p99, errors, timeouts, 5xx, the server's RSS after seeding, after a warm-up
+// (BENCH_LOAD_WARMUP_SECONDS, 5) of the same mix and after the run, and a signed
 // download's latency quiet and under BENCH_LOAD_BAD_LOGINS (100) concurrent bad logins.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -20,6 +21,7 @@ const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const connections = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 200);
 const assetCount = Number(process.env.BENCH_LOAD_ASSETS ?? 1000);
 const badLogins = Number(process.env.BENCH_LOAD_BAD_LOGINS ?? 100);
+const warmupSeconds = Number(process.env.BENCH_LOAD_WARMUP_SECONDS ?? 5);
 
 const dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-bench-load-'));
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
@@ -80,14 +82,20 @@ const tokenRes = await login(password);
 if (tokenRes.status !== 201) throw new Error(`token ${tokenRes.status}`);
 const token = tokenRes.headers.get('x-subject-token');
 
+/** The server's event-loop delay p99 and max (ms) since the last call (its /metrics resets them at every scrape). */
+async function loopDelay() {
+  const text = await (await fetch(`${endpoint}/metrics`)).text();
+  const read = (name) => Number(text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))?.split(' ').pop() ?? NaN) * 1000;
+  return { p99: read('nodejs_eventloop_lag_p99_seconds'), max: read('nodejs_eventloop_lag_max_seconds') };
+}
+
 // 2. The mixed load.
-const rssBefore = rssMiB();
 const headers = { 'content-type': 'application/json', 'x-auth-token': token };
 let created = 0;
-const result = await autocannon({
+const mixedLoad = (duration) => autocannon({
   url: endpoint,
   connections,
-  duration: seconds,
+  duration,
   timeout: 10,
   requests: [{
     // A fresh request and headers each time: autocannon writes Content-Length into the headers it is given.
@@ -101,7 +109,15 @@ const result = await autocannon({
     },
   }],
 });
+// A short warm-up at the same load first: the heap's young generation and the databases' page
+// caches grow to their working size then; the growth measured after it is what the load adds.
+const rssAfterSeed = rssMiB();
+await mixedLoad(warmupSeconds);
+const rssBefore = rssMiB();
+await loopDelay(); // resets the server's event-loop delay histogram
+const result = await mixedLoad(seconds);
 const rssAfter = rssMiB();
+const delay = await loopDelay();
 
 // 3. A download's latency, quiet and under a flood of bad logins.
 async function downloadMs() {
@@ -134,7 +150,8 @@ const fivexx = result['5xx'] ?? 0;
 console.log(`load: ${connections} connections, ${seconds} s, ${assetCount} assets seeded (60% show, 30% list limit=10, 10% create; token auth)`);
 console.log(`requests/s ${result.requests.average.toFixed(0)}   latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms   total ${result.requests.total}`);
 console.log(`errors ${result.errors}   timeouts ${result.timeouts}   5xx ${fivexx}   non-2xx ${result.non2xx}`);
-console.log(`server RSS before ${rssBefore.toFixed(0)} MiB, after ${rssAfter.toFixed(0)} MiB (growth ${(rssAfter - rssBefore).toFixed(0)} MiB)`);
+console.log(`server event-loop delay during the run: p99 ${delay.p99.toFixed(1)} ms, max ${delay.max.toFixed(1)} ms`);
+console.log(`server RSS after seeding ${rssAfterSeed.toFixed(0)} MiB, after a ${warmupSeconds} s warm-up ${rssBefore.toFixed(0)} MiB, after ${rssAfter.toFixed(0)} MiB (growth ${(rssAfter - rssBefore).toFixed(0)} MiB)`);
 console.log(`download 1 MiB (median of 5): quiet ${quiet.toFixed(1)} ms, under ${badLogins} concurrent bad logins ${underFlood.toFixed(1)} ms (x${(underFlood / quiet).toFixed(2)}); login answers ${JSON.stringify(loginStatuses)}`);
 
 server.kill('SIGTERM');

@@ -10,6 +10,7 @@ import { makePrivateDir } from '../adapters/private-files.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { buildApp } from '../http/app.js';
 import { withRequestTimeout } from '../http/request-timeout.js';
+import { inTurns } from '../http/request-turns.js';
 import type { AppInstance } from '../http/types.js';
 import type { Authenticator } from '../ports/authenticator.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -255,7 +256,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   const metricsServer = config.metrics.mode === 'port' ? await startMetricsServer(metrics, config.host, config.metrics.port) : undefined;
   if (roleRunsLoops(config.role)) loops.start();
   listener.serve(
-    withRequestTimeout((req, res) => app.routing(req, res), config.edge),
+    withRequestTimeout(inTurns((req, res) => app.routing(req, res)), config.edge),
     config.edge,
   );
 

@@ -51,7 +51,7 @@ describe('benchmarks (smoke run, tiny sizes)', () => {
   });
 
   it('bench/load.mjs runs its mixed load against a region process and prints its figures', async () => {
-    const out = await bench('bench/load.mjs', { BENCH_LOAD_SECONDS: '2', BENCH_LOAD_CONNECTIONS: '5', BENCH_LOAD_ASSETS: '10', BENCH_LOAD_BAD_LOGINS: '5' });
+    const out = await bench('bench/load.mjs', { BENCH_LOAD_SECONDS: '2', BENCH_LOAD_CONNECTIONS: '5', BENCH_LOAD_ASSETS: '10', BENCH_LOAD_BAD_LOGINS: '5', BENCH_LOAD_WARMUP_SECONDS: '1' });
     expect(out).toMatch(/requests\/s \d+/);
     expect(out).toMatch(/p50 \d+ ms, p99 \d+ ms/);
     expect(out).toMatch(/errors 0 +timeouts 0 +5xx 0/);
