@@ -210,6 +210,19 @@ export class KyselyMetadataStore implements MetadataStore {
     if (q.assetTypes?.length) base = base.where('asset_type', 'in', q.assetTypes);
     base = base.where('asset_state', 'in', q.assetStates?.length ? q.assetStates : visibleAssetStates);
     if (q.assetIds?.length) base = base.where('asset_id', 'in', q.assetIds);
+    const copyStates = q.copyStates;
+    if (copyStates?.length) {
+      base = base.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('copy_tasks as c')
+            .select('c.asset_id')
+            .whereRef('c.project_id', '=', 'assets.project_id')
+            .whereRef('c.asset_id', '=', 'assets.asset_id')
+            .where('c.state', 'in', copyStates),
+        ),
+      );
+    }
     // Tags and system properties by their rows. In one project the matching ids are found
     // first (the index leads with the project); a sharee's list spans owners, row by row.
     const own = sharing?.role !== 'SHAREE';
