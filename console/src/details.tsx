@@ -103,8 +103,8 @@ export function Details(props: { session: Session; region: Region; assetId: stri
     try {
       await api(props.region, 'DELETE', `/digital-assets/${a.asset_id}?mode=force`);
       notify(`Deleted "${a.asset_name}" for good`);
-      props.onChange();
       props.onClose();
+      props.onChange();
     } catch (err) {
       notify(`Could not delete "${a.asset_name}": ${(err as Error).message}`);
     }

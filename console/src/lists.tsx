@@ -5,7 +5,9 @@ import { assetTypes } from './upload.js';
 import { CopyButton, fmt, when } from './ui.js';
 
 const pageSize = 10;
-const states = ['', 'CREATING', 'ACTIVED', 'UNACTIVED', 'FAILED', 'DELETING'];
+const states = ['', 'CREATING', 'ACTIVED', 'UNACTIVED', 'FAILED', 'BLOCK'];
+/** The library's "any state": everything but the recycle bin (its own view) and what is gone. */
+const libraryStates = 'CREATING,FAILED,UNACTIVED,ACTIVED,BLOCK,WAITING_DELETE';
 const thumbOf = (a: Asset): string | undefined =>
   (a.files as Asset[]).find((f) => f.download_url && /^(png|jpe?g|gif|webp)$/.test(f.file_type) && (f.asset_file_category === 'COVER' || f.asset_file_category === 'MAIN'))?.download_url as string | undefined;
 
@@ -102,10 +104,10 @@ export function LibraryView(props: ListProps) {
   const query: Record<string, string> = {};
   if (filters.name) query.name = filters.name;
   if (filters.type) query.asset_type = filters.type;
-  if (filters.state) query.asset_state = filters.state;
+  const filtered = Object.keys(query).length > 0 || filters.state !== '';
+  query.asset_state = filters.state || libraryStates;
   const state = useAssets(props.region, query, offset, props.tick + tick);
   const set = (f: Partial<typeof filters>) => { setFilters({ ...filters, ...f }); setOffset(0); };
-  const filtered = Object.keys(query).length > 0;
   return (
     <section aria-labelledby="view-title">
       <h1 id="view-title">Library of {props.region.name}</h1>
