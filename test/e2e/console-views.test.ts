@@ -219,7 +219,7 @@ for (const size of sizes) {
       // Out of the library (it is in the recycle bin now).
       await row(n('photo')).waitFor({ state: 'detached' });
       await check('toast');
-      await page.getByTestId('toast').filter({ hasText: 'Moved' }).getByRole('button', { name: 'Undo' }).click();
+      await page.getByTestId('toast').filter({ hasText: `Moved "${n('photo')}"` }).getByRole('button', { name: 'Undo' }).click();
       await details().getByTestId('details-state').filter({ hasText: 'ACTIVED' }).waitFor();
       expect((await assetByName(clientA, n('photo')))?.asset_state).toBe('ACTIVED');
       await page.keyboard.press('Escape');
@@ -238,7 +238,7 @@ for (const size of sizes) {
       await page.getByTestId('toast').filter({ hasText: `Restored "${n('binned')}"` }).waitFor();
       await row(n('binned')).waitFor({ state: 'detached' });
       expect((await assetByName(clientA, n('binned')))?.asset_state).toBe('ACTIVED');
-      await page.getByTestId('toast').filter({ hasText: 'Restored' }).getByRole('button', { name: 'Undo' }).click();
+      await page.getByTestId('toast').filter({ hasText: `Restored "${n('binned')}"` }).getByRole('button', { name: 'Undo' }).click();
       await row(n('binned')).waitFor();
       expect((await assetByName(clientA, n('binned'), 'DELETING'))?.asset_id).toBe(seeded.binned);
       await page.keyboard.press('Escape');
@@ -254,7 +254,8 @@ for (const size of sizes) {
 
     it('copies view: incoming copies running and failed, with progress and reasons, from the copy_state filter', async () => {
       const b = regionB();
-      await page.goto(`${b.endpoint}/console/#/${b.name}/copies`);
+      // The console served by A shows B's copies (the session is A's origin's).
+      await page.goto(`${regionA().endpoint}/console/#/${b.name}/copies`);
       const seededCopies = copies[size.name] ?? { creating: '', failed: '' };
       const running = page.getByTestId('asset-row').filter({ hasText: seededCopies.creating });
       const failed = page.getByTestId('asset-row').filter({ hasText: seededCopies.failed });
