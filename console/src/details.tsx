@@ -6,7 +6,7 @@ import { Confirm, CopyButton, fmt, useNotify, when } from './ui.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API JSON
 export type Asset = any;
 
-export const sizeOf = (a: Asset): number => (a.files as Asset[]).reduce((n, f) => n + ((f.file_size as number | undefined) ?? 0), 0);
+export const sizeOf = (a: Asset): number => (a.files as { file_size?: number }[]).reduce((n, f) => n + (f.file_size ?? 0), 0);
 
 /** Moves to the recycle bin or restores, with a toast whose Undo does the opposite. */
 export function useBinActions(region: Region, onChange: () => void) {
@@ -98,7 +98,7 @@ export function Details(props: { session: Session; region: Region; assetId: stri
     );
   }, [props.region, props.assetId, props.tick]);
   // Focus moves into the details when they open (keyboard and screen reader users land there).
-  useEffect(() => heading.current?.focus(), [props.assetId, a === undefined]);
+  useEffect(() => heading.current?.focus(), [props.assetId]);
   const forGood = async () => {
     try {
       await api(props.region, 'DELETE', `/digital-assets/${a.asset_id}?mode=force`);

@@ -86,7 +86,7 @@ function Console(props: { session: Session; route: Route; problem?: Problem; onS
     else location.replace(routeHash({ region: region.name, view }));
     // Focus returns to the row the details came from.
     const id = lastRow.current;
-    setTimeout(() => (document.querySelector(`tr[data-asset-id="${id ?? ''}"]`) as HTMLElement | null)?.focus(), 0);
+    setTimeout(() => document.querySelector<HTMLElement>(`tr[data-asset-id="${id ?? ''}"]`)?.focus(), 0);
   };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

@@ -43,7 +43,8 @@ export function UploadManager(props: { region: Region; onDone: () => void }) {
   const add = (e: Event) => {
     const input = e.target as HTMLInputElement;
     const files = [...(input.files ?? [])];
-    setItems((all) => [...all, ...files.map((file) => ({ key: nextKey.current++, file, name: file.name, type: guessType(file), status: 'ready' as Status, sent: 0, speed: 0 }))]);
+    const added = files.map((file): Item => ({ key: nextKey.current++, file, name: file.name, type: guessType(file), status: 'ready', sent: 0, speed: 0 }));
+    setItems((all) => [...all, ...added]);
     input.value = '';
   };
 
