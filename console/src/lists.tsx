@@ -89,12 +89,23 @@ function AssetTable(props: { assets: Asset[]; selected?: string; open: (id: stri
 }
 
 /** The list's body for each state: loading, not loaded (the banner says why), empty (with what to do), or the table. */
-function ListBody(props: { state: ListState; empty: preact.ComponentChildren; children: (count: number, assets: Asset[]) => preact.ComponentChildren }) {
+function ListBody(props: {
+  state: ListState;
+  empty: preact.ComponentChildren;
+  offset: number;
+  setOffset: (n: number) => void;
+  children: (assets: Asset[]) => preact.ComponentChildren;
+}) {
   const s = props.state;
   if (s.status === 'loading') return <p class="muted">Loading…</p>;
   if (s.status === 'error') return <p class="error" data-testid="list-error">The list could not be loaded: {s.message}.</p>;
   if (s.count === 0) return <div class="empty" data-testid="empty-state">{props.empty}</div>;
-  return <>{props.children(s.count, s.assets)}</>;
+  return (
+    <>
+      {props.children(s.assets)}
+      <Paging offset={props.offset} count={s.count} setOffset={props.setOffset} />
+    </>
+  );
 }
 
 export function LibraryView(props: ListProps) {
@@ -119,13 +130,8 @@ export function LibraryView(props: ListProps) {
       </div>
       <ListBody state={state} empty={filtered
         ? <p>No assets match these filters. <button onClick={() => set({ name: '', type: '', state: '' })}>Clear filters</button></p>
-        : <p>No assets in {props.region.name} yet. Add files under Upload: each file becomes an asset.</p>}>
-        {(count, assets) => (
-          <>
-            <AssetTable assets={assets} selected={props.selected} open={props.open} caption={`Assets in ${props.region.name}`} />
-            <Paging offset={offset} count={count} setOffset={setOffset} />
-          </>
-        )}
+        : <p>No assets in {props.region.name} yet. Add files under Upload: each file becomes an asset.</p>} offset={offset} setOffset={setOffset}>
+        {(assets) => <AssetTable assets={assets} selected={props.selected} open={props.open} caption={`Assets in ${props.region.name}`} />}
       </ListBody>
     </section>
   );
@@ -138,13 +144,8 @@ export function BinView(props: ListProps) {
     <section aria-labelledby="view-title">
       <h1 id="view-title">Recycle bin of {props.region.name}</h1>
       <p class="hint">Deleted assets wait here until they are purged. Open one to restore it or delete it for good.</p>
-      <ListBody state={state} empty={<p>The recycle bin is empty. Assets you delete come here and can be restored until they are purged.</p>}>
-        {(count, assets) => (
-          <>
-            <AssetTable assets={assets} selected={props.selected} open={props.open} caption={`Recycle bin of ${props.region.name}`} />
-            <Paging offset={offset} count={count} setOffset={setOffset} />
-          </>
-        )}
+      <ListBody state={state} empty={<p>The recycle bin is empty. Assets you delete come here and can be restored until they are purged.</p>} offset={offset} setOffset={setOffset}>
+        {(assets) => <AssetTable assets={assets} selected={props.selected} open={props.open} caption={`Recycle bin of ${props.region.name}`} />}
       </ListBody>
     </section>
   );
@@ -164,35 +165,32 @@ export function CopiesView(props: ListProps) {
   return (
     <section aria-labelledby="view-title">
       <h1 id="view-title">Copies coming into {props.region.name}</h1>
-      <ListBody state={state} empty={<p>No copies coming into {props.region.name}. To copy an asset here, open it in another region and use Copy to region….</p>}>
-        {(count, assets) => (
-          <>
-            <table class="assets copies">
-              <caption class="sr-only">Incoming copies in {props.region.name}</caption>
-              <thead>
-                <tr><th scope="col">Name</th><th scope="col">From</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Reason</th><th scope="col">Id</th></tr>
-              </thead>
-              <tbody>
-                {assets.map((a) => {
-                  const r = a.replication ?? {};
-                  return (
-                    <Row key={a.asset_id} a={a} selected={a.asset_id === props.selected} open={props.open}>
-                      <td class="name">{a.asset_name}</td>
-                      <td data-label="From">{r.source_region}</td>
-                      <td data-label="State">{r.state}</td>
-                      <td data-label="Progress" data-testid="copy-row-progress">
-                        <progress max={r.bytes_total || 1} value={r.bytes_done ?? 0} aria-label={`copy of ${a.asset_name}`} />{' '}
-                        {r.files_done}/{r.files_total} files, {fmt(r.bytes_done ?? 0)} of {fmt(r.bytes_total ?? 0)}
-                      </td>
-                      <td data-label="Reason" data-testid="copy-row-reason">{r.failure_code ? `${r.failure_code}: ${a.reason ?? r.last_error ?? ''}` : r.last_error ?? ''}</td>
-                      <IdCell id={a.asset_id} />
-                    </Row>
-                  );
-                })}
-              </tbody>
-            </table>
-            <Paging offset={offset} count={count} setOffset={setOffset} />
-          </>
+      <ListBody state={state} empty={<p>No copies coming into {props.region.name}. To copy an asset here, open it in another region and use Copy to region….</p>} offset={offset} setOffset={setOffset}>
+        {(assets) => (
+          <table class="assets copies">
+            <caption class="sr-only">Incoming copies in {props.region.name}</caption>
+            <thead>
+              <tr><th scope="col">Name</th><th scope="col">From</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Reason</th><th scope="col">Id</th></tr>
+            </thead>
+            <tbody>
+              {assets.map((a) => {
+                const r = a.replication ?? {};
+                return (
+                  <Row key={a.asset_id} a={a} selected={a.asset_id === props.selected} open={props.open}>
+                    <td class="name">{a.asset_name}</td>
+                    <td data-label="From">{r.source_region}</td>
+                    <td data-label="State">{r.state}</td>
+                    <td data-label="Progress" data-testid="copy-row-progress">
+                      <progress max={r.bytes_total || 1} value={r.bytes_done ?? 0} aria-label={`copy of ${a.asset_name}`} />{' '}
+                      {r.files_done}/{r.files_total} files, {fmt(r.bytes_done ?? 0)} of {fmt(r.bytes_total ?? 0)}
+                    </td>
+                    <td data-label="Reason" data-testid="copy-row-reason">{r.failure_code ? `${r.failure_code}: ${a.reason ?? r.last_error ?? ''}` : r.last_error ?? ''}</td>
+                    <IdCell id={a.asset_id} />
+                  </Row>
+                );
+              })}
+            </tbody>
+          </table>
         )}
       </ListBody>
     </section>

@@ -117,9 +117,9 @@ function Console(props: { session: Session; route: Route; problem?: Problem; onS
       {props.problem && <Banner problem={props.problem} onRetry={() => { props.onRetry(); refresh(); }} onSignIn={props.onSignOut} />}
       <main class={route.assetId ? 'with-details' : ''}>
         <div class="view">
-          {view === 'library' && <LibraryView {...listProps} />}
-          {view === 'bin' && <BinView {...listProps} />}
-          {view === 'copies' && <CopiesView {...listProps} />}
+          {view === 'library' && <LibraryView key={region.name} {...listProps} />}
+          {view === 'bin' && <BinView key={region.name} {...listProps} />}
+          {view === 'copies' && <CopiesView key={region.name} {...listProps} />}
           {view === 'library' && <UploadManager region={region} onDone={refresh} />}
         </div>
         {route.assetId && <Details session={session} region={region} assetId={route.assetId} tick={tick} onChange={refresh} onClose={close} />}

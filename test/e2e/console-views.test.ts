@@ -217,6 +217,18 @@ for (const size of sizes) {
       await expect.poll(() => focused('data-testid')).toBe('asset-row');
     });
 
+    it('says what to do when no asset matches the filters, and clears them', async () => {
+      await visit(`#/${regionA().name}`);
+      await row(n('photo')).waitFor();
+      await page.getByLabel('filter name').fill(`no-such-asset-${size.name}`);
+      await page.getByTestId('empty-state').filter({ hasText: 'No assets match these filters.' }).waitFor();
+      expect(await page.getByText(/of 0/).count()).toBe(0);
+      await check('library-no-match');
+      await page.getByRole('button', { name: 'Clear filters' }).click();
+      await row(n('photo')).waitFor();
+      expect(await page.getByLabel('filter name').inputValue()).toBe('');
+    });
+
     it('copies an id; deletes and restores with toasts whose Undo takes the change back', async () => {
       const a = regionA();
       await visit(`#/${a.name}`);
