@@ -1,5 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
-import { Aborted, api, guessType, uploadFile, type Region } from './api.js';
+import { Aborted, api, uploadFile, type Region } from './api.js';
+import { guessType } from './file-types.js';
 import { fmt } from './ui.js';
 
 export const assetTypes = ['IMAGE', 'VIDEO', 'AUDIO', 'PPT', 'MATERIAL', 'COMMON_FILE', 'HUMAN_MODEL', 'VOICE_MODEL', 'SCENE', 'ANIMATION', 'MUSIC'];
