@@ -78,7 +78,12 @@ export function UploadManager(props: { region: Region; onDone: () => void }) {
   };
 
   const start = async () => {
-    const queue = items.filter((i) => i.status === 'ready' && i.name.trim());
+    const unnamed = items.filter((i) => i.status === 'ready' && !i.name.trim());
+    if (unnamed.length > 0) {
+      for (const i of unnamed) patch(i.key, { error: 'Give the asset a name before the upload.' });
+      return;
+    }
+    const queue = items.filter((i) => i.status === 'ready');
     for (const i of queue) {
       aborts.current.set(i.key, new AbortController());
       patch(i.key, { status: 'waiting' });
@@ -111,7 +116,8 @@ export function UploadManager(props: { region: Region; onDone: () => void }) {
               <div class="upload-fields">
                 <span class="file-name" title={i.file.name}>{i.file.name} ({fmt(i.file.size)})</span>
                 <input value={i.name} aria-label={`asset name for ${i.file.name}`} disabled={i.status !== 'ready'} required
-                  onInput={(e) => patch(i.key, { name: (e.target as HTMLInputElement).value })} />
+                  aria-invalid={i.status === 'ready' && i.error ? true : undefined}
+                  onInput={(e) => patch(i.key, { name: (e.target as HTMLInputElement).value, error: undefined })} />
                 <select value={i.type} aria-label={`asset type for ${i.file.name}`} disabled={i.status !== 'ready'}
                   onChange={(e) => patch(i.key, { type: (e.target as HTMLSelectElement).value })}>
                   {assetTypes.map((t) => <option key={t}>{t}</option>)}
@@ -122,6 +128,7 @@ export function UploadManager(props: { region: Region; onDone: () => void }) {
               <div class="upload-progress">
                 <progress max={i.file.size || 1} value={i.status === 'uploaded' ? i.file.size || 1 : i.sent} aria-label={`upload of ${i.file.name}`} />
                 <span data-testid="upload-progress" class={i.status === 'failed' ? 'error' : ''} role={i.status === 'failed' ? 'alert' : undefined}>{statusText(i)}</span>
+                {i.status === 'ready' && i.error && <span class="error" role="alert">{i.error}</span>}
               </div>
             </li>
           ))}

@@ -328,6 +328,11 @@ for (const size of sizes) {
       expect(await picType.inputValue()).toBe('IMAGE');
       expect(await notesType.inputValue()).toBe('COMMON_FILE');
       await notesType.selectOption('MATERIAL');
+      // A file without an asset name holds the start back, saying why.
+      await page.getByLabel(`asset name for notes-${size.name}.txt`).fill('');
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      await page.getByRole('alert').filter({ hasText: 'Give the asset a name before the upload.' }).waitFor();
+      expect(await assetByName(clientA, `pic-${size.name}.png`)).toBeUndefined();
       await page.getByLabel(`asset name for notes-${size.name}.txt`).fill(n('notes'));
       await check('upload-ready');
       await page.getByRole('button', { name: 'Upload', exact: true }).click();
