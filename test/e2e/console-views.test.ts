@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/adapters/db/database.js';
 import { KyselyMetadataStore } from '../../src/adapters/db/metadata-store-kysely.js';
 import type { Database } from '../../src/adapters/db/schema.js';
+import type { CopyTask } from '../../src/domain/copy-task.js';
 import { isoTime } from '../../src/domain/time.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { insertCopy } from '../helpers/copy-fixture.js';
@@ -43,17 +44,25 @@ let child: ChildProcess;
 let local: LocalJson;
 let browser: Browser;
 let clientA: ApiClient;
-const copies: Record<string, { creating: string; failed: string }> = {};
+const copies: Record<string, { creating: CopyTask; failed: CopyTask }> = {};
 
 const regionA = () => local.regions[0] as LocalJson['regions'][number];
 const regionB = () => local.regions[1] as LocalJson['regions'][number];
 
-/** Incoming copies written into B's metadata (one running, one failed; never due, so no worker takes them). */
-async function seedCopies(): Promise<{ creating: string; failed: string }> {
-  const b = regionB();
-  const database = openDatabase<Database>(`sqlite:${path.join(dataDir, b.name, 'metadata.db')}`);
+/** Works on region B's metadata database beside the running process (SQLite allows it). */
+async function withStoreB<T>(work: (store: KyselyMetadataStore) => Promise<T>): Promise<T> {
+  const database = openDatabase<Database>(`sqlite:${path.join(dataDir, regionB().name, 'metadata.db')}`);
   try {
-    const store = new KyselyMetadataStore(database.db, database.engine);
+    return await work(new KyselyMetadataStore(database.db, database.engine));
+  } finally {
+    await database.close();
+  }
+}
+
+/** Incoming copies written into B's metadata (one running, one failed; never due, so no worker takes them). */
+const seedCopies = () =>
+  withStoreB(async (store) => {
+    const b = regionB();
     const later = '2999-01-01T00:00:00.000Z';
     const creating = await insertCopy(store, { projectId: b.project_id, sourceRegion: regionA().name, nextRunAt: later });
     const failed = await insertCopy(store, { projectId: b.project_id, sourceRegion: regionA().name, nextRunAt: later });
@@ -62,11 +71,8 @@ async function seedCopies(): Promise<{ creating: string; failed: string }> {
       await tx.copyTasks.finish(failed, { state: 'FAILED', at, failureCode: 'source_not_found', lastError: 'gone at the source' });
       await tx.updateAsset(failed.projectId, failed.assetId, { assetState: 'FAILED', failType: 'source_not_found', reason: 'gone at the source', updatedAt: at }, ['CREATING']);
     });
-    return { creating: creating.assetId, failed: failed.assetId };
-  } finally {
-    await database.close();
-  }
-}
+    return { creating, failed };
+  });
 
 beforeAll(async () => {
   if (chromiumMissing) return;
@@ -285,13 +291,18 @@ for (const size of sizes) {
       const b = regionB();
       // The console served by A shows B's copies (the session is A's origin's).
       await visit(`#/${b.name}/copies`);
-      const seededCopies = copies[size.name] ?? { creating: '', failed: '' };
-      const running = page.getByTestId('asset-row').filter({ hasText: seededCopies.creating });
-      const failed = page.getByTestId('asset-row').filter({ hasText: seededCopies.failed });
+      const seededCopies = copies[size.name];
+      if (!seededCopies) throw new Error('no copies seeded');
+      const running = page.getByTestId('asset-row').filter({ hasText: seededCopies.creating.assetId });
+      const failed = page.getByTestId('asset-row').filter({ hasText: seededCopies.failed.assetId });
       await running.filter({ hasText: 'CREATING' }).getByTestId('copy-row-progress').filter({ hasText: '0/1 files, 0 B of 1 B' }).waitFor();
       await failed.filter({ hasText: 'FAILED' }).getByTestId('copy-row-reason').filter({ hasText: 'source_not_found: gone at the source' }).waitFor();
       expect(await failed.textContent()).toContain(regionA().name);
       await check('copies');
+      // The view follows a running copy's progress by itself.
+      const task = seededCopies.creating;
+      expect(await withStoreB((store) => store.copyTasks.recordProgress(task, task.files[0]?.id ?? '', 1, true))).toBe(true);
+      await running.getByTestId('copy-row-progress').filter({ hasText: '1/1 files, 1 B of 1 B' }).waitFor();
       await failed.click();
       await details().getByTestId('details-state').filter({ hasText: 'FAILED' }).waitFor();
       await page.keyboard.press('Escape');
