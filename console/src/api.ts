@@ -13,6 +13,7 @@ export interface Session {
   regions: (RegionInfo & { token: string; projectId: string })[];
 }
 
+/** `status` 0: the region did not answer at all (down, or the network is). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -23,9 +24,26 @@ export class ApiError extends Error {
   }
 }
 
+/** What the whole console must show: a region that does not answer, or a session the server no longer accepts. */
+export type Problem = { kind: 'unreachable'; region: string; endpoint: string } | { kind: 'expired' };
+type ProblemEvent = Problem | { kind: 'answered'; region: string };
+let report: (e: ProblemEvent) => void = () => undefined;
+/** The console's one listener for problems (and for answers, which end an unreachable region's problem). */
+export function onProblem(listener: (e: ProblemEvent) => void): void {
+  report = listener;
+}
+
+const unreachable = (name: string, endpoint: string): ApiError => {
+  report({ kind: 'unreachable', region: name, endpoint });
+  return new ApiError(0, '', `cannot reach ${name} at ${endpoint}`);
+};
+
 /** The deployment's regions, as the serving region knows them. */
 export async function loadRegions(): Promise<{ region: string; regions: RegionInfo[] }> {
-  const res = await fetch('/console/config.json');
+  const res = await fetch('/console/config.json').catch(() => {
+    throw unreachable('the server', location.origin);
+  });
+  if (!res.ok) throw new ApiError(res.status, '', `the console's configuration answered HTTP ${res.status}`);
   return (await res.json()) as { region: string; regions: RegionInfo[] };
 }
 
@@ -42,8 +60,10 @@ export async function signIn(account: string, user: string, password: string, re
             scope: { project: { name: r.name } },
           },
         }),
+      }).catch(() => {
+        throw unreachable(r.name, r.endpoint);
       });
-      const body = (await res.json()) as { token?: { project: { id: string } }; error_code?: string; error_msg?: string };
+      const body = (await res.json().catch(() => ({}))) as { token?: { project: { id: string } }; error_code?: string; error_msg?: string };
       if (res.status !== 201 || !body.token) throw new ApiError(res.status, body.error_code ?? '', body.error_msg ?? 'sign-in failed');
       return { ...r, token: res.headers.get('x-subject-token') ?? '', projectId: body.token.project.id };
     }),
@@ -59,8 +79,12 @@ export async function api(region: Region, method: string, path: string, body?: u
     method,
     headers: { 'content-type': 'application/json', 'x-auth-token': region.token },
     body: body === undefined ? undefined : JSON.stringify(body),
+  }).catch(() => {
+    throw unreachable(region.name, region.endpoint);
   });
+  report({ kind: 'answered', region: region.name });
   const json: unknown = await res.json().catch(() => ({}));
+  if (res.status === 401) report({ kind: 'expired' });
   if (res.status !== 200) {
     const e = json as { error_code?: string; error_msg?: string };
     throw new ApiError(res.status, e.error_code ?? '', e.error_msg ?? `HTTP ${res.status}`);
@@ -73,19 +97,40 @@ async function md5Base64(file: File): Promise<string> {
   return btoa(SparkMD5.ArrayBuffer.hash(await file.arrayBuffer(), true));
 }
 
-/** Declares, uploads (reporting progress) and confirms one file. */
-export async function uploadFile(region: Region, assetId: string, file: File, category: string, onProgress: (sent: number) => void): Promise<void> {
+export interface UploadEvents {
+  /** The file is declared: from here a cancel must cancel it at the server. */
+  onDeclared: (fileId: string) => void;
+  onProgress: (sent: number) => void;
+  signal: AbortSignal;
+}
+
+/** Thrown when the caller aborted the upload. */
+export class Aborted extends Error {}
+
+/** Declares, uploads (reporting progress) and confirms one file; stops with `Aborted` when the signal fires. */
+export async function uploadFile(region: Region, assetId: string, file: File, category: string, events: UploadEvents): Promise<void> {
   const fileMd5 = await md5Base64(file);
+  if (events.signal.aborted) throw new Aborted('cancelled');
   const created = (await api(region, 'POST', '/files', {
     asset_id: assetId, file_name: file.name, file_md5: fileMd5, file_size: file.size, asset_file_category: category,
   })) as { file_id: string; upload_url: string };
+  events.onDeclared(created.file_id);
   await new Promise<void>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    const abort = () => xhr.abort();
+    if (events.signal.aborted) return reject(new Aborted('cancelled'));
+    events.signal.addEventListener('abort', abort, { once: true });
     xhr.open('PUT', created.upload_url);
     xhr.setRequestHeader('content-md5', fileMd5);
-    xhr.upload.onprogress = (e) => onProgress(e.loaded);
-    xhr.onload = () => (xhr.status === 200 ? resolve() : reject(new ApiError(xhr.status, '', xhr.responseText)));
-    xhr.onerror = () => reject(new Error('upload failed'));
+    xhr.upload.onprogress = (e) => events.onProgress(e.loaded);
+    xhr.onload = () => {
+      events.signal.removeEventListener('abort', abort);
+      if (xhr.status === 200) return resolve();
+      const body = JSON.parse(xhr.responseText || '{}') as { error_msg?: string; error_code?: string };
+      reject(new ApiError(xhr.status, body.error_code ?? '', body.error_msg ?? `upload answered HTTP ${xhr.status}`));
+    };
+    xhr.onabort = () => reject(new Aborted('cancelled'));
+    xhr.onerror = () => reject(unreachable(region.name, region.endpoint));
     xhr.send(file);
   });
   await api(region, 'POST', `/files/${created.file_id}/complete`, { state: 'CREATED' });

@@ -1,5 +1,6 @@
 import type { Asset, AssetFile, AssetSortKey, AssetState, AssetType, FileState } from '../domain/asset.js';
 import type { AssetFieldValues } from '../domain/asset-fields.js';
+import type { CopyTaskState } from '../domain/copy-task.js';
 import type { CopyTaskStore } from './copy-task-store.js';
 import type { LargeUploadStore } from './large-upload-store.js';
 import type { ScheduleStore } from './schedule-store.js';
@@ -19,6 +20,8 @@ export interface AssetQuery {
   /** Default: every state except DELETED. */
   assetStates?: AssetState[];
   assetIds?: string[];
+  /** Only incoming copies (assets a copy task makes in this region) whose copy is in one of these states. */
+  copyStates?: CopyTaskState[];
   /** Substring of any of the asset's tags (exact where `accurateFields` has `tag`). */
   tag?: string;
   /** Filters matched exactly instead of by substring (MetaStudio's `accurate_query_field`). */

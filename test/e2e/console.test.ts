@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalProcess, stopProcess, type LocalJson } from '../helpers/processes.js';
 
-const artifacts = path.resolve('test-artifacts');
+const artifacts = path.resolve('test-artifacts/console');
 // A real 8x8 PNG (red), so the browser can decode the thumbnail.
 const png = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEklEQVR4nGP4z8CAFWEXHbQSACj/P8Fu7N9hAAAAAElFTkSuQmCC',
@@ -48,7 +48,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `console-${name}.png`) });
+const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `flow-${name}-1280x800.png`) });
 
 describe('web console in Chromium', () => {
   it('signs in, uploads an image with a thumbnail, copies it to the other region, deletes and restores', async ({ skip }) => {
@@ -77,7 +77,7 @@ describe('web console in Chromium', () => {
 
     await page.getByTestId('asset-row').filter({ hasText: 'console-red' }).click();
     await page.getByLabel('target region').selectOption(b?.name ?? '');
-    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
     await page.getByTestId('copy-progress').filter({ hasText: `ACTIVED in ${b?.name ?? ''}` }).waitFor({ timeout: 30_000 });
     await shot('3-copied');
 

@@ -213,9 +213,20 @@ export class KyselyMetadataStore implements MetadataStore {
     if (q.assetTypes?.length) base = base.where('asset_type', 'in', q.assetTypes);
     base = base.where('asset_state', 'in', q.assetStates?.length ? q.assetStates : visibleAssetStates);
     if (q.assetIds?.length) base = base.where('asset_id', 'in', q.assetIds);
-    // Tags and system properties by their rows. In one project the matching ids are found
-    // first (the index leads with the project); a sharee's list spans owners, row by row.
+    // Tags, system properties and copy states by their rows. In one project the matching ids
+    // are found first (each index leads with the project); a sharee's list spans owners, row by row.
     const own = sharing?.role !== 'SHAREE';
+    const copyStates = q.copyStates;
+    if (copyStates?.length) {
+      base = base.where((eb) => {
+        const ids = eb
+          .selectFrom('copy_tasks as c')
+          .select('c.asset_id')
+          .where('c.project_id', '=', own ? eb.val(q.projectId) : eb.ref('assets.project_id'))
+          .where('c.state', 'in', copyStates);
+        return eb('assets.asset_id', 'in', own ? ids : ids.whereRef('c.asset_id', '=', 'assets.asset_id'));
+      });
+    }
     if (q.tag !== undefined) {
       const tag = q.tag;
       base = base.where((eb) => {

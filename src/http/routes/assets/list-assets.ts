@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { assetSortKeys, assetStates, assetTypes, type AssetState, type AssetType } from '../../../domain/asset.js';
+import { copyTaskStates, type CopyTaskState } from '../../../domain/copy-task.js';
 import { AppError } from '../../../domain/errors.js';
 import type { AppInstance } from '../../types.js';
 import { principalOf } from '../../types.js';
@@ -20,6 +21,12 @@ const ListAssetsQuery = Type.Object({
   asset_type: Type.Optional(Type.String({ maxLength: 512, description: 'comma-separated asset types' })),
   asset_state: Type.Optional(Type.String({ maxLength: 256, description: 'comma-separated states' })),
   asset_id: Type.Optional(Type.Array(Id, { maxItems: 100 })),
+  copy_state: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description: `comma-separated copy states (${copyTaskStates.join(', ')}): only incoming copies, assets a cross-region copy makes in this region, whose copy is in one of them`,
+    }),
+  ),
   app_user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   system_property: Type.Optional(Type.String({ maxLength: 512, description: 'KEY or KEY:VALUE, comma-separated' })),
   start_time: Type.Optional(Type.String({ format: 'date-time' })),
@@ -65,6 +72,7 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
         assetTypes: enumList<AssetType>('asset_type', q.asset_type, assetTypes),
         assetStates: enumList<AssetState>('asset_state', q.asset_state, assetStates),
         assetIds: q.asset_id,
+        copyStates: enumList<CopyTaskState>('copy_state', q.copy_state, copyTaskStates),
         appUserId: q.app_user_id,
         systemProperties: systemPropertyFilter(q.system_property),
         startTime: isoOf(q.start_time),
