@@ -1,6 +1,5 @@
 import { hkdfSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { regionConfig, roleRunsLoops, roleServesApi, type EdgeConfig, type RegionConfig, type RegionSettings } from '../config/index.js';
 import { migrate, openDatabase } from '../adapters/db/database.js';
@@ -183,7 +182,6 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     logger,
     region: config.region,
     peers: config.replication.peers,
-    stagingDir: path.join(config.dataDir, 'copy-staging'),
     parallelTasks: config.replication.parallelTasks,
     streamsPerPeer: config.replication.streamsPerPeer,
     transport: peerTransport,

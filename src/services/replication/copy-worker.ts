@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { assetActions } from '../../domain/asset-states.js';
 import type { CopyFailureCode, CopyTask } from '../../domain/copy-task.js';
@@ -28,8 +26,6 @@ export interface CopyWorkerOptions {
   peers: Readonly<Record<string, string>>;
   /** How source files are fetched (ranged requests on kept-alive connections). */
   transport: PeerTransport;
-  /** Where an older version staged downloads; removed with a copy's other leftovers. */
-  stagingDir: string;
   parallelTasks: number;
   /** Concurrent segment streams per peer, over all copies of this instance (default 8). */
   streamsPerPeer?: number;
@@ -178,10 +174,6 @@ export class CopyWorker {
     return streams;
   }
 
-  private stagingDirOf(task: CopyTask): string {
-    return path.join(this.o.stagingDir, task.projectId, task.assetId);
-  }
-
   private async run(task: CopyTask, abort: AbortController): Promise<void> {
     const log = this.o.logger.child({ op: 'copy.run', asset: task.assetId, reqId: task.requestId, epoch: task.epoch });
     const renew = setInterval(() => {
@@ -239,7 +231,6 @@ export class CopyWorker {
       // Every upload was completed: no part rows stay behind.
       await tx.copyTasks.clearSegments(task.projectId, task.assetId);
     });
-    await rm(this.stagingDirOf(task), { recursive: true, force: true });
   }
 
   private async handleFailure(task: CopyTask, err: unknown, aborted: boolean, log: Logger): Promise<void> {
@@ -298,7 +289,6 @@ export class CopyWorker {
     for (const p of progress) if (p.uploadId) await this.o.blobs.segmented.abort(copyBlobKey(task.projectId, p.fileId, task.tokenId), p.uploadId);
     if (progress.length > 0) await this.o.store.copyTasks.clearSegments(task.projectId, task.assetId);
     for (const f of task.files) await this.o.blobs.delete(copyBlobKey(task.projectId, f.id, task.tokenId));
-    await rm(this.stagingDirOf(task), { recursive: true, force: true });
     if (current?.epoch === task.epoch) await this.o.store.copyTasks.markSwept(current, isoTime(this.o.clock.now()));
   }
 
