@@ -37,6 +37,7 @@ import { Metrics } from '../observability/metrics.js';
 import { startMetricsServer } from '../observability/metrics-server.js';
 import { CapabilitySigner } from '../services/replication/capability.js';
 import { CopyWorker } from '../services/replication/copy-worker.js';
+import { CopyLeftovers } from '../services/replication/copy-leftovers.js';
 import { HttpPeerTransport } from '../adapters/peer/http-peer-transport.js';
 import { loadKeyRing } from '../services/replication/key-ring.js';
 import { ReplicationService } from '../services/replication/replication-service.js';
@@ -173,6 +174,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
       maxFileSizeBytes: config.maxLargeFileSizeBytes,
     },
     onImported: () => worker.wake(),
+    leftovers: new CopyLeftovers({ store, blobs, clock }),
   });
   const peerTransport = new HttpPeerTransport(config.replication.streamsPerPeer);
   const worker: CopyWorker = new CopyWorker({

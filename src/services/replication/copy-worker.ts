@@ -3,13 +3,13 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { assetActions } from '../../domain/asset-states.js';
 import type { CopyFailureCode, CopyTask } from '../../domain/copy-task.js';
-import { copyTaskStateRules } from '../../domain/copy-task-states.js';
 import { fileActions } from '../../domain/file-states.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { Clock } from '../../ports/clock.js';
 import { isoTime } from '../../domain/time.js';
 import { PeerFault, type PeerTransport } from '../../ports/peer-transport.js';
+import { CopyLeftovers } from './copy-leftovers.js';
 import { HashPool } from './hash-pool.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ChecksumFault, copySegments, LostLeaseError } from './segment-copier.js';
@@ -63,9 +63,11 @@ export class CopyWorker {
   private stopping = false;
   private polling = false;
   private readonly leaseMs: number;
+  private readonly leftovers: CopyLeftovers;
 
   constructor(private readonly o: CopyWorkerOptions) {
     this.leaseMs = o.leaseMs ?? 30_000;
+    this.leftovers = new CopyLeftovers(o);
   }
 
   start(): void {
@@ -280,16 +282,9 @@ export class CopyWorker {
     await this.sweepTask(task);
   }
 
-  /** Removes what a failed or cancelled copy stored: no orphan blobs, no staging files. */
+  /** Removes what a failed or cancelled copy stored: no orphan blobs, parts or staging files. */
   async sweepTask(task: CopyTask): Promise<void> {
-    const current = await this.o.store.copyTasks.getTask(task.projectId, task.assetId);
-    if (current && !copyTaskStateRules[current.state].leavesLeftovers) return;
-    // Unfinished segmented uploads first (their ids are in the database), then the blobs.
-    const progress = current?.epoch === task.epoch ? await this.o.store.copyTasks.fileProgress(task.projectId, task.assetId) : [];
-    for (const p of progress) if (p.uploadId) await this.o.blobs.segmented.abort(copyBlobKey(task.projectId, p.fileId, task.tokenId), p.uploadId);
-    if (progress.length > 0) await this.o.store.copyTasks.clearSegments(task.projectId, task.assetId);
-    for (const f of task.files) await this.o.blobs.delete(copyBlobKey(task.projectId, f.id, task.tokenId));
-    if (current?.epoch === task.epoch) await this.o.store.copyTasks.markSwept(current, isoTime(this.o.clock.now()));
+    await this.leftovers.remove(task);
   }
 
   /** Sweeps ended copies not swept yet (a crash between failure and cleanup leaves work for this). */
