@@ -38,6 +38,7 @@ import { startMetricsServer } from '../observability/metrics-server.js';
 import { CapabilitySigner } from '../services/replication/capability.js';
 import { CopyWorker } from '../services/replication/copy-worker.js';
 import { CopyLeftovers } from '../services/replication/copy-leftovers.js';
+import { StagingSweeper } from '../services/staging-sweeper.js';
 import { HttpPeerTransport } from '../adapters/peer/http-peer-transport.js';
 import { loadKeyRing } from '../services/replication/key-ring.js';
 import { ReplicationService } from '../services/replication/replication-service.js';
@@ -59,6 +60,8 @@ export interface Region {
   readonly loops: BackgroundLoops;
   /** Joins and hashes confirmed large files. */
   readonly assembler: LargeFileAssembler;
+  /** The age sweep of the blob store's scratch files (`ASSETBRIDGE_STAGING_MAX_AGE`). */
+  readonly staging: StagingSweeper;
   readonly scheduled: ScheduledOperationService;
   /** Media metadata and thumbnails of confirmed MAIN files (tests wait on `media.idle()`). */
   readonly media: MediaService;
@@ -207,6 +210,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   loops.every('copy-sweep', sweepIntervalMs, () => worker.sweep());
   loops.every('transfer-expiry', sweepIntervalMs, () => transfers.expireDue());
   loops.every('expired-upload-purge', sweepIntervalMs, () => files.purgeExpiredUploads());
+  const staging = new StagingSweeper({ store, blobs, clock, maxAgeSeconds: config.stagingMaxAgeSeconds });
+  loops.every('staging-sweep', sweepIntervalMs, () => staging.sweep());
 
   const readiness = new ReadinessProbe({
     checks: [
@@ -272,6 +277,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     worker,
     loops,
     assembler,
+    staging,
     scheduled,
     media,
     metricsPort: metricsServer?.port,

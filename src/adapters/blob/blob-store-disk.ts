@@ -26,6 +26,16 @@ function refuseTmp(keyOrPrefix: string): void {
 /** Upload ids name staging files: random hex only, so a stored id can never point elsewhere. */
 const uploadIdPattern = /^[0-9a-f]{24}$/;
 
+/** The names in a folder (none when it does not exist). */
+async function filesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+}
+
 /** Flushes a file or a directory entry (rename durability). */
 async function fsyncPath(file: string): Promise<void> {
   const handle = await open(file, 'r');
@@ -265,6 +275,24 @@ export class DiskBlobStore implements BlobStore {
       throw isMissing(err) ? new BlobNotFoundError(from) : err;
     });
     await fsyncPath(path.dirname(target));
+  }
+
+  async sweepScratch(before: Date, inUse: (uploadId: string) => Promise<boolean>): Promise<number> {
+    const tmp = path.join(this.root, tmpFolder);
+    // Staged puts (`*.part`), segmented uploads (`<id>.seg`), multipart uploads (`multipart/<id>`).
+    const candidates = [
+      ...(await filesIn(tmp)).map((name) => ({ file: path.join(tmp, name), uploadId: /^([0-9a-f]{24})\.seg$/.exec(name)?.[1] })),
+      ...(await filesIn(path.join(tmp, multipartFolder))).map((name) => ({ file: path.join(tmp, multipartFolder, name), uploadId: name })),
+    ];
+    let removed = 0;
+    for (const c of candidates) {
+      const s = await stat(c.file).catch(() => undefined);
+      if (!s?.isFile() || s.mtime >= before) continue;
+      if (c.uploadId !== undefined && (await inUse(c.uploadId))) continue;
+      await rm(c.file, { force: true });
+      removed += 1;
+    }
+    return removed;
   }
 
   async *list(prefix: string): AsyncIterable<string> {
