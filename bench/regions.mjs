@@ -112,7 +112,7 @@ export async function startDeployment(dir, regions, { peerOf = {}, beforeTargets
     await Promise.all(Object.values(procs).map((p) => new Promise((r) => { p.once('exit', r); p.kill('SIGTERM'); })));
   }
 
-  return { call, upload, copy, timedCopy, peakRss, stop, endpoint, ports, source: sourceName };
+  return { call, upload, copy, timedCopy, peakRss, pid: (name) => procs[name].pid, stop, endpoint, ports, source: sourceName };
 }
 
 /** A file of `mib` MiB + 1 byte, from one random MiB (distinct per `seed`). */

@@ -100,7 +100,7 @@ export class DiskBlobStore implements BlobStore {
     });
     try {
       let at = part.start;
-      // Writes are batched: one syscall per ~1 MiB instead of one per network chunk, and
+      // Writes are batched: one syscall per ~512 KiB instead of one per network chunk, and
       // gathered (writev) rather than copied into one buffer first.
       let batch: Buffer[] = [];
       let batched = 0;
@@ -122,7 +122,7 @@ export class DiskBlobStore implements BlobStore {
         if (at + batched + buf.length > part.start + part.length) throw new RangeError(`part ${part.index} is longer than ${part.length} bytes`);
         batch.push(buf);
         batched += buf.length;
-        if (batched >= 1024 * 1024) await flush();
+        if (batched >= 512 * 1024) await flush();
       }
       await flush();
       if (at !== part.start + part.length) throw new RangeError(`part ${part.index} has ${at - part.start} bytes, not ${part.length}`);

@@ -33,7 +33,7 @@ parentPort.on('message', (m) => {
 `;
 
 /** Bytes of each session's ring: what may wait for its worker at most. */
-const ringBytes = 2 * 1024 * 1024;
+const ringBytes = 1024 * 1024;
 
 /**
  * Bytes handed to the worker per message. A message per network chunk (16-64 KiB) cost the
