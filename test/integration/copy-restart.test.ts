@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTwoRegions, type TwoRegions } from '../helpers/two-regions.js';
 
 /** A copy posted again after it failed or was cancelled, before the sweeper reached its last run. */
@@ -13,14 +13,6 @@ beforeAll(async () => {
 });
 afterAll(async () => p.close());
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('a copy started again before its last run was swept', () => {
   it('aborts the last run\'s recorded upload and forgets its parts before the new run starts', async () => {
     const id = await p.a.client.createAsset({ asset_type: 'VIDEO' });
@@ -29,7 +21,8 @@ describe('a copy started again before its last run was swept', () => {
     const post = () => p.clientB.call('POST', '/digital-assets-by-replication-info', { body: info });
     expect((await post()).status).toBe(200);
     const tasks = p.b.region.store.copyTasks;
-    await until('a recorded segment', async () => (await tasks.segments(p.projectB, id)).length > 0);
+    // A recorded segment.
+    await vi.waitFor(async () => expect((await tasks.segments(p.projectB, id)).length).toBeGreaterThan(0), { timeout: 60_000, interval: 50 });
     const uploadId = (await tasks.fileProgress(p.projectB, id))[0]?.uploadId;
     expect(uploadId).toEqual(expect.any(String));
     const staging = path.join(p.b.dataDir, 'blobs', '.tmp', `${uploadId}.seg`);
