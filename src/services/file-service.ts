@@ -367,7 +367,8 @@ export class FileService {
       if (purge === undefined) continue;
       // After the commit: a crash here leaves unreferenced bytes (the staging sweep's), never a failed file with bytes.
       await this.deps.blobs.delete(purge.key);
-      if (purge.large) await this.deps.blobs.abortMultipart(purge.key, purge.large.uploadId);
+      // Best effort, as at every other drop of parts: the row is gone, and on S3 a lifecycle rule removes what an abort could not.
+      if (purge.large) await this.deps.blobs.abortMultipart(purge.key, purge.large.uploadId).catch(() => undefined);
       purged += 1;
     }
     return purged;
