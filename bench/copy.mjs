@@ -37,13 +37,16 @@ mkdirSync(s3dir);
 const s3server = withS3 ? new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3dir, configureBuckets: [{ name: 'b3' }, { name: 'sdk' }] }) : undefined;
 const s3endpoint = s3server ? `http://127.0.0.1:${(await s3server.run()).port}` : '';
 const tasks = process.env.BENCH_PARALLEL_TASKS ?? '8';
+// BENCH_PROFILE_DIR: region B (and B3) write a CPU profile there when they stop.
+const nodeArgs = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
 const regions = {
   a: { region: 'cn-north-4', env: {} },
-  b: { region: 'ap-southeast-3', env: { ASSETBRIDGE_COPY_PARALLEL_TASKS: tasks } },
+  b: { region: 'ap-southeast-3', env: { ASSETBRIDGE_COPY_PARALLEL_TASKS: tasks }, nodeArgs },
 };
 if (withS3) {
   regions.b3 = {
     region: 'eu-west-101',
+    nodeArgs,
     env: { ASSETBRIDGE_COPY_PARALLEL_TASKS: tasks, ASSETBRIDGE_BLOB_STORE: 's3', ASSETBRIDGE_S3_ENDPOINT: s3endpoint, ASSETBRIDGE_S3_BUCKET: 'b3',
       ASSETBRIDGE_S3_ACCESS_KEY_ID: 'S3RVER', ASSETBRIDGE_S3_SECRET_ACCESS_KEY: 'S3RVER', ASSETBRIDGE_S3_FORCE_PATH_STYLE: 'true' },
   };

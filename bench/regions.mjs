@@ -22,7 +22,8 @@ export const freePort = () =>
   });
 
 /**
- * A deployment in `dir`: `regions` maps a short name to { region, env }; every target region
+ * A deployment in `dir`: `regions` maps a short name to { region, env, nodeArgs } (`nodeArgs`:
+ * options of that region's `node`, e.g. `--cpu-prof`); every target region
  * names A as its peer (at `peerOf[name]`, default A's own endpoint, e.g. a proxy in front of it).
  */
 export async function startDeployment(dir, regions, { peerOf = {}, beforeTargets } = {}) {
@@ -43,12 +44,12 @@ export async function startDeployment(dir, regions, { peerOf = {}, beforeTargets
     name === sourceName
       ? Object.keys(regions).filter((n) => n !== name).map((n) => `${regions[n].region}=${endpoint(n)}`).join(',')
       : `${regions[sourceName].region}=${peerOf[name] ?? endpoint(sourceName)}`;
-  for (const [name, { region, env }] of Object.entries(regions)) {
+  for (const [name, { region, env, nodeArgs = [] }] of Object.entries(regions)) {
     if (name !== sourceName && beforeTargets && !targetsReady) {
       await beforeTargets(ports);
       targetsReady = true;
     }
-    const child = spawn(process.execPath, ['dist/bin/server.js', 'region'], {
+    const child = spawn(process.execPath, [...nodeArgs, 'dist/bin/server.js', 'region'], {
       env: { ...process.env, ...shared, ASSETBRIDGE_REGION: region, ASSETBRIDGE_PORT: String(ports[name]),
         ASSETBRIDGE_DATA_DIR: path.join(dir, name), ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex'),
         ASSETBRIDGE_PEERS: peers(name), ...env },
@@ -111,7 +112,7 @@ export async function startDeployment(dir, regions, { peerOf = {}, beforeTargets
     await Promise.all(Object.values(procs).map((p) => new Promise((r) => { p.once('exit', r); p.kill('SIGTERM'); })));
   }
 
-  return { call, upload, copy, timedCopy, peakRss, stop, endpoint, ports, source: sourceName };
+  return { call, upload, copy, timedCopy, peakRss, pid: (name) => procs[name].pid, stop, endpoint, ports, source: sourceName };
 }
 
 /** A file of `mib` MiB + 1 byte, from one random MiB (distinct per `seed`). */

@@ -32,6 +32,11 @@ export interface RegionTuning {
   readonly maxImageParseBytes: number;
   /** How often due `auto_operation_config` operations are looked for, seconds (default 10). */
   readonly scheduleIntervalSeconds: number;
+  /**
+   * Age after which the disk store's scratch files that no recorded upload owns (left by a crash
+   * or a cleanup that failed) are removed, seconds (default 86400).
+   */
+  readonly stagingMaxAgeSeconds: number;
   /** pino level (default info). */
   readonly logLevel: LogLevel;
   readonly metrics: MetricsConfig;
@@ -105,6 +110,7 @@ export function parseRegionTuning(r: SettingsReader): RegionTuning {
     },
     maxImageParseBytes: r.int('MAX_IMAGE_PARSE_SIZE', 268_435_456, 0, 4_294_967_296),
     scheduleIntervalSeconds: r.int('SCHEDULE_INTERVAL', 10, 1, 3_600),
+    stagingMaxAgeSeconds: r.int('STAGING_MAX_AGE', 86_400, 600, 365 * 86_400),
     logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
     metrics: parseMetrics(r),
     edge: parseEdgeConfig(r),

@@ -61,6 +61,9 @@ export class MeteredBlobStore implements BlobStore {
   abortMultipart(key: string, uploadId: string): Promise<void> {
     return this.count('multipart', () => this.inner.abortMultipart(key, uploadId));
   }
+  sweepScratch(before: Date, inUse: (uploadId: string) => Promise<boolean>): Promise<number> {
+    return this.count('delete', () => this.inner.sweepScratch(before, inUse));
+  }
   list(prefix: string): AsyncIterable<string> {
     return this.inner.list(prefix);
   }

@@ -85,6 +85,13 @@ export interface BlobStore {
   abortMultipart(key: string, uploadId: string): Promise<void>;
   /** Blobs written in parts (cross-region copies). */
   readonly segmented: SegmentedUploads;
+  /**
+   * Removes this store's local scratch files last written before `before` (staged puts, the
+   * staging files of segmented and multipart uploads) that crashes or lost cleanups left behind;
+   * an upload's staging file stays while `inUse(uploadId)` says its upload is still recorded.
+   * Answers how many were removed; a store that stages nothing locally (S3) removes nothing.
+   */
+  sweepScratch(before: Date, inUse: (uploadId: string) => Promise<boolean>): Promise<number>;
   close?(): Promise<void>;
 }
 

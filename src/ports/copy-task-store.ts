@@ -33,6 +33,8 @@ export interface CopyTaskStore {
   recordSegment(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>, segment: CopySegment): Promise<boolean>;
   /** The recorded segments of a copy. */
   segments(projectId: string, assetId: string): Promise<CopySegment[]>;
+  /** Whether a copy's file records this segmented upload (its staging must stay). */
+  hasUpload(uploadId: string): Promise<boolean>;
   /** Forgets a copy's segments and uploads (the uploads were completed or aborted). */
   clearSegments(projectId: string, assetId: string): Promise<void>;
   /** Releases the lease (the claim does not count as a crash) and schedules another attempt. */

@@ -47,6 +47,8 @@ export interface LargeUploadStore {
   renew(fileId: string, owner: string, leaseUntil: string): Promise<boolean>;
   /** Gives the lease back after a failed attempt, to be tried again at `nextRunAt`. */
   release(fileId: string, owner: string, retry: { nextRunAt: string; lastError: string }): Promise<void>;
+  /** Whether a large file's upload is this one (its staging must stay). */
+  hasUpload(uploadId: string): Promise<boolean>;
   /** Forgets the upload and its parts (assembled, failed, cancelled or deleted). */
   remove(fileId: string): Promise<void>;
 }

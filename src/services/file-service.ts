@@ -342,13 +342,16 @@ export class FileService {
   /**
    * The sweeper's step for uploads never confirmed: each file whose upload URL expired turns
    * FAILED with the reason `upload expired` and its uploaded bytes are removed; an expired MAIN
-   * file fails its waiting asset as a confirmed failure would. Returns how many files failed.
+   * file fails its waiting asset as a confirmed failure would; a large file's received parts are
+   * dropped with its upload. Returns how many files failed.
    */
   async purgeExpiredUploads(limit = 100): Promise<number> {
     const at = isoTime(this.deps.clock.now());
     let purged = 0;
     for (const file of await this.deps.store.listExpiredUploads(at, limit)) {
-      const key = await this.deps.store.transaction(async (tx) => {
+      const purge = await this.deps.store.transaction(async (tx) => {
+        // A large file's parts: the same lock as a part's start and the confirm.
+        const large = await tx.largeUploads.lock(file.fileId);
         const patch = { state: 'FAILED', reason: uploadExpiredReason, uploadExpiresAt: null, updatedAt: at } as const;
         // Confirmed or deleted meanwhile: nothing to do.
         if (!(await tx.updateFile(file.fileId, patch, fileActions.uploadExpired.from))) return undefined;
@@ -357,12 +360,15 @@ export class FileService {
           const failed = { assetState: assetStateAfterMainConfirm.FAILED, reason: `main file ${uploadExpiredReason}`, updatedAt: at };
           await tx.updateAsset(asset.projectId, asset.assetId, failed, [asset.assetState]);
         }
+        if (large) await tx.largeUploads.remove(file.fileId);
         // Read after the write: an upload that finished just before it left its own key.
-        return (await tx.getFile(file.projectId, file.fileId))?.blobKey;
+        return { key: (await tx.getFile(file.projectId, file.fileId))?.blobKey ?? file.blobKey, large };
       });
-      if (key === undefined) continue;
-      // After the commit: a crash here leaves an unreferenced blob, never a failed file with bytes.
-      await this.deps.blobs.delete(key);
+      if (purge === undefined) continue;
+      // After the commit: a crash here leaves unreferenced bytes (the staging sweep's), never a failed file with bytes.
+      await this.deps.blobs.delete(purge.key);
+      // Best effort, as at every other drop of parts: the row is gone, and on S3 a lifecycle rule removes what an abort could not.
+      if (purge.large) await this.deps.blobs.abortMultipart(purge.key, purge.large.uploadId).catch(() => undefined);
       purged += 1;
     }
     return purged;

@@ -1,6 +1,5 @@
 import { hkdfSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { regionConfig, roleRunsLoops, roleServesApi, type EdgeConfig, type RegionConfig, type RegionSettings } from '../config/index.js';
 import { migrate, openDatabase } from '../adapters/db/database.js';
@@ -39,6 +38,8 @@ import { Metrics } from '../observability/metrics.js';
 import { startMetricsServer } from '../observability/metrics-server.js';
 import { CapabilitySigner } from '../services/replication/capability.js';
 import { CopyWorker } from '../services/replication/copy-worker.js';
+import { CopyLeftovers } from '../services/replication/copy-leftovers.js';
+import { StagingSweeper } from '../services/staging-sweeper.js';
 import { HttpPeerTransport } from '../adapters/peer/http-peer-transport.js';
 import { loadKeyRing } from '../services/replication/key-ring.js';
 import { ReplicationService } from '../services/replication/replication-service.js';
@@ -60,6 +61,8 @@ export interface Region {
   readonly loops: BackgroundLoops;
   /** Joins and hashes confirmed large files. */
   readonly assembler: LargeFileAssembler;
+  /** The age sweep of the blob store's scratch files (`ASSETBRIDGE_STAGING_MAX_AGE`). */
+  readonly staging: StagingSweeper;
   readonly scheduled: ScheduledOperationService;
   /** Media metadata and thumbnails of confirmed MAIN files (tests wait on `media.idle()`). */
   readonly media: MediaService;
@@ -175,6 +178,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
       maxFileSizeBytes: config.maxLargeFileSizeBytes,
     },
     onImported: () => worker.wake(),
+    leftovers: new CopyLeftovers({ store, blobs, clock }),
   });
   const peerTransport = new HttpPeerTransport(config.replication.streamsPerPeer);
   const worker: CopyWorker = new CopyWorker({
@@ -184,7 +188,6 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     logger,
     region: config.region,
     peers: config.replication.peers,
-    stagingDir: path.join(config.dataDir, 'copy-staging'),
     parallelTasks: config.replication.parallelTasks,
     streamsPerPeer: config.replication.streamsPerPeer,
     transport: peerTransport,
@@ -208,6 +211,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   loops.every('copy-sweep', sweepIntervalMs, () => worker.sweep());
   loops.every('transfer-expiry', sweepIntervalMs, () => transfers.expireDue());
   loops.every('expired-upload-purge', sweepIntervalMs, () => files.purgeExpiredUploads());
+  const staging = new StagingSweeper({ store, blobs, clock, maxAgeSeconds: config.stagingMaxAgeSeconds });
+  loops.every('staging-sweep', sweepIntervalMs, () => staging.sweep());
 
   const readiness = new ReadinessProbe({
     checks: [
@@ -273,6 +278,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     worker,
     loops,
     assembler,
+    staging,
     scheduled,
     media,
     metricsPort: metricsServer?.port,

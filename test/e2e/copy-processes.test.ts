@@ -123,7 +123,6 @@ describe('copy between two region processes', () => {
     await vi.waitFor(
       () => {
         expect(filesUnder(path.join(d.dataDir('b'), 'blobs', 'files', d.projects.b)).filter((f) => f.includes(id) || f.includes(fileId))).toEqual([]);
-        expect(filesUnder(path.join(d.dataDir('b'), 'copy-staging', d.projects.b, id))).toEqual([]);
         // Segment staging files live in the blob store's own scratch folder.
         expect(filesUnder(path.join(d.dataDir('b'), 'blobs', '.tmp'))).toEqual([]);
       },

@@ -84,7 +84,7 @@ describe('claiming copy tasks', () => {
     const clock: Clock = { now: () => new Date(Date.now() + 60 * 60_000) };
     const worker = new CopyWorker({
       store, blobs: new DiskBlobStore({ root: path.join(dir, 'blobs') }), clock, logger: pino({ level: 'silent' }), region: 'ap-southeast-3',
-      peers: { 'cn-north-4': 'http://127.0.0.1:9' }, stagingDir: path.join(dir, 'staging'), parallelTasks: 4, streamsPerPeer: 1, transport: new HttpPeerTransport(1),
+      peers: { 'cn-north-4': 'http://127.0.0.1:9' }, parallelTasks: 4, streamsPerPeer: 1, transport: new HttpPeerTransport(1),
       peerBandwidthBytesPerSecond: 0, maxClaims,
     });
     expect(await worker.runOnce()).toBe(2);
@@ -113,7 +113,7 @@ describe('claiming copy tasks', () => {
       const t = await insertCopy(store);
       const worker = new CopyWorker({
         store, blobs: new DiskBlobStore({ root: path.join(dir, 'blobs') }), clock: { now: () => new Date(Date.now() + 1000) }, logger: pino({ level: 'silent' }),
-        region: 'ap-southeast-3', peers: { 'cn-north-4': `http://127.0.0.1:${(peer.address() as AddressInfo).port}` }, stagingDir: path.join(dir, 'staging'),
+        region: 'ap-southeast-3', peers: { 'cn-north-4': `http://127.0.0.1:${(peer.address() as AddressInfo).port}` },
         parallelTasks: 1, streamsPerPeer: 1, transport: new HttpPeerTransport(1), peerBandwidthBytesPerSecond: 0,
       });
       expect(await worker.runOnce()).toBe(1);

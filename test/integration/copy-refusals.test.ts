@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetFile } from '../../src/domain/asset.js';
@@ -366,7 +366,9 @@ describe('copy refusals (region B with a 3.2 MB file limit and a 256 KiB/s peer 
     await p.b.region.worker.idle();
     await p.b.region.worker.sweep();
     expect(await blobsUnder(p.b, `files/${p.projectB}/`)).toEqual([]);
-    expect(existsSync(path.join(p.b.dataDir, 'copy-staging', p.projectB, id))).toBe(false);
+    // No staging file stays in the disk store's scratch folder (S3: none is ever made).
+    const tmp = path.join(p.b.dataDir, 'blobs', '.tmp');
+    expect(existsSync(tmp) ? readdirSync(tmp).filter((f) => /\.(seg|part)$/.test(f)) : []).toEqual([]);
     expect((await store.copyTasks.getTask(p.projectB, id))?.state).toBe('CANCELLED');
     // Swept once: the periodic sweeper does not come back to it.
     expect((await store.copyTasks.listUnswept(100)).map((t) => t.assetId)).not.toContain(id);

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { md5Base64 } from '../helpers/api-client.js';
+import { md5Base64, putBytes } from '../helpers/api-client.js';
 import { startTestRegion, TestClock, type TestRegion } from '../helpers/test-region.js';
 
 /**
@@ -58,5 +60,31 @@ describe('the purge of expired uploads', () => {
     expect((await c.call('POST', '/files', { body: { asset_id: other, file_name: 'more.bin', file_md5: md5Base64(bytes), file_size: 80 } })).status).toBe(200);
     expect((await c.call('POST', `/files/${unconfirmed.fileId}/complete`, { body: { state: 'CREATED' } })).status).toBe(409);
     expect((await fetch(fresh.uploadUrl, { method: 'PUT', body: 'fresh' })).status).toBe(200);
+  });
+
+  it('drops the received parts of a large file never confirmed, with its upload', async () => {
+    const c = t.client;
+    const asset = await c.createAsset();
+    const { fileId, uploadUrls } = await c.createLargeFile(asset, 'big.bin', undefined, 1, 'OTHER');
+    expect((await putBytes(uploadUrls[0] ?? '', Buffer.alloc(4096, 7))).status).toBe(200);
+    const upload = await t.region.store.largeUploads.get(fileId);
+    expect(upload?.state).toBe('RECEIVING');
+    const staging = path.join(t.dataDir, 'blobs', '.tmp', 'multipart', upload?.uploadId ?? '');
+    const onDisk = t.region.blobs.kind === 'disk';
+    if (onDisk) expect(existsSync(staging)).toBe(true);
+    const blobs = t.region.blobs;
+    const abort = blobs.abortMultipart.bind(blobs);
+    const aborted: string[] = [];
+    blobs.abortMultipart = async (key, uploadId) => {
+      aborted.push(uploadId);
+      await abort(key, uploadId);
+    };
+
+    clock.offsetMs += (ttlSeconds + 1) * 1000;
+    expect(await t.region.files.purgeExpiredUploads()).toBeGreaterThanOrEqual(1);
+    expect((await t.region.store.getFile(t.projectId, fileId))?.state).toBe('FAILED');
+    expect(await t.region.store.largeUploads.get(fileId)).toBeUndefined();
+    expect(aborted).toEqual([upload?.uploadId]);
+    if (onDisk) expect(existsSync(staging)).toBe(false);
   });
 });

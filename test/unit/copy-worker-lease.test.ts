@@ -71,7 +71,7 @@ it('logs and counts failed lease renewals, and keeps copying', async () => {
   let failures = 0;
   const worker = new CopyWorker({
     store, blobs: new DiskBlobStore({ root: path.join(dir, 'blobs') }), clock: systemClock, logger, region: 'ap-southeast-3',
-    peers: { 'cn-north-4': `http://127.0.0.1:${(peer.address() as AddressInfo).port}` }, stagingDir: path.join(dir, 'staging'),
+    peers: { 'cn-north-4': `http://127.0.0.1:${(peer.address() as AddressInfo).port}` },
     parallelTasks: 1, transport: new HttpPeerTransport(2), peerBandwidthBytesPerSecond: 0, leaseMs: 60, pollMs: 20,
     onLeaseRenewFailed: () => (failures += 1),
   });

@@ -307,6 +307,11 @@ export class S3BlobStore implements BlobStore {
     } while (token);
   }
 
+  /** Nothing is staged locally: parts go to the bucket (an AbortIncompleteMultipartUpload rule removes stale ones). */
+  async sweepScratch(): Promise<number> {
+    return 0;
+  }
+
   async close(): Promise<void> {
     this.client.destroy();
   }

@@ -155,6 +155,10 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
     return rows.map((r) => ({ fileId: r.file_id, index: Number(r.segment_index), bytes: Number(r.bytes), etag: r.etag }));
   }
 
+  async hasUpload(uploadId: string): Promise<boolean> {
+    return (await this.db.selectFrom('copy_files').select('file_id').where('upload_id', '=', uploadId).limit(1).executeTakeFirst()) !== undefined;
+  }
+
   async clearSegments(projectId: string, assetId: string): Promise<void> {
     await this.db.deleteFrom('copy_segments').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
     await this.db.updateTable('copy_files').set({ upload_id: null }).where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();

@@ -120,6 +120,10 @@ export class KyselyLargeUploadStore implements LargeUploadStore {
       .execute();
   }
 
+  async hasUpload(uploadId: string): Promise<boolean> {
+    return (await this.db.selectFrom('large_uploads').select('file_id').where('upload_id', '=', uploadId).limit(1).executeTakeFirst()) !== undefined;
+  }
+
   async remove(fileId: string): Promise<void> {
     await this.db.deleteFrom('large_upload_parts').where('file_id', '=', fileId).execute();
     await this.db.deleteFrom('large_uploads').where('file_id', '=', fileId).execute();

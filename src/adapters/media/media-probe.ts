@@ -1,5 +1,5 @@
 import mediaInfoFactory, { type MediaInfo } from 'mediainfo.js';
-import sharp from 'sharp';
+import type { default as Sharp } from 'sharp';
 import type { AvFacts, ImageFacts } from '../../domain/media-meta.js';
 import type { MediaProbe, ReadAt } from '../../ports/media-probe.js';
 
@@ -17,8 +17,12 @@ export class LibraryMediaProbe implements MediaProbe {
   /** MediaInfo analyses one file at a time. */
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** libvips costs some 30 MiB of memory once loaded: only processes that meet an image load it. */
+  private sharp?: Promise<typeof Sharp>;
+
   async image(bytes: Buffer, thumbnailSize: number): Promise<ImageFacts & { thumbnail: Buffer }> {
-    const image = sharp(bytes, { failOn: 'error' });
+    this.sharp ??= import('sharp').then((m) => m.default);
+    const image = (await this.sharp)(bytes, { failOn: 'error' });
     const meta = await image.metadata();
     if (!meta.format || !meta.width || !meta.height) throw new Error('not an image');
     // `autoOrient`: EXIF-rotated photos show (and measure) as they are meant to be seen.

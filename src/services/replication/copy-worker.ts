@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { assetActions } from '../../domain/asset-states.js';
 import type { CopyFailureCode, CopyTask } from '../../domain/copy-task.js';
-import { copyTaskStateRules } from '../../domain/copy-task-states.js';
 import { fileActions } from '../../domain/file-states.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { Clock } from '../../ports/clock.js';
 import { isoTime } from '../../domain/time.js';
 import { PeerFault, type PeerTransport } from '../../ports/peer-transport.js';
+import { CopyLeftovers } from './copy-leftovers.js';
 import { HashPool } from './hash-pool.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ChecksumFault, copySegments, LostLeaseError } from './segment-copier.js';
@@ -28,8 +26,6 @@ export interface CopyWorkerOptions {
   peers: Readonly<Record<string, string>>;
   /** How source files are fetched (ranged requests on kept-alive connections). */
   transport: PeerTransport;
-  /** Where an older version staged downloads; removed with a copy's other leftovers. */
-  stagingDir: string;
   parallelTasks: number;
   /** Concurrent segment streams per peer, over all copies of this instance (default 8). */
   streamsPerPeer?: number;
@@ -67,9 +63,11 @@ export class CopyWorker {
   private stopping = false;
   private polling = false;
   private readonly leaseMs: number;
+  private readonly leftovers: CopyLeftovers;
 
   constructor(private readonly o: CopyWorkerOptions) {
     this.leaseMs = o.leaseMs ?? 30_000;
+    this.leftovers = new CopyLeftovers(o);
   }
 
   start(): void {
@@ -178,10 +176,6 @@ export class CopyWorker {
     return streams;
   }
 
-  private stagingDirOf(task: CopyTask): string {
-    return path.join(this.o.stagingDir, task.projectId, task.assetId);
-  }
-
   private async run(task: CopyTask, abort: AbortController): Promise<void> {
     const log = this.o.logger.child({ op: 'copy.run', asset: task.assetId, reqId: task.requestId, epoch: task.epoch });
     const renew = setInterval(() => {
@@ -239,7 +233,6 @@ export class CopyWorker {
       // Every upload was completed: no part rows stay behind.
       await tx.copyTasks.clearSegments(task.projectId, task.assetId);
     });
-    await rm(this.stagingDirOf(task), { recursive: true, force: true });
   }
 
   private async handleFailure(task: CopyTask, err: unknown, aborted: boolean, log: Logger): Promise<void> {
@@ -289,17 +282,9 @@ export class CopyWorker {
     await this.sweepTask(task);
   }
 
-  /** Removes what a failed or cancelled copy stored: no orphan blobs, no staging files. */
+  /** Removes what a failed or cancelled copy stored: no orphan blobs, parts or staging files. */
   async sweepTask(task: CopyTask): Promise<void> {
-    const current = await this.o.store.copyTasks.getTask(task.projectId, task.assetId);
-    if (current && !copyTaskStateRules[current.state].leavesLeftovers) return;
-    // Unfinished segmented uploads first (their ids are in the database), then the blobs.
-    const progress = current?.epoch === task.epoch ? await this.o.store.copyTasks.fileProgress(task.projectId, task.assetId) : [];
-    for (const p of progress) if (p.uploadId) await this.o.blobs.segmented.abort(copyBlobKey(task.projectId, p.fileId, task.tokenId), p.uploadId);
-    if (progress.length > 0) await this.o.store.copyTasks.clearSegments(task.projectId, task.assetId);
-    for (const f of task.files) await this.o.blobs.delete(copyBlobKey(task.projectId, f.id, task.tokenId));
-    await rm(this.stagingDirOf(task), { recursive: true, force: true });
-    if (current?.epoch === task.epoch) await this.o.store.copyTasks.markSwept(current, isoTime(this.o.clock.now()));
+    await this.leftovers.remove(task);
   }
 
   /** Sweeps ended copies not swept yet (a crash between failure and cleanup leaves work for this). */

@@ -5,6 +5,7 @@ import { assetActions, assetStateRules, copySourceAssetStates } from '../../doma
 import { fileStateRules } from '../../domain/file-states.js';
 import { allows } from '../../domain/state-machine.js';
 import type { CopyTask } from '../../domain/copy-task.js';
+import { copyTaskStateRules } from '../../domain/copy-task-states.js';
 import { AppError } from '../../domain/errors.js';
 import { DuplicateAssetIdError, type MetadataStore } from '../../ports/metadata-store.js';
 import type { BlobStore } from '../../ports/blob-store.js';
@@ -17,6 +18,7 @@ import { updateAssetIn } from '../conditional-update.js';
 import { refuseIfInTransfer } from '../transfers/pending-transfer.js';
 import type { QuotaGuard } from '../quota-guard.js';
 import type { CapabilitySigner } from './capability.js';
+import type { CopyLeftovers } from './copy-leftovers.js';
 import type { KeyRing } from './key-ring.js';
 import { CHUNK_SIZE } from '../../domain/chunks.js';
 import { MANIFEST_VERSION, parseManifest, type ReplicationManifest } from './manifest.js';
@@ -55,6 +57,8 @@ export class ReplicationService {
       settings: ReplicationSettings;
       /** Called after an import recorded a task (wakes this instance's worker). */
       onImported?: () => void;
+      /** Removes what an ended run stored before an import starts the copy again. */
+      leftovers: Pick<CopyLeftovers, 'remove'>;
     },
   ) {}
 
@@ -144,6 +148,7 @@ export class ReplicationService {
    */
   async import(principal: Principal, info: SealedInfo, requestId: string): Promise<{ assetId: string; assetState: string }> {
     const manifest = this.open(principal, info);
+    await this.removeLeftovers(principal.projectId, manifest);
     const attempt = () => this.deps.store.transaction((tx) => this.createOrReuse(tx, principal, manifest, requestId));
     let result: { assetId: string; assetState: string };
     try {
@@ -155,6 +160,17 @@ export class ReplicationService {
     }
     if (result.assetState === 'CREATING') this.deps.onImported?.();
     return result;
+  }
+
+  /**
+   * A failed or cancelled run of this copy that the sweeper has not reached yet: its uploads are
+   * aborted and its blobs removed first, while its rows still name them (the restart forgets them).
+   */
+  private async removeLeftovers(projectId: string, m: ReplicationManifest): Promise<void> {
+    const task = await this.deps.store.copyTasks.getTask(projectId, m.src.asset);
+    if (!task || task.sweptAt || !copyTaskStateRules[task.state].leavesLeftovers) return;
+    if (task.sourceRegion !== m.src.region || task.sourceAssetId !== m.src.asset) return;
+    await this.deps.leftovers.remove(task);
   }
 
   private async createOrReuse(tx: MetadataStore, principal: Principal, m: ReplicationManifest, requestId: string) {

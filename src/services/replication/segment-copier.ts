@@ -66,6 +66,12 @@ const isSegmented = (f: ManifestFile): boolean => (f.chunks?.length ?? 0) > 1;
 class LengthExceeded extends Error {}
 
 /**
+ * Buffer of each stage a segment's bytes pass (network, hash, store). Node's 16 KiB default is
+ * below one network chunk (64 KiB), so every chunk met backpressure at every stage.
+ */
+const stageBytes = 256 * 1024;
+
+/**
  * Copies a run's files: every segment over its own ranged request (at most `lanes` at once,
  * within and across files, under the peer's stream cap), hashed off the event loop as it
  * arrives and checked against the sealed chunk hash, stored durably, and only then recorded.
@@ -175,6 +181,7 @@ async function transferOnce(ctx: Ctx, job: Job): Promise<boolean> {
     const hash = run.hashes.session();
     let received = 0;
     const meter = new Transform({
+      highWaterMark: stageBytes,
       transform(chunk: Buffer, _enc, callback) {
         received += chunk.length;
         if (received > length) return callback(new LengthExceeded());
@@ -182,7 +189,7 @@ async function transferOnce(ctx: Ctx, job: Job): Promise<boolean> {
         hash.update(chunk).then(() => callback(null, chunk), callback);
       },
     });
-    const sink = new PassThrough();
+    const sink = new PassThrough({ highWaterMark: stageBytes });
     const stages: (Readable | Transform | PassThrough)[] = run.limiter.unlimited ? [body, meter, sink] : [body, run.limiter.throttle(), meter, sink];
     const piped = pipeline(stages, { signal });
     const stored = uploadId === undefined
