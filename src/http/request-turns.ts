@@ -15,13 +15,15 @@ export function inTurns(handler: RequestListener, perTurn: number = requestsPerT
   const waiting: (() => void)[] = [];
   let next = 0;
   let scheduled = false;
-  const turn = (): void => {
-    scheduled = false;
-    const end = Math.min(next + perTurn, waiting.length);
-    while (next < end) {
+  // One request at a time within a turn: what a request left for the next tick (its body's
+  // stream events, say) runs before the next request starts, as it did without turns.
+  const startNext = (left: number): void => {
+    if (left > 0 && next < waiting.length) {
       const start = waiting[next] as () => void;
       next += 1;
       start();
+      process.nextTick(startNext, left - 1);
+      return;
     }
     // Started entries are dropped from the front now and then (a queue that never empties
     // under steady load would otherwise keep every request ever started).
@@ -30,6 +32,10 @@ export function inTurns(handler: RequestListener, perTurn: number = requestsPerT
       next = 0;
     }
     if (waiting.length > 0) schedule();
+  };
+  const turn = (): void => {
+    scheduled = false;
+    startNext(perTurn);
   };
   const schedule = (): void => {
     if (scheduled) return;

@@ -43,3 +43,17 @@ describe('requests started in turns', () => {
     expect(started).toEqual([...Array(100).keys()]);
   });
 });
+
+describe('requests started in turns, one after another', () => {
+  it('runs what a request left for the next tick before the next request starts', async () => {
+    const events: string[] = [];
+    const handler = inTurns((req) => {
+      events.push(`start ${req.url}`);
+      process.nextTick(() => events.push(`tick ${req.url}`));
+    }, 8);
+    handler(request(1), response);
+    handler(request(2), response);
+    await nextTurn();
+    expect(events).toEqual(['start /1', 'tick /1', 'start /2', 'tick /2']);
+  });
+});
