@@ -1,0 +1,70 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * Watches a region's ports for work done inside a metadata transaction that is not a query of
+ * that transaction (blob store I/O, peer calls, media parsing, identity lookups, the store
+ * outside the transaction): on SQLite the one connection, and with it every other request,
+ * waits for all of it. A transaction's callback runs in an async context of its own; a guarded
+ * port called from that context (however deep, however late) is recorded with its stack.
+ */
+export class TransactionGuard {
+  private readonly open = new AsyncLocalStorage<true>();
+  private readonly wrapped = new WeakMap<object, object>();
+  /** What was called inside a transaction: `port.method` and where from. */
+  readonly violations: { call: string; stack: string }[] = [];
+  /** Transactions begun through a guarded store, and guarded port calls made outside any. */
+  readonly seen = { transactions: 0, calls: new Map<string, number>() };
+
+  /** `port` with every method (and every method of the objects it holds) checked. */
+  port<T extends object>(port: T, name: string): T {
+    const known = this.wrapped.get(port);
+    if (known) return known as T;
+    const proxy = new Proxy(port, {
+      get: (target, key) => {
+        const value: unknown = Reflect.get(target, key);
+        const call = `${name}.${String(key)}`;
+        if (typeof value === 'function') {
+          return (...args: unknown[]) => {
+            this.check(call);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return typeof value === 'object' && value !== null ? this.port(value, call) : value;
+      },
+    });
+    this.wrapped.set(port, proxy);
+    return proxy;
+  }
+
+  /**
+   * A metadata store: its `transaction` runs the callback in a guarded context, on the
+   * transaction's own store (not guarded: its queries are what a transaction is for).
+   */
+  store<T extends { transaction<R>(fn: (tx: T) => Promise<R>): Promise<R> }>(store: T, name = 'store'): T {
+    const guarded = this.port(store, name);
+    return new Proxy(guarded, {
+      get: (target, key) => {
+        if (key !== 'transaction') return Reflect.get(target, key);
+        return <R>(fn: (tx: T) => Promise<R>) => {
+          this.check(`${name}.transaction`);
+          return store.transaction((tx) => {
+            this.seen.transactions += 1;
+            return this.open.run(true, () => fn(tx));
+          });
+        };
+      },
+    });
+  }
+
+  private check(call: string): void {
+    if (this.open.getStore()) {
+      this.violations.push({ call, stack: new Error(call).stack ?? call });
+      return;
+    }
+    const port = call.split('.')[0] ?? call;
+    this.seen.calls.set(port, (this.seen.calls.get(port) ?? 0) + 1);
+  }
+}
+
+/** The one guard of a test file whose region adapters are replaced by guarded ones (`vi.mock`). */
+export const transactionGuard = new TransactionGuard();
