@@ -24,6 +24,8 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-bench-api-'));
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 const children = [];
+// However the bench ends (a failure, a closed output pipe), its processes end with it.
+process.once('exit', () => children.forEach((c) => c.kill('SIGTERM')));
 
 /** Starts a process and waits until `probe` answers 200. */
 async function startProcess(args, env, probe) {

@@ -37,6 +37,8 @@ const server = spawn(process.execPath, ['dist/bin/server.js', 'region'], {
   env: { ...process.env, ...env, ASSETBRIDGE_DATABASE_URL: database.url, ASSETBRIDGE_PORT: String(port), ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex') },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
+// However the bench ends (a failure, a closed output pipe), the region ends with it.
+process.once('exit', () => server.kill('SIGTERM'));
 await new Promise((resolve) => server.stdout.on('data', (d) => d.toString().includes('listening') && resolve()));
 const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
