@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { MetadataStore } from '../../src/ports/metadata-store.js';
 
 /**
  * Watches a region's ports for work done inside a metadata transaction that is not a query of
@@ -40,12 +41,12 @@ export class TransactionGuard {
    * A metadata store: its `transaction` runs the callback in a guarded context, on the
    * transaction's own store (not guarded: its queries are what a transaction is for).
    */
-  store<T extends { transaction<R>(fn: (tx: T) => Promise<R>): Promise<R> }>(store: T, name = 'store'): T {
+  store<T extends MetadataStore>(store: T, name = 'store'): T {
     const guarded = this.port(store, name);
     return new Proxy(guarded, {
       get: (target, key) => {
         if (key !== 'transaction') return Reflect.get(target, key);
-        return <R>(fn: (tx: T) => Promise<R>) => {
+        return <R>(fn: (tx: MetadataStore) => Promise<R>) => {
           this.check(`${name}.transaction`);
           return store.transaction((tx) => {
             this.seen.transactions += 1;
