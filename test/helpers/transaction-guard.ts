@@ -69,3 +69,13 @@ export class TransactionGuard {
 
 /** The one guard of a test file whose region adapters are replaced by guarded ones (`vi.mock`). */
 export const transactionGuard = new TransactionGuard();
+
+/** `Base` with every instance it makes guarded by `transactionGuard` (`store`: as a metadata store). */
+export function guardedClass<C extends new (...args: never[]) => object>(Base: C, name: string): C {
+  return new Proxy(Base, {
+    construct: (target, args) => {
+      const made = Reflect.construct(target, args) as object;
+      return name === 'store' ? transactionGuard.store(made as MetadataStore) : transactionGuard.port(made, name);
+    },
+  });
+}

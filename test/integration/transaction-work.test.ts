@@ -13,14 +13,8 @@ import { startTwoRegions, waitForCopy, type TwoRegions } from '../helpers/two-re
 
 vi.mock('../../src/adapters/db/metadata-store-kysely.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/adapters/db/metadata-store-kysely.js')>();
-  const { transactionGuard } = await import('../helpers/transaction-guard.js');
-  class KyselyMetadataStore extends original.KyselyMetadataStore {
-    constructor(...args: ConstructorParameters<typeof original.KyselyMetadataStore>) {
-      super(...args);
-      return transactionGuard.store(this);
-    }
-  }
-  return { ...original, KyselyMetadataStore };
+  const { guardedClass } = await import('../helpers/transaction-guard.js');
+  return { ...original, KyselyMetadataStore: guardedClass(original.KyselyMetadataStore, 'store') };
 });
 vi.mock('../../src/adapters/blob/blob-store-factory.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/adapters/blob/blob-store-factory.js')>();
@@ -29,25 +23,13 @@ vi.mock('../../src/adapters/blob/blob-store-factory.js', async (importOriginal) 
 });
 vi.mock('../../src/adapters/peer/http-peer-transport.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/adapters/peer/http-peer-transport.js')>();
-  const { transactionGuard } = await import('../helpers/transaction-guard.js');
-  class HttpPeerTransport extends original.HttpPeerTransport {
-    constructor(...args: ConstructorParameters<typeof original.HttpPeerTransport>) {
-      super(...args);
-      return transactionGuard.port(this, 'peers');
-    }
-  }
-  return { ...original, HttpPeerTransport };
+  const { guardedClass } = await import('../helpers/transaction-guard.js');
+  return { ...original, HttpPeerTransport: guardedClass(original.HttpPeerTransport, 'peers') };
 });
 vi.mock('../../src/adapters/media/media-probe.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/adapters/media/media-probe.js')>();
-  const { transactionGuard } = await import('../helpers/transaction-guard.js');
-  class LibraryMediaProbe extends original.LibraryMediaProbe {
-    constructor() {
-      super();
-      return transactionGuard.port(this, 'probe');
-    }
-  }
-  return { ...original, LibraryMediaProbe };
+  const { guardedClass } = await import('../helpers/transaction-guard.js');
+  return { ...original, LibraryMediaProbe: guardedClass(original.LibraryMediaProbe, 'probe') };
 });
 vi.mock('../../src/start/identity.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/start/identity.js')>();
