@@ -52,7 +52,7 @@ describe('benchmarks (smoke run, tiny sizes)', () => {
     // 15 of the 300 in the recycle bin; 2 of 50 tags each.
     expect(out).toMatch(/asset_state DELETING +offset +0 +count +15 /);
     expect(out).toMatch(/tag exact +offset +0 +count +12 /);
-    expect(out).toMatch(/SEARCH assets USING (COVERING )?INDEX assets_app_user_idx/);
+    expect(out).toMatch(/SEARCH assets USING (COVERING )?INDEX assets_app_user_state_idx \(project_id=\? AND app_user_id=\?\)/);
     expect(out).toMatch(/every statement reads its tables through an index/);
   });
 
