@@ -27,7 +27,8 @@ export class TransactionGuard {
         if (typeof value === 'function') {
           return (...args: unknown[]) => {
             this.check(call);
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
+            // Recorded once: what the port itself does for this call is not recorded again.
+            return this.open.exit(() => (value as (...a: unknown[]) => unknown).apply(target, args));
           };
         }
         return typeof value === 'object' && value !== null ? this.port(value, call) : value;
@@ -55,6 +56,22 @@ export class TransactionGuard {
         };
       },
     });
+  }
+
+  /**
+   * Timers started inside a transaction (a wait, a retry delay) count too: `setTimeout` and
+   * `setInterval` are checked from now on. Returns what puts them back.
+   */
+  watchTimers(): () => void {
+    const originals = { setTimeout: globalThis.setTimeout, setInterval: globalThis.setInterval };
+    const checked = <F extends (...args: never[]) => unknown>(name: string, original: F): F =>
+      Object.assign((...args: unknown[]) => {
+        this.check(`timers.${name}`);
+        return Reflect.apply(original, globalThis, args) as unknown;
+      }, original);
+    globalThis.setTimeout = checked('setTimeout', originals.setTimeout);
+    globalThis.setInterval = checked('setInterval', originals.setInterval);
+    return () => Object.assign(globalThis, originals);
   }
 
   private check(call: string): void {

@@ -1,5 +1,5 @@
 // No write transaction waits on anything but its own queries: blob store I/O, peer calls, media
-// parsing and identity lookups happen before the transaction or after its commit (on SQLite the
+// parsing, identity lookups and timers happen before the transaction or after its commit (on SQLite the
 // one connection, and every other request with it, would wait for them). The region's adapters
 // are replaced by guarded ones that record any call made from inside a transaction's callback;
 // every write operation runs, and none may be recorded.
@@ -46,13 +46,16 @@ const png = (shade: number) => sharp({ create: { width: 32, height: 24, channels
 const batch = (action: string, ids: string[], params?: string) => x.call('POST', '/digital-assets/batch-action', { body: { action, asset_ids: ids, ...(params ? { params } : {}) } });
 const stateOf = async (client: ApiClient, id: string) => ((await client.ok('GET', `/digital-assets/${id}`)) as { asset_state: string }).asset_state;
 
+let restoreTimers: () => void;
 beforeAll(async () => {
+  restoreTimers = guard.watchTimers();
   r = await startTwoRegions({ clockA });
   x = r.a.client;
   y = await r.a.addAccount();
 });
 afterAll(async () => {
   await r?.close();
+  restoreTimers();
 });
 afterEach(() => {
   // Each offending call with the stack that made it (the first lines name the service).
@@ -65,7 +68,10 @@ describe('work inside write transactions', () => {
       await tx.countAssets(r.a.projectId);
       await r.a.region.blobs.head('guard/self-check');
     });
-    expect(guard.violations.map((v) => v.call)).toEqual(['blobs.head']);
+    await r.a.region.store.transaction(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    });
+    expect(guard.violations.map((v) => v.call)).toEqual(['blobs.head', 'timers.setTimeout']);
     guard.violations.length = 0;
   });
 
@@ -164,6 +170,6 @@ describe('work inside write transactions', () => {
 
   it('watched every port while doing so', () => {
     expect(guard.seen.transactions).toBeGreaterThan(40);
-    for (const port of ['store', 'blobs', 'peers', 'probe', 'identity']) expect({ port, calls: guard.seen.calls.get(port) ?? 0 }).not.toMatchObject({ calls: 0 });
+    for (const port of ['store', 'blobs', 'peers', 'probe', 'identity', 'timers']) expect({ port, calls: guard.seen.calls.get(port) ?? 0 }).not.toMatchObject({ calls: 0 });
   });
 });
