@@ -96,3 +96,16 @@ export function guardedClass<C extends new (...args: never[]) => object>(Base: C
     },
   });
 }
+
+/**
+ * A module (for `vi.mock`) with one export guarded as port `port`: a class (capitalised name)
+ * makes guarded instances; a function (an async factory) resolves to a guarded port.
+ */
+export function guardedModule(original: Record<string, unknown>, exportName: string, port: string): Record<string, unknown> {
+  const made = original[exportName];
+  if (typeof made !== 'function') throw new Error(`${exportName} is not exported`);
+  const guarded = /^[A-Z]/.test(exportName)
+    ? guardedClass(made as new (...args: never[]) => object, port)
+    : async (...args: unknown[]) => transactionGuard.port((await (made as (...a: unknown[]) => Promise<object>)(...args)), port);
+  return { ...original, [exportName]: guarded };
+}

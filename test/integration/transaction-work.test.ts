@@ -1,8 +1,8 @@
-// No write transaction waits on anything but its own queries: blob store I/O, peer calls, media
-// parsing, identity lookups and timers happen before the transaction or after its commit (on SQLite the
-// one connection, and every other request with it, would wait for them). The region's adapters
-// are replaced by guarded ones that record any call made from inside a transaction's callback;
-// every write operation runs, and none may be recorded.
+// No write transaction waits on anything but its own queries: blob store I/O, peer calls,
+// media parsing, identity lookups and timers happen before the transaction or after its commit
+// (on SQLite the one connection, and every other request with it, would wait for them). The
+// region's adapters are replaced by guarded ones that record any call made from inside a
+// transaction's callback; every write operation runs, and none may be recorded.
 import { createHash, randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,31 +11,12 @@ import { TestClock, type TestAccount } from '../helpers/test-region.js';
 import { transactionGuard as guard } from '../helpers/transaction-guard.js';
 import { startTwoRegions, waitForCopy, type TwoRegions } from '../helpers/two-regions.js';
 
-vi.mock('../../src/adapters/db/metadata-store-kysely.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/adapters/db/metadata-store-kysely.js')>();
-  const { guardedClass } = await import('../helpers/transaction-guard.js');
-  return { ...original, KyselyMetadataStore: guardedClass(original.KyselyMetadataStore, 'store') };
-});
-vi.mock('../../src/adapters/blob/blob-store-factory.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/adapters/blob/blob-store-factory.js')>();
-  const { transactionGuard } = await import('../helpers/transaction-guard.js');
-  return { ...original, createBlobStore: async (...args: Parameters<typeof original.createBlobStore>) => transactionGuard.port(await original.createBlobStore(...args), 'blobs') };
-});
-vi.mock('../../src/adapters/peer/http-peer-transport.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/adapters/peer/http-peer-transport.js')>();
-  const { guardedClass } = await import('../helpers/transaction-guard.js');
-  return { ...original, HttpPeerTransport: guardedClass(original.HttpPeerTransport, 'peers') };
-});
-vi.mock('../../src/adapters/media/media-probe.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/adapters/media/media-probe.js')>();
-  const { guardedClass } = await import('../helpers/transaction-guard.js');
-  return { ...original, LibraryMediaProbe: guardedClass(original.LibraryMediaProbe, 'probe') };
-});
-vi.mock('../../src/start/identity.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/start/identity.js')>();
-  const { transactionGuard } = await import('../helpers/transaction-guard.js');
-  return { ...original, openIdentity: async (...args: Parameters<typeof original.openIdentity>) => transactionGuard.port(await original.openIdentity(...args), 'identity') };
-});
+// `vi.mock` calls are hoisted: each names its module, export and port itself.
+vi.mock('../../src/adapters/db/metadata-store-kysely.js', async (importOriginal) => (await import('../helpers/transaction-guard.js')).guardedModule(await importOriginal(), 'KyselyMetadataStore', 'store'));
+vi.mock('../../src/adapters/blob/blob-store-factory.js', async (importOriginal) => (await import('../helpers/transaction-guard.js')).guardedModule(await importOriginal(), 'createBlobStore', 'blobs'));
+vi.mock('../../src/adapters/peer/http-peer-transport.js', async (importOriginal) => (await import('../helpers/transaction-guard.js')).guardedModule(await importOriginal(), 'HttpPeerTransport', 'peers'));
+vi.mock('../../src/adapters/media/media-probe.js', async (importOriginal) => (await import('../helpers/transaction-guard.js')).guardedModule(await importOriginal(), 'LibraryMediaProbe', 'probe'));
+vi.mock('../../src/start/identity.js', async (importOriginal) => (await import('../helpers/transaction-guard.js')).guardedModule(await importOriginal(), 'openIdentity', 'identity'));
 
 const clockA = new TestClock();
 let r: TwoRegions;
