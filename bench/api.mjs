@@ -4,6 +4,7 @@
 // bare route, each with BENCH_CONNECTIONS connections for BENCH_SECONDS; prints requests/s, the
 // ratio to the bare route, latency p50/p99, errors, and the region's event-loop delay p99
 // during each run (from its /metrics, which resets the figure at every scrape).
+// BENCH_DATABASE_URL=postgres://... puts the region's metadata on PostgreSQL (bench/database.mjs).
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import autocannon from 'autocannon';
 import { signSdkRequest } from '../dist/auth/sdk-signature.js';
 import { parseIdentityConfig, SettingsReader } from '../dist/config/index.js';
 import { openIdentity } from '../dist/start/identity.js';
+import { benchDatabase } from './database.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -22,6 +24,8 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-bench-api-'));
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 const children = [];
+// However the bench ends (a failure, a closed output pipe), its processes end with it.
+process.once('exit', () => children.forEach((c) => c.kill('SIGTERM')));
 
 /** Starts a process and waits until `probe` answers 200. */
 async function startProcess(args, env, probe) {
@@ -36,6 +40,7 @@ async function startProcess(args, env, probe) {
   throw new Error(`${args.join(' ')} did not start`);
 }
 
+const database = await benchDatabase(dir);
 const port = await freePort();
 const endpoint = `http://127.0.0.1:${port}`;
 const shared = {
@@ -46,6 +51,7 @@ const shared = {
 const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
 const region = await startProcess([...profile, 'dist/bin/server.js', 'region'], {
   ...shared, ASSETBRIDGE_REGION: 'cn-north-4', ASSETBRIDGE_PORT: String(port), ASSETBRIDGE_DATA_DIR: path.join(dir, 'a'),
+  ASSETBRIDGE_DATABASE_URL: database.url,
   ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex'), ASSETBRIDGE_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
 }, `${endpoint}/openapi.json`);
 
@@ -123,11 +129,12 @@ const tokenRun = await load(`${endpoint}${showPath}`, { 'x-auth-token': token },
 const akskRun = await load(`${endpoint}${showPath}`, signed('GET', `${endpoint}${showPath}`).headers, region.pid);
 
 const row = (name, r) => `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s  ratio ${(r.rps / bare.rps).toFixed(2)}  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  server CPU ${r.cpuUs.toFixed(0)} µs/req${Number.isNaN(r.delay) ? '' : `  event-loop delay p99 ${r.delay.toFixed(1)} ms`}`;
-console.log(`ShowAsset, ${connections} connections, ${seconds} s each:`);
+console.log(`ShowAsset, ${connections} connections, ${seconds} s each (metadata on ${database.engine}):`);
 console.log(row('bare Fastify, same JSON', bare));
 console.log(row('ShowAsset, token', tokenRun));
 console.log(row('ShowAsset, AK/SK (SDK)', akskRun));
 
 for (const child of children) child.kill('SIGTERM');
 await new Promise((r) => region.once('exit', r));
+await database.drop();
 await rm(dir, { recursive: true, force: true });

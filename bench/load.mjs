@@ -5,6 +5,7 @@
 // requests/s, p50/p99, errors, timeouts, 5xx, the server's RSS after seeding, after a warm-up
 // (BENCH_LOAD_WARMUP_SECONDS, 5) of the same mix and after the run, and a signed
 // download's latency quiet and under BENCH_LOAD_BAD_LOGINS (100) concurrent bad logins.
+// BENCH_DATABASE_URL=postgres://... puts the region's metadata on PostgreSQL (bench/database.mjs).
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import autocannon from 'autocannon';
 import { signSdkRequest } from '../dist/auth/sdk-signature.js';
 import { parseIdentityConfig, SettingsReader } from '../dist/config/index.js';
 import { openIdentity } from '../dist/start/identity.js';
+import { benchDatabase } from './database.mjs';
 
 const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const connections = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 200);
@@ -25,6 +27,7 @@ const warmupSeconds = Number(process.env.BENCH_LOAD_WARMUP_SECONDS ?? 5);
 
 const dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-bench-load-'));
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+const database = await benchDatabase(dir);
 const port = await freePort();
 const endpoint = `http://127.0.0.1:${port}`;
 const env = {
@@ -33,9 +36,11 @@ const env = {
   ASSETBRIDGE_LOG_LEVEL: 'warn',
 };
 const server = spawn(process.execPath, ['dist/bin/server.js', 'region'], {
-  env: { ...process.env, ...env, ASSETBRIDGE_PORT: String(port), ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex') },
+  env: { ...process.env, ...env, ASSETBRIDGE_DATABASE_URL: database.url, ASSETBRIDGE_PORT: String(port), ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex') },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
+// However the bench ends (a failure, a closed output pipe), the region ends with it.
+process.once('exit', () => server.kill('SIGTERM'));
 await new Promise((resolve) => server.stdout.on('data', (d) => d.toString().includes('listening') && resolve()));
 const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
@@ -147,7 +152,7 @@ flooding = false;
 await Promise.all(flood);
 
 const fivexx = result['5xx'] ?? 0;
-console.log(`load: ${connections} connections, ${seconds} s, ${assetCount} assets seeded (60% show, 30% list limit=10, 10% create; token auth)`);
+console.log(`load: ${connections} connections, ${seconds} s, ${assetCount} assets seeded (60% show, 30% list limit=10, 10% create; token auth; metadata on ${database.engine})`);
 console.log(`requests/s ${result.requests.average.toFixed(0)}   latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms   total ${result.requests.total}`);
 console.log(`errors ${result.errors}   timeouts ${result.timeouts}   5xx ${fivexx}   non-2xx ${result.non2xx}`);
 console.log(`server event-loop delay during the run: p99 ${delay.p99.toFixed(1)} ms, max ${delay.max.toFixed(1)} ms`);
@@ -156,4 +161,5 @@ console.log(`download 1 MiB (median of 5): quiet ${quiet.toFixed(1)} ms, under $
 
 server.kill('SIGTERM');
 await new Promise((resolve) => server.once('exit', resolve));
+await database.drop();
 await rm(dir, { recursive: true, force: true });

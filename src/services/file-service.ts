@@ -409,19 +409,23 @@ export class FileService {
   async coverUrls(principal: Principal, assets: readonly Asset[]): Promise<Map<string, { cover?: string; thumbnail?: string }>> {
     const byId = new Map(assets.map((a) => [a.assetId, a]));
     const files = await this.deps.store.listFiles(principal.projectId, [...byId.keys()]);
-    const urls = new Map<string, { cover?: string; thumbnail?: string }>();
-    for (const category of ['MAIN', 'COVER'] as const) {
-      for (const file of files.filter((f) => f.category === category)) {
-        const asset = byId.get(file.assetId);
-        const url = asset && this.downloadUrl(file, asset);
-        if (!url) continue;
-        const entry = urls.get(file.assetId) ?? {};
-        if (category === 'COVER' || /^(png|jpe?g|gif|webp|bmp|svg)$/.test(file.fileType)) entry.cover = url;
-        if (category === 'MAIN') entry.thumbnail = asset && this.downloadUrl(file, asset, undefined, 'thumbnail');
-        urls.set(file.assetId, entry);
-      }
+    // The files each URL comes from are picked first; only the URLs answered are signed, each once.
+    const picked = new Map<string, { asset: Asset; cover?: AssetFile; main?: AssetFile }>();
+    for (const file of files) {
+      const asset = byId.get(file.assetId);
+      if (!asset || (file.category !== 'MAIN' && file.category !== 'COVER') || !isReadable(file, asset)) continue;
+      const entry = picked.get(file.assetId) ?? { asset };
+      if (file.category === 'COVER') entry.cover = file;
+      else entry.main = file;
+      picked.set(file.assetId, entry);
     }
-    for (const entry of urls.values()) entry.thumbnail ??= entry.cover;
+    const urls = new Map<string, { cover?: string; thumbnail?: string }>();
+    for (const [assetId, { asset, cover, main }] of picked) {
+      const coverFile = cover ?? (main && imageFileTypes.test(main.fileType) ? main : undefined);
+      const coverUrl = coverFile && this.downloadUrl(coverFile, asset);
+      const thumbnail = main?.thumbnailKey ? this.downloadUrl(main, asset, undefined, 'thumbnail') : undefined;
+      urls.set(assetId, { cover: coverUrl, thumbnail: thumbnail ?? coverUrl });
+    }
     return urls;
   }
 
@@ -503,6 +507,9 @@ async function receivedSize(tx: MetadataStore, upload: LargeUpload): Promise<num
   }
   return size;
 }
+
+/** File types a MAIN file is shown as the cover for, when the asset has no COVER file. */
+const imageFileTypes = /^(png|jpe?g|gif|webp|bmp|svg)$/;
 
 /** A confirmed file of an asset whose files may be read. */
 const isReadable = (file: AssetFile, asset: Asset): boolean => fileStateRules[file.state].downloadable && assetStateRules[asset.assetState].readable;

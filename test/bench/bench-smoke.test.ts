@@ -2,6 +2,7 @@
 // and prints its figures (the figures themselves are checked by `npm run bench:*`, not here).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -43,11 +44,16 @@ describe('benchmarks (smoke run, tiny sizes)', () => {
     expect(out).toMatch(/ShowAsset, AK\/SK .*ratio \d+\.\d+.*errors 0/);
   });
 
-  it('bench/list.mjs loads assets and prints each filter and sort with its latency', async () => {
-    const out = await bench('bench/list.mjs', { BENCH_LIST_ASSETS: '300', BENCH_LIST_ROUNDS: '2' });
-    expect(out).toMatch(/300 assets loaded/);
+  it('bench/list.mjs loads assets and prints each filter and sort with its latency and query plans', async () => {
+    const out = await bench('bench/list.mjs', { BENCH_LIST_ASSETS: '300', BENCH_LIST_ROUNDS: '2', BENCH_EXPLAIN: '1' });
+    expect(out).toMatch(/300 assets loaded in [\d.]+ s \(sqlite\)/);
     expect(out).toMatch(/tag substring +offset +0 +count +\d+ +p50 +[\d.]+ ms +p99 +[\d.]+ ms/);
     expect(out).toMatch(/system_property STYLE:s3 +offset 1000/);
+    // 15 of the 300 in the recycle bin; 2 of 50 tags each.
+    expect(out).toMatch(/asset_state DELETING +offset +0 +count +15 /);
+    expect(out).toMatch(/tag exact +offset +0 +count +12 /);
+    expect(out).toMatch(/SEARCH assets USING (COVERING )?INDEX assets_app_user_state_idx \(project_id=\? AND app_user_id=\?\)/);
+    expect(out).toMatch(/every statement reads its tables through an index/);
   });
 
   it('bench/load.mjs runs its mixed load against a region process and prints its figures', async () => {
@@ -57,5 +63,44 @@ describe('benchmarks (smoke run, tiny sizes)', () => {
     expect(out).toMatch(/errors 0 +timeouts 0 +5xx 0/);
     expect(out).toMatch(/server RSS before \d+ MiB, after \d+ MiB/);
     expect(out).toMatch(/quiet [\d.]+ ms, under 5 concurrent bad logins [\d.]+ ms/);
+  });
+});
+
+const pgServer = process.env.ASSETBRIDGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** The benches' databases on the PostgreSQL server (each run drops its own). */
+async function benchDatabases(): Promise<string[]> {
+  const client = new pg.Client({ connectionString: pgServer });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'assetbridge_bench_%'");
+    return rows.map((r) => r.datname);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('benchmarks on PostgreSQL (BENCH_DATABASE_URL, smoke run)', () => {
+  const onPg = { BENCH_DATABASE_URL: pgServer };
+
+  it('bench/list.mjs runs on a database of its own, prints the plans, and drops it', async () => {
+    const before = await benchDatabases();
+    const out = await bench('bench/list.mjs', { ...onPg, BENCH_LIST_ASSETS: '300', BENCH_LIST_ROUNDS: '1', BENCH_EXPLAIN: '1' });
+    expect(out).toMatch(/300 assets loaded in [\d.]+ s \(postgres\)/);
+    expect(out).toContain('Bitmap Index Scan on assets_name_trgm_idx');
+    expect(out).toMatch(/asset_state DELETING +offset 1000 +count +15 /);
+    expect(out).toMatch(/every statement reads its tables through an index/);
+    expect(await benchDatabases()).toEqual(before);
+  });
+
+  it('bench/api.mjs and bench/load.mjs run with the region on PostgreSQL', async () => {
+    const before = await benchDatabases();
+    const api = await bench('bench/api.mjs', { ...onPg, BENCH_SECONDS: '1', BENCH_CONNECTIONS: '2' });
+    expect(api).toMatch(/metadata on postgres/);
+    expect(api).toMatch(/ShowAsset, token .*ratio \d+\.\d+.*errors 0/);
+    const load = await bench('bench/load.mjs', { ...onPg, BENCH_LOAD_SECONDS: '2', BENCH_LOAD_CONNECTIONS: '5', BENCH_LOAD_ASSETS: '10', BENCH_LOAD_BAD_LOGINS: '5' });
+    expect(load).toMatch(/metadata on postgres/);
+    expect(load).toMatch(/errors 0 +timeouts 0 +5xx 0/);
+    expect(await benchDatabases()).toEqual(before);
   });
 });
