@@ -41,6 +41,7 @@ import { CopyWorker } from '../services/replication/copy-worker.js';
 import { HttpPeerTransport } from '../adapters/peer/http-peer-transport.js';
 import { loadKeyRing } from '../services/replication/key-ring.js';
 import { ReplicationService } from '../services/replication/replication-service.js';
+import { RuleService } from '../services/replication/rule-service.js';
 
 export interface Region {
   /** Complete and immutable: the bound port and the public endpoint included. */
@@ -175,6 +176,13 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     },
     onImported: () => worker.wake(),
   });
+  const rules = new RuleService({
+    store,
+    directory: identity,
+    clock,
+    region: config.region,
+    peers: config.replication.peers,
+  });
   const peerTransport = new HttpPeerTransport(config.replication.streamsPerPeer);
   const worker: CopyWorker = new CopyWorker({
     store,
@@ -245,7 +253,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     publicEndpoint: config.publicEndpoint,
     surface: servesApi ? 'api' : 'operations',
     deps: {
-      assets, files, identity, logins: options.logins ?? loginGuard(config.edge, clock), authenticator, replication, transfers, metrics,
+      assets, files, identity, logins: options.logins ?? loginGuard(config.edge, clock), authenticator, replication, rules, transfers, metrics,
       metricsOnApi: config.metrics.mode === 'api', region: config.region, role: config.role, readiness,
     },
   });

@@ -106,6 +106,11 @@ export class IdentityService {
     return this.store.getProject(id);
   }
 
+  /** An account's projects, one per region. */
+  accountProjects(accountId: string): Promise<Project[]> {
+    return this.store.listProjects(accountId);
+  }
+
   async projects(accountName: string): Promise<Project[]> {
     return this.store.listProjects((await this.account(accountName)).id);
   }
