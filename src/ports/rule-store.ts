@@ -48,6 +48,9 @@ export interface RuleStore {
   /** Entries queued per target region (for the metric). */
   pendingByTarget(): Promise<Map<string, number>>;
 
+  /** Region B: the replicas this rule fed in the project become ordinary assets (origin kept, rule cleared); returns how many. */
+  releaseReplicas(projectId: string, ruleId: string, at: string): Promise<number>;
+
   getStatus(projectId: string, assetId: string, ruleId: string): Promise<ReplicaStatus | undefined>;
   listStatus(projectId: string, assetIds: readonly string[]): Promise<ReplicaStatus[]>;
   putStatus(status: ReplicaStatus): Promise<void>;

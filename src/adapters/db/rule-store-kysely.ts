@@ -309,6 +309,11 @@ export class KyselyRuleStore implements RuleStore {
     return new Map(rows.map((r) => [r.target_region, Number(r.n)]));
   }
 
+  async releaseReplicas(projectId: string, ruleId: string, at: string): Promise<number> {
+    const res = await this.db.updateTable('assets').set({ origin_rule_id: null, updated_at: at }).where('project_id', '=', projectId).where('origin_rule_id', '=', ruleId).executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
   async getStatus(projectId: string, assetId: string, ruleId: string): Promise<ReplicaStatus | undefined> {
     const row = await this.db
       .selectFrom('replica_status')

@@ -7,6 +7,7 @@ import type { IdentityService } from '../../services/identity/identity-service.j
 import type { LoginGuard } from '../../services/identity/login-guard.js';
 import type { ReplicationService } from '../../services/replication/replication-service.js';
 import type { RuleService } from '../../services/replication/rule-service.js';
+import type { RuleReceiver } from '../../services/replication/rule-receiver.js';
 import type { TransferService } from '../../services/transfers/transfer-service.js';
 
 /** The services route handlers call. */
@@ -19,6 +20,8 @@ export interface RouteDeps {
   replication: ReplicationService;
   /** Replication rules (region A's side). */
   rules: RuleService;
+  /** Rule deliveries from other regions (region B's side). */
+  ruleReceiver: RuleReceiver;
   transfers: TransferService;
   metrics: Metrics;
   /** Serve /metrics on the API port. */

@@ -22,6 +22,7 @@ import metrics from './metrics.js';
 export { default as metricsRoute } from './metrics.js';
 import createByReplicationInfo from './replication/create-by-replication-info.js';
 import peerFile from './replication/peer-file.js';
+import ruleDelivery from './replication/rule-delivery.js';
 import showReplicationInfo from './replication/show-replication-info.js';
 import backfillRule from './rules/backfill-rule.js';
 import createRule from './rules/create-rule.js';
@@ -55,6 +56,7 @@ export function registerBlobRoutes(app: AppInstance, deps: RouteDeps): void {
   downloadBlob(app, deps);
   downloadThumbnail(app, deps);
   peerFile(app, deps);
+  ruleDelivery(app, deps);
   // Upload has its own content-type parsing: its own scope.
   void app.register(async (scope) => uploadBlob(scope, deps));
 }
