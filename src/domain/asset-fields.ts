@@ -187,7 +187,7 @@ export function copiedPatch(meta: CopiedFields): Partial<AssetFieldValues> {
   const input = fieldsFromCopy(meta) as Record<string, unknown>;
   const patch: Record<string, unknown> = {};
   for (const [key, f] of storedFieldEntries) if (f.copied) patch[key] = input[key] ?? f.empty?.() ?? null;
-  return patch as Partial<AssetFieldValues>;
+  return patch;
 }
 
 /** Field values from a manifest; fields it does not carry (not copied, or from an older region) get their defaults. */

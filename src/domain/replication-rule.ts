@@ -64,7 +64,7 @@ export interface ReplicaOrigin {
 
 /** Whether the rule's filter selects this asset (a replica never feeds a rule: the caller checks). */
 export function ruleMatches(filter: RuleFilter, asset: Pick<Asset, 'assetType' | 'tags' | 'assetName'>): boolean {
-  if (filter.assetTypes.length > 0 && !filter.assetTypes.includes(asset.assetType as AssetType)) return false;
+  if (filter.assetTypes.length > 0 && !filter.assetTypes.includes(asset.assetType)) return false;
   if (filter.tags.length > 0 && !asset.tags.some((t) => filter.tags.includes(t))) return false;
   if (filter.namePrefix !== null && !asset.assetName.startsWith(filter.namePrefix)) return false;
   return true;

@@ -83,7 +83,7 @@ describe('a rule A -> B', () => {
   it('carries a changed tag and description to B', async () => {
     const put = await r.a.client.call('PUT', `/digital-assets/${assetId}`, { body: { tags: ['follow', 'y'], asset_description: 'changed in A' } });
     expect(put.status).toBe(200);
-    const replica = await until(() => show(r.clientB, assetId), (res) => res.body.tags?.includes('y'));
+    const replica = await until(() => show(r.clientB, assetId), (res) => Boolean(res.body.tags?.includes('y')));
     expect(replica.body).toMatchObject({ tags: ['follow', 'y'], asset_description: 'changed in A', asset_state: 'ACTIVED' });
   });
 

@@ -70,7 +70,7 @@ const pollDelayMs = (ageMs: number): number => (ageMs < 10_000 ? 250 : ageMs < 1
 
 const reasonOf = (body: unknown): string => {
   const b = body as { error_code?: unknown; error_msg?: unknown } | null;
-  return typeof b?.error_code === 'string' ? `${b.error_code}: ${String(b.error_msg ?? '')}` : 'refused';
+  return typeof b?.error_code === 'string' ? `${b.error_code}: ${typeof b.error_msg === 'string' ? b.error_msg : ''}` : 'refused';
 };
 
 /**
