@@ -72,3 +72,6 @@ export function ruleMatches(filter: RuleFilter, asset: Pick<Asset, 'assetType' |
 
 /** The purpose every rule delivery's seal names: no other seal opens at the delivery endpoint. */
 export const ruleDeliveryPurpose = 'rule-delivery';
+
+/** The `reason` of a replica's file that a newer file replaces once that one is copied and verified. */
+export const replacedFileReason = 'replaced by a newer version of the origin; removed once it is copied';

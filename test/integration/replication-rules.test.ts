@@ -94,10 +94,23 @@ describe('a rule A -> B', () => {
     await stateIn(r.clientB, assetId, ['ACTIVED']);
   });
 
-  it('carries a new file to B', async () => {
+  it('carries a new file and a replaced one to B; the replica stays ACTIVED with its old files until the new ones are in', async () => {
+    const seen = new Set<string>();
+    const watch = async () => {
+      const res = await show(r.clientB, assetId);
+      seen.add(res.body.asset_state as string);
+      return res;
+    };
     await r.a.client.addFile(assetId, 'cover.png', png, 'COVER');
-    const replica = await until(() => show(r.clientB, assetId), (res) => res.body.asset_state === 'ACTIVED' && res.body.files?.length === 2);
-    expect(replica.body.files.map((f: { file_name: string }) => f.file_name).sort()).toEqual(['cover.png', 'main.png']);
+    const added = await until(watch, (res) => res.body.files?.length === 2 && res.body.files.every((f: { state: string }) => f.state === 'CREATED'));
+    expect(added.body.files.map((f: { file_name: string }) => f.file_name).sort()).toEqual(['cover.png', 'main.png']);
+    const oldCover = added.body.files.find((f: { file_name: string }) => f.file_name === 'cover.png').file_id as string;
+    // The cover is replaced in A: deleted, and a new one added.
+    expect((await r.a.client.call('DELETE', `/files/${oldCover}`)).status).toBe(200);
+    const newCover = await r.a.client.addFile(assetId, 'cover2.png', Buffer.concat([png, Buffer.from('v2')]), 'COVER');
+    const replaced = await until(watch, (res) => res.body.files?.some((f: { file_id: string; state: string }) => f.file_id === newCover && f.state === 'CREATED') && res.body.files.length === 2);
+    expect(replaced.body.files.map((f: { file_name: string }) => f.file_name).sort()).toEqual(['cover2.png', 'main.png']);
+    expect([...seen]).toEqual(['ACTIVED']);
   });
 
   it('keeps the replica read-only in B while the rule feeds it (409 with its own code)', async () => {

@@ -44,7 +44,7 @@ export function assetToRow(a: Asset): AssetsTable {
     created_at: a.createdAt,
     updated_at: a.updatedAt,
     deleted_at: a.deletedAt,
-    ...originToRow(a.origin ?? null),
+    ...(a.origin ? originToRow(a.origin) : {}),
   };
 }
 

@@ -195,8 +195,13 @@ export class ReplicationService {
   /** The copy's file rows: CREATING, digests from the manifest, blob keys of this run. */
   async resetFiles(tx: MetadataStore, principal: Principal, m: ReplicationManifest, now: Date): Promise<void> {
     for (const old of await tx.listFiles(principal.projectId, [m.src.asset])) await tx.deleteFile(old.fileId);
-    await this.deps.quota.admit(tx, { projectId: principal.projectId, files: { assetId: m.src.asset, count: m.files.length, uploadBytes: 0 } });
-    for (const f of m.files) {
+    await this.insertCopyFiles(tx, principal, m, m.files, now);
+  }
+
+  /** File rows for `files` of the manifest, CREATING until the copy verifies them (quota checked first). */
+  async insertCopyFiles(tx: MetadataStore, principal: Principal, m: ReplicationManifest, files: ReplicationManifest['files'], now: Date): Promise<void> {
+    await this.deps.quota.admit(tx, { projectId: principal.projectId, files: { assetId: m.src.asset, count: files.length, uploadBytes: 0 } });
+    for (const f of files) {
       const file: AssetFile = {
         fileId: f.id,
         projectId: principal.projectId,

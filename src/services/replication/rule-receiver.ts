@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { Asset } from '../../domain/asset.js';
+import type { Asset, AssetFile } from '../../domain/asset.js';
 import { copiedPatch } from '../../domain/asset-fields.js';
 import { assetStateRules } from '../../domain/asset-states.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import type { Project } from '../../domain/identity.js';
 import type { Principal } from '../../domain/principal.js';
-import type { ReplicaOrigin } from '../../domain/replication-rule.js';
+import { replacedFileReason, type ReplicaOrigin } from '../../domain/replication-rule.js';
 import { isoTime } from '../../domain/time.js';
 import type { Clock } from '../../ports/clock.js';
 import { DuplicateAssetIdError, type AssetPatch, type MetadataStore } from '../../ports/metadata-store.js';
@@ -98,9 +98,9 @@ export class RuleReceiver {
   /** Where the replica stands, as A records it. */
   private async answer(tx: MetadataStore, asset: Asset, appliedAt?: string): Promise<DeliveryAnswer> {
     const version = asset.origin?.version ?? 0;
-    if (asset.assetState === 'CREATING') return { state: 'COPYING', version };
     const task = await tx.copyTasks.getTask(asset.projectId, asset.assetId);
-    if (asset.assetState === 'FAILED') return { state: 'FAILED', version, reason: task?.failureCode ?? asset.reason ?? 'failed' };
+    if (asset.assetState === 'CREATING' || task?.state === 'CREATING') return { state: 'COPYING', version };
+    if (asset.assetState === 'FAILED' || task?.state === 'FAILED') return { state: 'FAILED', version, reason: task?.failureCode ?? asset.reason ?? 'failed' };
     return { state: 'COMPLETED', version, completed_time: appliedAt ?? task?.finishedAt ?? asset.updatedAt };
   }
 
@@ -149,9 +149,9 @@ export class RuleReceiver {
     }
     const patch: AssetPatch = { ...copiedPatch(m.meta), origin, updatedAt: now };
     const files = await tx.listFiles(principal.projectId, [existing.assetId]);
-    const copyAgain = existing.assetState === 'FAILED' || !sameFiles(files, m);
-    if (copyAgain) {
-      // The copy runs again with the asset's files as they are in A now.
+    const changedFiles = !sameFiles(files.filter((f) => f.reason !== replacedFileReason), m);
+    if (existing.assetState === 'FAILED' || (existing.assetState === 'CREATING' && changedFiles)) {
+      // Nothing of it is visible yet: the copy runs again with the asset's files as they are in A now.
       const run = this.deps.replication.newTask(principal, m, new Date(now), requestId);
       if (await tx.copyTasks.getTask(principal.projectId, existing.assetId)) await tx.copyTasks.restartTask(run);
       else await tx.copyTasks.insertTask(run);
@@ -161,8 +161,32 @@ export class RuleReceiver {
     }
     if (isLive(existing.assetState) && payload.state && isLive(payload.state)) patch.assetState = payload.state;
     await tx.updateAsset(principal.projectId, existing.assetId, patch, [existing.assetState]);
+    if (changedFiles && isLive(existing.assetState)) {
+      await this.startFileUpdate(tx, principal, m, files, now, requestId);
+      return { answer: { state: 'COPYING', version: body.version }, copying: true };
+    }
     const after = (await tx.getAsset(principal.projectId, existing.assetId)) as Asset;
     return { answer: await this.answer(tx, after, now), copying: false };
+  }
+
+  /**
+   * Files changed in A on a live replica: the new files are copied into it (CREATING, not
+   * downloadable) while the files they replace stay as they are, marked `replaced`; the copy's
+   * activation switches them in one transaction (copy-worker.ts).
+   */
+  private async startFileUpdate(tx: MetadataStore, principal: Principal, m: ReplicationManifest, held: AssetFile[], now: string, requestId: string): Promise<void> {
+    const kept = held.filter((h) => h.state === 'CREATED' && m.files.some((f) => f.id === h.fileId && f.sha256 === h.sha256Hex));
+    const incoming = m.files.filter((f) => !kept.some((k) => k.fileId === f.id));
+    for (const h of held) {
+      if (kept.includes(h)) continue;
+      // A file of an earlier update that did not finish goes; a visible one waits for the switch.
+      if (h.state === 'CREATED') await tx.updateFile(h.fileId, { reason: replacedFileReason, updatedAt: now });
+      else await tx.deleteFile(h.fileId);
+    }
+    await this.deps.replication.insertCopyFiles(tx, principal, m, incoming, new Date(now));
+    const run = this.deps.replication.newTask(principal, { ...m, files: incoming }, new Date(now), requestId);
+    if (await tx.copyTasks.getTask(principal.projectId, m.src.asset)) await tx.copyTasks.restartTask(run);
+    else await tx.copyTasks.insertTask(run);
   }
 
   private async applyDelete(principal: Principal, payload: DeliveryPayload, body: DeliveryBody, now: string): Promise<DeliveryAnswer> {
