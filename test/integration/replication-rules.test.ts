@@ -102,13 +102,13 @@ describe('a rule A -> B', () => {
       return res;
     };
     await r.a.client.addFile(assetId, 'cover.png', png, 'COVER');
-    const added = await until(watch, (res) => res.body.files?.length === 2 && res.body.files.every((f: { state: string }) => f.state === 'CREATED'));
+    const added = await until(watch, (res) => Boolean(res.body.files?.length === 2 && res.body.files.every((f: { state: string }) => f.state === 'CREATED')));
     expect(added.body.files.map((f: { file_name: string }) => f.file_name).sort()).toEqual(['cover.png', 'main.png']);
     const oldCover = added.body.files.find((f: { file_name: string }) => f.file_name === 'cover.png').file_id as string;
     // The cover is replaced in A: deleted, and a new one added.
     expect((await r.a.client.call('DELETE', `/files/${oldCover}`)).status).toBe(200);
     const newCover = await r.a.client.addFile(assetId, 'cover2.png', Buffer.concat([png, Buffer.from('v2')]), 'COVER');
-    const replaced = await until(watch, (res) => res.body.files?.some((f: { file_id: string; state: string }) => f.file_id === newCover && f.state === 'CREATED') && res.body.files.length === 2);
+    const replaced = await until(watch, (res) => Boolean(res.body.files?.some((f: { file_id: string; state: string }) => f.file_id === newCover && f.state === 'CREATED') && res.body.files.length === 2));
     expect(replaced.body.files.map((f: { file_name: string }) => f.file_name).sort()).toEqual(['cover2.png', 'main.png']);
     expect([...seen]).toEqual(['ACTIVED']);
   });
