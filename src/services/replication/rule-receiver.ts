@@ -144,7 +144,11 @@ export class RuleReceiver {
     }
     if (existing.origin && existing.origin.version >= body.version) {
       // Older than what is held (deliveries may cross): nothing changes but the rule that feeds it.
-      if (existing.origin.ruleId !== body.rule_id) await tx.updateAsset(principal.projectId, existing.assetId, { origin: { ...existing.origin, ruleId: body.rule_id }, updatedAt: now });
+      const fix: AssetPatch = { updatedAt: now };
+      if (existing.origin.ruleId !== body.rule_id) fix.origin = { ...existing.origin, ruleId: body.rule_id };
+      // A toggle that came while the first copy ran is taken once the replica is ACTIVED.
+      if (isLive(existing.assetState) && payload.state && isLive(payload.state) && payload.state !== existing.assetState) fix.assetState = payload.state;
+      if (fix.origin || fix.assetState) await tx.updateAsset(principal.projectId, existing.assetId, fix, [existing.assetState]);
       return { answer: await this.answer(tx, existing), copying: false };
     }
     const patch: AssetPatch = { ...copiedPatch(m.meta), origin, updatedAt: now };
