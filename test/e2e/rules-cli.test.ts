@@ -1,27 +1,18 @@
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalProcess, stopProcess } from '../helpers/processes.js';
+import { assetbridge as run } from '../helpers/cli.js';
 
-const run = promisify(execFile);
 const cli = path.resolve('dist/cli/main.js');
 let dataDir = '';
 let child: ChildProcess;
 
-async function assetbridge(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, ASSETBRIDGE_DATA_DIR: dataDir } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const assetbridge = (args: string[]) => run(args, { ASSETBRIDGE_DATA_DIR: dataDir });
 
 async function until(check: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;

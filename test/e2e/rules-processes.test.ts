@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Deployment } from '../helpers/deployment.js';
+import { pollUntil } from '../helpers/poll.js';
 
 /**
  * Replication rules between two real region processes (run one at a time: 2 cores).
@@ -34,15 +35,7 @@ async function activeAsset(name: string): Promise<string> {
   return id;
 }
 
-async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read().catch(() => undefined);
-    if (v !== undefined && check(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(v)}\nA:${d.output.a}\nB:${d.output.b}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(read: () => Promise<T>, check: (v: T) => boolean) => pollUntil(read, check, 60_000);
 
 describe('replication rules across processes', () => {
   it('region B down, then back: everything pending completes, nothing duplicated', async () => {

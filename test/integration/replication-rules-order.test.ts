@@ -6,6 +6,7 @@ import { parseKeyRing } from '../../src/services/replication/key-ring.js';
 import { sealDelivery } from '../../src/services/replication/seal.js';
 import type { DeliveryAnswer, DeliveryPayload } from '../../src/services/replication/rule-delivery.js';
 import { CHUNK_SIZE } from '../../src/domain/chunks.js';
+import { pollUntil } from '../helpers/poll.js';
 
 /**
  * Replication rules, the harder cases: deliveries out of order, rules both ways without a loop,
@@ -15,15 +16,7 @@ import { CHUNK_SIZE } from '../../src/domain/chunks.js';
 let r: TwoRegions;
 const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001', 'hex');
 
-async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (check(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(v)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = pollUntil;
 
 const show = (client: ApiClient, id: string) => client.call('GET', `/digital-assets/${id}`);
 const activeIn = (client: ApiClient, id: string) => until(() => show(client, id), (res) => res.status === 200 && res.body.asset_state === 'ACTIVED');

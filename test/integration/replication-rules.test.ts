@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient, ApiResponse } from '../helpers/api-client.js';
 import { startTwoRegions, type TwoRegions } from '../helpers/two-regions.js';
+import { pollUntil } from '../helpers/poll.js';
 
 /**
  * Replication rules between two regions of one deployment (A cn-north-4, B ap-southeast-3),
@@ -16,16 +17,7 @@ const expectError = (res: ApiResponse, status: number, code: string) => {
   expect({ status: res.status, code: res.body?.error_code }).toEqual({ status, code });
 };
 
-/** Polls until `check` passes (no fixed sleeps). */
-async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (check(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(v)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = pollUntil;
 
 const show = (client: ApiClient, id: string) => client.call('GET', `/digital-assets/${id}`);
 const stateIn = (client: ApiClient, id: string, states: string[]) => until(() => show(client, id), (res) => res.status === 200 && states.includes(res.body.asset_state));

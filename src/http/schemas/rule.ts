@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { RuleView } from '../../services/replication/rule-service.js';
+import type { RuleFilterInput, RuleView } from '../../services/replication/rule-service.js';
 import { apiTime } from '../presenters.js';
 
 /** Checked by the service (unknown types, empty or repeated tags answer MSS.10008006). */
@@ -11,6 +11,10 @@ export const RuleFilterBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** A filter as the service takes it. */
+export const filterInput = (f: Static<typeof RuleFilterBody> | undefined): RuleFilterInput | undefined =>
+  f && { assetTypes: f.asset_types, tags: f.tags, namePrefix: f.name_prefix };
 
 export const RuleInfo = Type.Object({
   rule_id: Type.String(),

@@ -149,15 +149,7 @@ export class ReplicationService {
    */
   async import(principal: Principal, info: SealedInfo, requestId: string): Promise<{ assetId: string; assetState: string }> {
     const manifest = this.open(principal, info);
-    const attempt = () => this.deps.store.transaction((tx) => this.createOrReuse(tx, principal, manifest, requestId));
-    let result: { assetId: string; assetState: string };
-    try {
-      result = await attempt();
-    } catch (err) {
-      // Two identical posts raced on the primary key: the loser sees the winner's copy.
-      if (!(err instanceof DuplicateAssetIdError)) throw err;
-      result = await attempt();
-    }
+    const result = await onceMoreIfRaced(() => this.deps.store.transaction((tx) => this.createOrReuse(tx, principal, manifest, requestId)));
     if (result.assetState === 'CREATING') this.deps.onImported?.();
     return result;
   }
@@ -269,6 +261,16 @@ export class ReplicationService {
     const asset = await this.deps.store.getAsset(file.projectId, file.assetId);
     if (!asset || !copySourceAssetStates.includes(asset.assetState)) throw new AppError('capabilityRefused', 'the source asset is no longer available');
     return file;
+  }
+}
+
+/** Runs `attempt` once more if it lost a race on the asset's primary key: the second run sees the winner's asset. */
+export async function onceMoreIfRaced<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    if (!(err instanceof DuplicateAssetIdError)) throw err;
+    return attempt();
   }
 }
 

@@ -8,11 +8,11 @@ import type { Principal } from '../../domain/principal.js';
 import { replacedFileReason, type ReplicaOrigin } from '../../domain/replication-rule.js';
 import { isoTime } from '../../domain/time.js';
 import type { Clock } from '../../ports/clock.js';
-import { DuplicateAssetIdError, type AssetPatch, type MetadataStore } from '../../ports/metadata-store.js';
+import type { AssetPatch, MetadataStore } from '../../ports/metadata-store.js';
 import type { AssetService } from '../asset-service.js';
 import type { KeyRing } from './key-ring.js';
 import type { ReplicationManifest } from './manifest.js';
-import type { ReplicationService } from './replication-service.js';
+import { onceMoreIfRaced, type ReplicationService } from './replication-service.js';
 import { parsePayload, type DeliveryAnswer, type DeliveryBody, type DeliveryPayload } from './rule-delivery.js';
 import { openDelivery } from './seal.js';
 
@@ -111,14 +111,7 @@ export class RuleReceiver {
     if (held?.assetState === 'DELETING' && held.origin && (await this.isReplicaOf(this.deps.store, held, payload)) && held.origin.version < body.version) {
       await this.deps.assets.restore(principal, held.assetId);
     }
-    const attempt = () => this.deps.store.transaction((tx) => this.upsertIn(tx, principal, payload, m, body, now, requestId));
-    let result: { answer: DeliveryAnswer; copying: boolean };
-    try {
-      result = await attempt();
-    } catch (err) {
-      if (!(err instanceof DuplicateAssetIdError)) throw err;
-      result = await attempt();
-    }
+    const result = await onceMoreIfRaced(() => this.deps.store.transaction((tx) => this.upsertIn(tx, principal, payload, m, body, now, requestId)));
     if (result.copying) this.deps.onCopyQueued?.();
     return result.answer;
   }

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../types.js';
 import { principalOf } from '../../types.js';
 import { Id, ProjectParams, withErrors } from '../../schemas/common.js';
-import { RuleFilterBody } from '../../schemas/rule.js';
+import { filterInput, RuleFilterBody } from '../../schemas/rule.js';
 import type { RouteDeps } from '../deps.js';
 
 export const RuleName = Type.String({ minLength: 1, maxLength: 64 });
@@ -34,7 +34,7 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
         ruleName: b.rule_name,
         targetRegion: b.target_region,
         targetProjectId: b.target_project_id,
-        filter: b.filter && { assetTypes: b.filter.asset_types, tags: b.filter.tags, namePrefix: b.filter.name_prefix },
+        filter: filterInput(b.filter),
         replicateUpdates: b.replicate_updates,
         replicateDeletes: b.replicate_deletes,
         backfill: b.backfill,

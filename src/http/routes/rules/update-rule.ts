@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../types.js';
 import { principalOf } from '../../types.js';
 import { withErrors } from '../../schemas/common.js';
-import { presentRule, RuleFilterBody, RuleInfo, RuleParams } from '../../schemas/rule.js';
+import { filterInput, presentRule, RuleFilterBody, RuleInfo, RuleParams } from '../../schemas/rule.js';
 import type { RouteDeps } from '../deps.js';
 import { RuleName } from './create-rule.js';
 
@@ -29,7 +29,7 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
       const b = request.body;
       const rule = await deps.rules.update(principalOf(request), request.params.rule_id, {
         ruleName: b.rule_name,
-        filter: b.filter && { assetTypes: b.filter.asset_types, tags: b.filter.tags, namePrefix: b.filter.name_prefix },
+        filter: filterInput(b.filter),
         replicateUpdates: b.replicate_updates,
         replicateDeletes: b.replicate_deletes,
         enabled: b.enabled,
