@@ -65,8 +65,12 @@ type Decision = { kind: 'drop' } | { kind: 'send'; payload: DeliveryPayload; ver
 /** Backoff from 0.5 s, doubling, capped, with ±50 % jitter. */
 const backoffMs = (attempt: number, capMs: number): number => Math.min(capMs, 500 * 2 ** Math.min(attempt, 16)) * (0.5 + Math.random());
 
-/** How soon to ask again about a copy in progress: often at first, less as it lasts. */
-const pollDelayMs = (ageMs: number): number => (ageMs < 10_000 ? 250 : ageMs < 120_000 ? 1_000 : 5_000);
+/**
+ * How soon to ask again about a copy in progress: 250 ms, then 1.5 times longer at each
+ * question, at most 5 s (a backfill of thousands of queued copies asks each of them every few
+ * seconds, not every 250 ms).
+ */
+const pollDelayMs = (asks: number): number => Math.min(5_000, 250 * 1.5 ** Math.min(asks, 20));
 
 const reasonOf = (body: unknown): string => {
   const b = body as { error_code?: unknown; error_msg?: unknown } | null;
@@ -86,6 +90,8 @@ export class RuleDeliverer {
   private timer: NodeJS.Timeout | undefined;
   private stopping = true;
   private polling = false;
+  /** Questions asked so far about each copy in progress (rule, asset, version), in this instance. */
+  private readonly asks = new Map<string, number>();
 
   constructor(private readonly o: RuleDelivererOptions) {}
 
@@ -190,10 +196,14 @@ export class RuleDeliverer {
     const answer = res.body as DeliveryAnswer;
     if (answer.state === 'COPYING') {
       await this.record(status, { ...base, state: 'COPYING', lastError: null, completedTime: null });
-      const age = this.o.clock.now().getTime() - Date.parse(entry.changedAt);
-      await this.o.store.rules.reschedule(entry, this.owner, isoTime(new Date(this.o.clock.now().getTime() + pollDelayMs(age))), null);
+      const key = `${rule.ruleId}/${entry.assetId}/${decision.version}`;
+      const asked = this.asks.get(key) ?? 0;
+      if (this.asks.size > 100_000) this.asks.clear();
+      this.asks.set(key, asked + 1);
+      await this.o.store.rules.reschedule(entry, this.owner, isoTime(new Date(this.o.clock.now().getTime() + pollDelayMs(asked))), null);
       return;
     }
+    this.asks.delete(`${rule.ruleId}/${entry.assetId}/${decision.version}`);
     if (answer.state === 'FAILED') {
       await this.record(status, { ...base, state: 'FAILED', lastError: answer.reason ?? 'failed', completedTime: null });
       this.o.onFailed?.((answer.reason ?? 'failed').split(':')[0] ?? 'failed');
