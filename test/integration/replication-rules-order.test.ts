@@ -59,7 +59,7 @@ describe('versions', () => {
     await activeIn(r.clientB, id);
     const asset = (await r.a.region.store.getAsset(r.a.projectId, id))!;
     const manifest = await r.a.region.replication.manifestFor(asset, r.a.accountId);
-    const base = { v: 1 as const, kind: 'upsert' as const, state: 'ACTIVED' as const, src: manifest.src, target_project: r.projectB };
+    const base = { v: 1 as const, exp: Math.floor(Date.now() / 1000) + 600, kind: 'upsert' as const, state: 'ACTIVED' as const, src: manifest.src, target_project: r.projectB };
     const v = (asset.version ?? 1) + 10;
     const newer = await deliver(ruleId, id, v + 2, { ...base, manifest: { ...manifest, meta: { ...manifest.meta, tags: ['newer'] } } });
     expect(newer).toMatchObject({ status: 200, body: { state: 'COMPLETED', version: v + 2 } });
@@ -71,7 +71,7 @@ describe('versions', () => {
   it('a delivery sealed for one version does not open as another, nor for another region', async () => {
     const ruleId = 'b'.repeat(32);
     const ring = parseKeyRing({ active: 'k1', keys: { k1: r.ringKey } });
-    const payload = { v: 1, kind: 'release', src: { region: 'cn-north-4', account: r.a.accountId, project: r.a.projectId, asset: '*' }, target_project: r.projectB };
+    const payload = { v: 1, exp: Math.floor(Date.now() / 1000) + 600, kind: 'release', src: { region: 'cn-north-4', account: r.a.accountId, project: r.a.projectId, asset: '*' }, target_project: r.projectB };
     const sealed = sealDelivery(ring, { targetRegion: 'ap-southeast-3', ruleId, assetId: '*', version: 3 }, Buffer.from(JSON.stringify(payload)));
     const post = (body: Record<string, unknown>) =>
       fetch(`${r.b.endpoint}/replication/v1/rule-deliveries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...sealed, rule_id: ruleId, source_region: 'cn-north-4', target_region: 'ap-southeast-3', version: 3, ...body }) });
@@ -80,6 +80,11 @@ describe('versions', () => {
     expect(otherVersion.status).toBe(400);
     expect(((await otherVersion.json()) as { error_code: string }).error_code).toBe('MSS.10008009');
     expect((await post({ target_region: 'cn-north-4' })).status).toBe(400);
+    // A delivery past its life (it is sealed afresh at every attempt) is refused.
+    const stale = sealDelivery(ring, { targetRegion: 'ap-southeast-3', ruleId, assetId: '*', version: 3 }, Buffer.from(JSON.stringify({ ...payload, exp: Math.floor(Date.now() / 1000) - 1 })));
+    const replayed = await post({ ...stale });
+    expect(replayed.status).toBe(400);
+    expect(((await replayed.json()) as { error_msg: string }).error_msg).toContain('expired');
   });
 });
 
@@ -116,7 +121,7 @@ describe('replicas and origins', () => {
       v: 2, chunk_size: CHUNK_SIZE, tid: 'c'.repeat(32), exp: Math.floor(Date.now() / 1000) + 600, cap_exp: Math.floor(Date.now() / 1000) + 1200,
       src: { region: 'cn-north-4', account: r.a.accountId, project: r.a.projectId, asset: own }, meta: { asset_name: 'clash', asset_type: 'IMAGE', app_user_id: null }, files: [],
     };
-    const clash = await deliver(ruleId, own, 5, { v: 1, kind: 'upsert', state: 'ACTIVED', src: manifest.src, target_project: r.projectB, manifest: manifest as unknown as DeliveryPayload['manifest'] });
+    const clash = await deliver(ruleId, own, 5, { v: 1, exp: Math.floor(Date.now() / 1000) + 600, kind: 'upsert', state: 'ACTIVED', src: manifest.src, target_project: r.projectB, manifest: manifest as unknown as DeliveryPayload['manifest'] });
     expect(clash).toMatchObject({ status: 200, body: { state: 'FAILED', reason: 'conflict' } });
     expect((await show(r.clientB, own)).body.asset_name).toBe('b-own');
   });

@@ -9,7 +9,7 @@ import type { MetadataStore } from '../../ports/metadata-store.js';
 import { releaseMarker, type OutboxEntry } from '../../ports/rule-store.js';
 import type { KeyRing } from './key-ring.js';
 import type { ReplicationService } from './replication-service.js';
-import type { DeliveryAnswer, DeliveryBody, DeliveryPayload } from './rule-delivery.js';
+import { deliveryLifetimeSeconds, type DeliveryAnswer, type DeliveryBody, type DeliveryPayload } from './rule-delivery.js';
 import { sealDelivery } from './seal.js';
 
 /** How a delivery reaches region B: its answer, or a fault to retry (unreachable, 5xx, 429). */
@@ -145,6 +145,10 @@ export class RuleDeliverer {
     }
   }
 
+  private expiry(): number {
+    return Math.floor(this.o.clock.now().getTime() / 1000) + deliveryLifetimeSeconds;
+  }
+
   private nowIso(): string {
     return isoTime(this.o.clock.now());
   }
@@ -221,7 +225,7 @@ export class RuleDeliverer {
   private decide(rule: ReplicationRule & { deletedAt: string | null }, entry: OutboxEntry, asset: Asset | undefined, status: ReplicaStatus | undefined): Decision {
     if (!rule.enabled || rule.deletedAt) return { kind: 'drop' };
     const src = { region: this.o.region, account: rule.accountId, project: rule.projectId, asset: entry.assetId };
-    const base = { v: 1 as const, src, target_project: rule.targetProjectId };
+    const base = { v: 1 as const, exp: this.expiry(), src, target_project: rule.targetProjectId };
     const version = asset?.version ?? entry.version;
     // A replica never feeds a rule (so rules A->B and B->A make no loop).
     if (asset?.origin) return { kind: 'drop' };
@@ -246,7 +250,7 @@ export class RuleDeliverer {
 
   /** Tells region B the rule ended; a deleted rule's row goes once B heard it. */
   private async release(entry: OutboxEntry, rule: ReplicationRule & { deletedAt: string | null }, endpoint: string): Promise<void> {
-    const payload: DeliveryPayload = { v: 1, kind: 'release', src: { region: this.o.region, account: rule.accountId, project: rule.projectId, asset: releaseMarker }, target_project: rule.targetProjectId };
+    const payload: DeliveryPayload = { v: 1, exp: this.expiry(), kind: 'release', src: { region: this.o.region, account: rule.accountId, project: rule.projectId, asset: releaseMarker }, target_project: rule.targetProjectId };
     let res: { status: number; body: unknown };
     try {
       res = await this.o.transport.post(endpoint, this.seal(rule, releaseMarker, entry.version, payload));

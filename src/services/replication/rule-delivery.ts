@@ -23,6 +23,8 @@ export interface DeliveryBody extends SealedInfo {
  */
 export interface DeliveryPayload {
   v: 1;
+  /** Unix seconds after which region B refuses the delivery (a captured one cannot be replayed later). */
+  exp: number;
   kind: 'upsert' | 'delete' | 'release';
   src: { region: string; account: string; project: string; asset: string };
   target_project: string;
@@ -40,6 +42,9 @@ export interface DeliveryAnswer {
   completed_time?: string;
 }
 
+/** How long a sealed delivery opens: it is sealed afresh at every attempt, so a short life costs nothing. */
+export const deliveryLifetimeSeconds = 900;
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 
@@ -51,7 +56,7 @@ export function parsePayload(text: string): DeliveryPayload | undefined {
   } catch {
     return undefined;
   }
-  if (!isObject(p) || p.v !== 1 || !['upsert', 'delete', 'release'].includes(String(p.kind)) || !isStr(p.target_project)) return undefined;
+  if (!isObject(p) || p.v !== 1 || typeof p.exp !== 'number' || !['upsert', 'delete', 'release'].includes(String(p.kind)) || !isStr(p.target_project)) return undefined;
   const src = p.src;
   if (!isObject(src) || !isStr(src.region) || !isStr(src.account) || !isStr(src.project) || !isStr(src.asset)) return undefined;
   if (p.kind === 'upsert') {

@@ -56,6 +56,7 @@ export class RuleReceiver {
     if (!opened.ok) throw new AppError('ruleDeliveryInvalid', 'not a rule delivery sealed for this rule, asset and version');
     const payload = parsePayload(opened.plaintext.toString('utf8'));
     if (!payload) throw new AppError('ruleDeliveryInvalid', 'the sealed content has an unknown format');
+    if (payload.exp < Math.floor(this.deps.clock.now().getTime() / 1000)) throw new AppError('ruleDeliveryInvalid', 'the delivery expired (it is sealed afresh at every attempt)');
     if (body.target_region !== this.deps.region) throw new AppError('ruleDeliveryRefused', `the delivery is for ${body.target_region}, not ${this.deps.region}`);
     const source = payload.src.region;
     if (source !== body.source_region || source === this.deps.region || !(source in this.deps.peers)) {
