@@ -121,6 +121,15 @@ describe('a rule A -> B', () => {
     expect((await show(r.clientB, gone)).body.asset_state).toBe('ACTIVED');
   });
 
+  it('stops updating an asset that no longer matches: its replica stays as it was', async () => {
+    const id = await activeAsset(r.a.client, { asset_name: 'leaves-filter', tags: ['follow'], asset_description: 'before' });
+    await stateIn(r.clientB, id, ['ACTIVED']);
+    expect((await r.a.client.call('PUT', `/digital-assets/${id}`, { body: { tags: ['elsewhere'], asset_description: 'after' } })).status).toBe(200);
+    // The change is queued, then dropped by the delivery loop: the outbox empties without sending it.
+    await until(() => r.a.region.store.rules.pendingByTarget(), (pending) => (pending.get('ap-southeast-3') ?? 0) === 0);
+    expect((await show(r.clientB, id)).body).toMatchObject({ tags: ['follow'], asset_description: 'before', asset_state: 'ACTIVED' });
+  });
+
   it('when the rule is disabled, B is told and its replicas become ordinary assets', async () => {
     const put = await r.a.client.call('PUT', `/replication-rules/${ruleId}`, { body: { enabled: false } });
     expect(put.body.enabled).toBe(false);
