@@ -39,8 +39,13 @@ const until = <T>(read: () => Promise<T>, check: (v: T) => boolean) => pollUntil
 
 describe('replication rules across processes', () => {
   it('region B down, then back: everything pending completes, nothing duplicated', async () => {
+    const pre = await activeAsset('down-pre');
+    await until(() => d.clients.a.call('GET', `/digital-assets/${pre}`), (res) => res.body.replication_status?.[0]?.state === 'COMPLETED');
     await d.stop('b', 'SIGKILL');
     const down = Date.now();
+    // A change of a replicated asset while B is down: PENDING again, with the error.
+    expect((await d.clients.a.call('PUT', `/digital-assets/${pre}`, { body: { tags: ['changed-while-down'] } })).status).toBe(200);
+    await until(() => d.clients.a.call('GET', `/digital-assets/${pre}`), (res) => res.body.replication_status?.[0]?.state === 'PENDING');
     const ids: string[] = [];
     for (let i = 0; i < 10; i += 1) ids.push(await activeAsset(`down-${i}`));
     // A keeps them pending and says why.
@@ -53,7 +58,9 @@ describe('replication rules across processes', () => {
     await d.start('b');
     for (const id of ids) await d.waitForAsset('b', id, (a) => a.asset_state === 'ACTIVED', 120_000);
     const listed = await d.clients.b.call('GET', '/digital-assets', { query: { name: 'down-', limit: '100' } });
-    expect(listed.body.count).toBe(10);
+    expect(listed.body.count).toBe(11);
+    await d.waitForAsset('b', pre, (a) => Boolean(a.tags?.includes('changed-while-down')), 120_000);
+    await until(() => d.clients.a.call('GET', `/digital-assets/${pre}`), (res) => res.body.replication_status?.[0]?.state === 'COMPLETED');
     for (const id of ids) {
       await until(() => d.clients.a.call('GET', `/digital-assets/${id}`), (res) => res.body.replication_status?.[0]?.state === 'COMPLETED');
     }

@@ -182,11 +182,11 @@ export class RuleDeliverer {
     try {
       res = await this.o.transport.post(endpoint, body);
     } catch (err) {
-      await this.retry(entry, rule, `region ${rule.targetRegion} unreachable: ${(err as Error).message}`, status);
+      await this.retry(entry, rule, `region ${rule.targetRegion} unreachable: ${(err as Error).message}`, status, decision.version);
       return;
     }
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
-      await this.retry(entry, rule, `region ${rule.targetRegion} answered ${res.status}: ${reasonOf(res.body)}`, status);
+      await this.retry(entry, rule, `region ${rule.targetRegion} answered ${res.status}: ${reasonOf(res.body)}`, status, decision.version);
       return;
     }
     const base = { projectId: rule.projectId, assetId: entry.assetId, ruleId: rule.ruleId, targetRegion: rule.targetRegion, version: decision.version, changedAt: entry.changedAt };
@@ -267,10 +267,15 @@ export class RuleDeliverer {
     if (rule.deletedAt) await this.o.store.rules.removeRule(rule.ruleId);
   }
 
-  private async retry(entry: OutboxEntry, rule: ReplicationRule, error: string, status?: ReplicaStatus): Promise<void> {
+  /** Due again after a backoff; a replica with a newer version waiting is PENDING again, with the error. */
+  private async retry(entry: OutboxEntry, rule: ReplicationRule, error: string, status?: ReplicaStatus, version?: number): Promise<void> {
     const due = new Date(this.o.clock.now().getTime() + backoffMs(entry.attempts, this.o.retryMaxMs));
     await this.o.store.rules.reschedule(entry, this.owner, isoTime(due), error);
-    if (status) await this.o.store.rules.putStatus({ ...status, lastError: error, updatedAt: this.nowIso() });
+    if (status && version !== undefined && version > status.version) {
+      await this.record(status, { ...status, state: 'PENDING', version, changedAt: entry.changedAt, lastError: error, completedTime: null });
+    } else if (status) {
+      await this.o.store.rules.putStatus({ ...status, lastError: error, updatedAt: this.nowIso() });
+    }
     this.o.logger.debug({ rule_id: rule.ruleId, asset_id: entry.assetId, error }, 'rule delivery will be tried again');
   }
 
