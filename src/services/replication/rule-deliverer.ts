@@ -204,7 +204,9 @@ export class RuleDeliverer {
       const asked = this.asks.get(key) ?? 0;
       if (this.asks.size > 100_000) this.asks.clear();
       this.asks.set(key, asked + 1);
-      await this.o.store.rules.reschedule(entry, this.owner, isoTime(new Date(this.o.clock.now().getTime() + pollDelayMs(asked))), null);
+      // B says how long its queue of copies is: no sense asking before.
+      const delay = Math.max(pollDelayMs(asked), Math.min(5_000, typeof answer.retry_after_ms === 'number' ? answer.retry_after_ms : 0));
+      await this.o.store.rules.reschedule(entry, this.owner, isoTime(new Date(this.o.clock.now().getTime() + delay)), null);
       return;
     }
     this.asks.delete(`${rule.ruleId}/${entry.assetId}/${decision.version}`);

@@ -40,6 +40,8 @@ export interface DeliveryAnswer {
   version: number;
   reason?: string;
   completed_time?: string;
+  /** With COPYING: how soon asking again is worth it (B's queue of copies ahead), ms. */
+  retry_after_ms?: number;
 }
 
 /** How long a sealed delivery opens: it is sealed afresh at every attempt, so a short life costs nothing. */
