@@ -11,6 +11,7 @@ import { registerIamCommands } from './iam-commands.js';
 import { reportFatal, withManners } from './output.js';
 import { registerServerCommands } from './server-commands.js';
 import { registerKeysCommands } from './keys-commands.js';
+import { registerRulesCommands } from './rules-commands.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const program = withManners(new Command('assetbridge'), version).description('assetbridge: multi-region digital asset library (MetaStudio-compatible API)');
@@ -19,6 +20,7 @@ registerAssetsCommands(program);
 registerFileCommands(program);
 registerCopyCommands(program);
 registerCopiesCommands(program);
+registerRulesCommands(program);
 registerIamCommands(program);
 registerKeysCommands(program);
 registerConfigureCommand(program);

@@ -25,6 +25,10 @@ export interface ReplicationConfig {
   readonly leaseSeconds: number;
   /** Claims of a task by workers that vanished before it fails as `worker_crashed` (default 5). */
   readonly maxClaims: number;
+  /** Rule deliveries (live changes and backfill alike) one instance has in flight at once (default 8). */
+  readonly ruleDeliveryConcurrency: number;
+  /** Longest wait between two attempts of a rule delivery to an unreachable region, seconds (default 30). */
+  readonly ruleRetryMaxSeconds: number;
 }
 
 /** The copy settings every region of a process shares (all but the key ring and the peers). */
@@ -39,6 +43,8 @@ export function parseReplicationTuning(r: SettingsReader): ReplicationTuning {
     peerBandwidthBytesPerSecond: r.int('PEER_BANDWIDTH_LIMIT', 0, 0, 100 * 1024 * 1024 * 1024),
     leaseSeconds: r.int('COPY_LEASE', 30, 2, 3_600),
     maxClaims: r.int('COPY_MAX_CLAIMS', 5, 1, 1_000),
+    ruleDeliveryConcurrency: r.int('RULE_DELIVERY_CONCURRENCY', 8, 1, 256),
+    ruleRetryMaxSeconds: r.int('RULE_RETRY_MAX', 30, 1, 3_600),
   };
 }
 

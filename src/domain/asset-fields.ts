@@ -182,6 +182,14 @@ export function copiedFields(asset: AssetFieldValues): CopiedFields {
   return out as CopiedFields;
 }
 
+/** The copied fields of a manifest as a change to an existing copy (fields it does not carry get their defaults). */
+export function copiedPatch(meta: CopiedFields): Partial<AssetFieldValues> {
+  const input = fieldsFromCopy(meta) as Record<string, unknown>;
+  const patch: Record<string, unknown> = {};
+  for (const [key, f] of storedFieldEntries) if (f.copied) patch[key] = input[key] ?? f.empty?.() ?? null;
+  return patch;
+}
+
 /** Field values from a manifest; fields it does not carry (not copied, or from an older region) get their defaults. */
 export const fieldsFromCopy = (meta: CopiedFields): AssetCreateInput =>
   fromApiNames(meta, storedFieldEntries.filter(([, f]) => f.copied)) as AssetCreateInput;

@@ -1,4 +1,5 @@
 import type { AssetFieldValues } from './asset-fields.js';
+import type { ReplicaOrigin } from './replication-rule.js';
 
 /** Asset and file vocabulary, as MetaStudio names it (api.md). */
 
@@ -50,6 +51,10 @@ export interface Asset extends AssetFieldValues {
   createdAt: string;
   updatedAt: string;
   deletedAt: string | null;
+  /** Moves on with every change of the asset or its files (the store keeps it; 1 when created). */
+  version?: number;
+  /** Set on a replica made by a replication rule of another region. */
+  origin?: ReplicaOrigin | null;
 }
 
 export interface AssetFile {

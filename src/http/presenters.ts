@@ -6,7 +6,8 @@ import { secondsTime } from '../domain/time.js';
 import type { AssetWithFiles } from '../services/asset-service.js';
 import type { FileService } from '../services/file-service.js';
 import { presentFields } from './schemas/asset-fields.js';
-import type { AssetFileInfo, DigitalAssetInfo, ReplicationProgress } from './schemas/common.js';
+import type { AssetFileInfo, DigitalAssetInfo, ReplicaStatusInfo, ReplicationProgress } from './schemas/common.js';
+import type { ReplicaStatus } from '../domain/replication-rule.js';
 
 /** Seconds precision, `Z` suffix, as MetaStudio shows times. */
 export const apiTime = (iso: string): string => secondsTime(new Date(iso));
@@ -47,14 +48,26 @@ export function presentCopy(copy: CopyTask): Static<typeof ReplicationProgress> 
   };
 }
 
+export function presentReplica(r: ReplicaStatus): Static<typeof ReplicaStatusInfo> {
+  return {
+    target_region: r.targetRegion,
+    rule_id: r.ruleId,
+    state: r.state,
+    last_error: opt(r.lastError),
+    completed_time: r.completedTime ? apiTime(r.completedTime) : undefined,
+  };
+}
+
 export function presentAsset(
   asset: Asset,
   files: AssetFile[],
   downloadUrl: (file: AssetFile, asset: Asset) => string | undefined,
   copy?: CopyTask,
+  replicas: ReplicaStatus[] = [],
 ): Static<typeof DigitalAssetInfo> {
   return {
     replication: copy ? presentCopy(copy) : undefined,
+    replication_status: replicas.length > 0 ? replicas.map(presentReplica) : undefined,
     project_id: asset.projectId,
     asset_id: asset.assetId,
     produce_id: asset.produceId,
@@ -77,7 +90,7 @@ export function presentAsset(
  */
 export function presentFor(viewer: Principal, item: AssetWithFiles, files: Pick<FileService, 'downloadUrl'>): Static<typeof DigitalAssetInfo> {
   const share = item.sharedUntil && { projectId: viewer.projectId, until: item.sharedUntil };
-  const info = presentAsset(item.asset, item.files, (f, a) => files.downloadUrl(f, a, share), share ? undefined : item.copy);
+  const info = presentAsset(item.asset, item.files, (f, a) => files.downloadUrl(f, a, share), share ? undefined : item.copy, share ? [] : item.replicas);
   if (!share) return info;
   const { shared_config: _shared, app_user_id: _appUser, review_config: _review, ...visible } = info;
   return visible;

@@ -54,6 +54,20 @@ export class Metrics {
     help: 'Copy lease renewals that failed with an error',
     registers: [this.registry],
   });
+  /** Replication rules: from a change in this region to the replica ACTIVED (or changed) in the target region. */
+  readonly replicationLag = new Histogram({
+    name: 'assetbridge_rule_replication_lag_seconds',
+    help: 'Seconds from a change of an asset here to its replica completed in the target region, by target',
+    labelNames: ['target_region'],
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+  readonly replicationFailures = new Counter({
+    name: 'assetbridge_rule_replication_failures_total',
+    help: 'Replicas of replication rules that ended FAILED, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   /** Access keys locked after bad signatures, per (access key, client address). */
   readonly accessKeyLockouts = new Counter({
     name: 'assetbridge_access_key_lockouts_total',
@@ -81,6 +95,20 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         for (const [state, n] of Object.entries(await countByState())) this.set({ state }, n);
+      },
+    });
+  }
+
+  /** Rule deliveries queued in the outbox, per target region. */
+  observeRulePending(pendingByTarget: () => Promise<Map<string, number>>): void {
+    new Gauge({
+      name: 'assetbridge_rule_deliveries_pending',
+      help: 'Replication rule deliveries waiting in the outbox, by target region',
+      labelNames: ['target_region'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [target, n] of await pendingByTarget()) this.set({ target_region: target }, n);
       },
     });
   }

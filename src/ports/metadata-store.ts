@@ -1,6 +1,8 @@
 import type { Asset, AssetFile, AssetSortKey, AssetState, AssetType, FileState } from '../domain/asset.js';
 import type { AssetFieldValues } from '../domain/asset-fields.js';
 import type { CopyTaskState } from '../domain/copy-task.js';
+import type { ReplicaOrigin, ReplicaState } from '../domain/replication-rule.js';
+import type { RuleStore } from './rule-store.js';
 import type { CopyTaskStore } from './copy-task-store.js';
 import type { LargeUploadStore } from './large-upload-store.js';
 import type { ScheduleStore } from './schedule-store.js';
@@ -31,6 +33,8 @@ export interface AssetQuery {
   /** ISO-8601, inclusive bounds on create time. */
   startTime?: string;
   endTime?: string;
+  /** Assets with a replica (under any rule) in one of these states. */
+  replicationStates?: ReplicaState[];
   /**
    * SHARER: only the project's assets under a share live at `now` (ISO). SHAREE: instead of the
    * project's own assets, those other projects share with it through a live share, in a
@@ -56,6 +60,8 @@ export interface AssetPatch extends Partial<AssetFieldValues> {
   failType?: string | null;
   reason?: string | null;
   deletedAt?: string | null;
+  /** A replica's origin (null: an ordinary asset from now on). */
+  origin?: ReplicaOrigin | null;
   updatedAt: string;
 }
 
@@ -96,6 +102,8 @@ export interface MetadataStore {
   readonly largeUploads: LargeUploadStore;
   /** The schedule of `auto_operation_config`, in the same transaction as the rest. */
   readonly schedule: ScheduleStore;
+  /** Replication rules, their outbox and replica states, in the same transaction as the rest. */
+  readonly rules: RuleStore;
 
   /** Throws AppError `assetNameExists` when the name is taken, DuplicateAssetIdError when the id is. */
   insertAsset(asset: Asset): Promise<void>;

@@ -16,6 +16,7 @@ import type { QuotaGuard } from './quota-guard.js';
 import type { ShareRules } from './sharing.js';
 import { refuseIfInTransfer } from './transfers/pending-transfer.js';
 import { pastNewEntries } from '../domain/scheduled-operation.js';
+import type { ReplicaStatus } from '../domain/replication-rule.js';
 
 export interface UpdateAssetInput {
   /** Field changes (the field table says which fields an update accepts). */
@@ -31,12 +32,21 @@ export interface AssetWithFiles {
   copy?: CopyTask;
   /** Set when the caller sees another project's asset through a share: when the share ends. */
   sharedUntil?: Date;
+  /** Its replicas in other regions under replication rules, as this region knows them. */
+  replicas?: ReplicaStatus[];
 }
 
 export type ListAssetsInput = Omit<AssetQuery, 'projectId' | 'sharing'> & {
   /** SHARER: only what the caller's project shares; SHAREE: what other projects share with it. */
   role?: ShareRole;
 };
+
+/** 409 for a replica that a replication rule of another region feeds: it changes there only. */
+export function refuseIfFedReplica(principal: Principal, asset: Asset): void {
+  if (asset.origin?.ruleId && !principal.ruleDelivery) {
+    throw new AppError('replicaReadOnly', `asset ${asset.assetId} follows asset ${asset.origin.assetId} of ${asset.origin.region}: change it there, or disable rule ${asset.origin.ruleId}`);
+  }
+}
 
 /** Assets: create, read, change, delete to the recycle bin, restore, purge. */
 export class AssetService {
@@ -69,7 +79,8 @@ export class AssetService {
     const asset = await this.get(principal, assetId);
     const files = await this.deps.store.listFiles(principal.projectId, [assetId]);
     const copy = await this.deps.store.copyTasks.getTask(principal.projectId, assetId);
-    return { asset, files: files.filter(isListedFile), copy };
+    const replicas = await this.deps.store.rules.listStatus(principal.projectId, [assetId]);
+    return { asset, files: files.filter(isListedFile), copy, replicas };
   }
 
   /**
@@ -112,10 +123,12 @@ export class AssetService {
     const ids = assets.map((a) => a.assetId);
     const files = await this.deps.store.listFiles(principal.projectId, ids);
     const copies = await this.deps.store.copyTasks.listTasks(principal.projectId, ids);
+    const replicas = await this.deps.store.rules.listStatus(principal.projectId, ids);
     const items = assets.map((asset) => ({
       asset,
       files: files.filter((f) => f.assetId === asset.assetId && isListedFile(f)),
       copy: copies.find((c) => c.assetId === asset.assetId),
+      replicas: replicas.filter((r) => r.assetId === asset.assetId),
     }));
     return { count, items };
   }
@@ -142,6 +155,7 @@ export class AssetService {
     if (shared) input = { ...input, changes: { ...input.changes, sharedConfig: await this.checkShare(principal, shared) } };
     await this.deps.store.transaction(async (tx) => {
       const asset = await this.get(principal, assetId, tx);
+      refuseIfFedReplica(principal, asset);
       if (!assetStateRules[asset.assetState].editable) throw stateConflict(asset);
       this.checkSchedule(asset.autoOperationConfig, input.changes?.autoOperationConfig);
       const patch: AssetPatch = { ...patchFromChanges(asset, input.changes ?? {}), updatedAt: isoTime(this.deps.clock.now()) };
@@ -170,6 +184,7 @@ export class AssetService {
   async setShare(principal: Principal, assetId: string, next: (current: unknown) => SharedConfig): Promise<void> {
     await this.deps.store.transaction(async (tx) => {
       const asset = await this.get(principal, assetId, tx);
+      refuseIfFedReplica(principal, asset);
       if (!assetStateRules[asset.assetState].editable) throw stateConflict(asset);
       await updateAssetIn(tx, asset, { sharedConfig: next(asset.sharedConfig), updatedAt: isoTime(this.deps.clock.now()) }, [asset.assetState]);
     });
@@ -181,6 +196,7 @@ export class AssetService {
     const now = isoTime(at);
     const removed = await this.deps.store.transaction(async (tx) => {
       const asset = await this.get(principal, assetId, tx);
+      refuseIfFedReplica(principal, asset);
       if (force) {
         // Deleting a copy in progress cancels it: its worker's next write fails.
         await tx.copyTasks.cancel(principal.projectId, assetId, now);
@@ -199,6 +215,7 @@ export class AssetService {
   async restore(principal: Principal, assetId: string): Promise<void> {
     await this.deps.store.transaction(async (tx) => {
       const asset = await this.get(principal, assetId, tx);
+      refuseIfFedReplica(principal, asset);
       if (!allows(assetActions.restore, asset.assetState)) throw stateConflict(asset, 'not in the recycle bin');
       await returnFromHold(tx, asset, asset.stateBeforeDelete ?? 'UNACTIVED', { stateBeforeDelete: null, deletedAt: null }, this.deps.clock.now(), 'delete');
     });

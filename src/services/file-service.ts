@@ -10,7 +10,7 @@ import { allows } from '../domain/state-machine.js';
 import { newId } from '../domain/ids.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { FilePatch, MetadataStore } from '../ports/metadata-store.js';
-import type { AssetService } from './asset-service.js';
+import { refuseIfFedReplica, type AssetService } from './asset-service.js';
 import type { Clock } from '../ports/clock.js';
 import { isoTime } from '../domain/time.js';
 import { updateAssetIn, updateFileIn } from './conditional-update.js';
@@ -272,6 +272,7 @@ export class FileService {
       const large = await tx.largeUploads.lock(fileId);
       const file = await this.visibleFile(principal, fileId, tx);
       const asset = await this.deps.assets.get(principal, file.assetId, tx);
+      refuseIfFedReplica(principal, asset);
       if (file.state === state) return {};
       if (large?.state === 'ASSEMBLING') {
         if (state === 'CREATED') return {};
@@ -487,6 +488,7 @@ export class FileService {
   /** The asset of a file change, if its state lets its files change. */
   private async editableAsset(principal: Principal, assetId: string, store: MetadataStore): Promise<Asset> {
     const asset = await this.deps.assets.get(principal, assetId, store);
+    refuseIfFedReplica(principal, asset);
     if (!assetStateRules[asset.assetState].editable) throw new AppError('assetStateConflict', `asset ${asset.assetId} is ${asset.assetState}`);
     return asset;
   }

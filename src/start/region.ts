@@ -43,6 +43,9 @@ import { StagingSweeper } from '../services/staging-sweeper.js';
 import { HttpPeerTransport } from '../adapters/peer/http-peer-transport.js';
 import { loadKeyRing } from '../services/replication/key-ring.js';
 import { ReplicationService } from '../services/replication/replication-service.js';
+import { RuleService } from '../services/replication/rule-service.js';
+import { RuleReceiver } from '../services/replication/rule-receiver.js';
+import { httpDeliveryTransport, RuleDeliverer } from '../services/replication/rule-deliverer.js';
 
 export interface Region {
   /** Complete and immutable: the bound port and the public endpoint included. */
@@ -55,6 +58,9 @@ export interface Region {
   readonly store: MetadataStore;
   readonly identity: IdentityService;
   readonly replication: ReplicationService;
+  readonly rules: RuleService;
+  /** Region A's side of replication rules: the outbox's delivery loop. */
+  readonly deliverer: RuleDeliverer;
   readonly transfers: TransferService;
   readonly worker: CopyWorker;
   /** The region's background loops; running in the `worker` and `all` roles only. */
@@ -180,6 +186,42 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     onImported: () => worker.wake(),
     leftovers: new CopyLeftovers({ store, blobs, clock }),
   });
+  const rules = new RuleService({
+    store,
+    directory: identity,
+    clock,
+    region: config.region,
+    peers: config.replication.peers,
+    onQueued: () => deliverer.wake(),
+  });
+  const deliverer: RuleDeliverer = new RuleDeliverer({
+    store,
+    replication,
+    keyRing,
+    clock,
+    logger,
+    region: config.region,
+    peers: config.replication.peers,
+    transport: httpDeliveryTransport(),
+    concurrency: config.replication.ruleDeliveryConcurrency,
+    leaseMs: config.replication.leaseSeconds * 1000,
+    retryMaxMs: config.replication.ruleRetryMaxSeconds * 1000,
+    onCompleted: (target, lag) => metrics.replicationLag.observe({ target_region: target }, lag),
+    onFailed: (reason) => metrics.replicationFailures.inc({ reason }),
+  });
+  const ruleReceiver = new RuleReceiver({
+    store,
+    assets,
+    replication,
+    projects: identity,
+    keyRing,
+    clock,
+    logger,
+    region: config.region,
+    peers: config.replication.peers,
+    onCopyQueued: () => worker.wake(),
+  });
+  metrics.observeRulePending(() => store.rules.pendingByTarget());
   const peerTransport = new HttpPeerTransport(config.replication.streamsPerPeer);
   const worker: CopyWorker = new CopyWorker({
     store,
@@ -205,6 +247,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   // Copies: claimed with a lease at a new epoch, so any number of workers share them.
   loops.add({ name: 'copy-worker', start: () => worker.start(), stop: () => worker.stop() });
   // Large files: each assembly held with a lease, so any number of workers share them.
+  // Rule deliveries: outbox entries claimed with a lease, so any number of workers share them.
+  loops.add({ name: 'rule-deliverer', start: () => deliverer.start(), stop: () => deliverer.stop() });
   loops.add({ name: 'large-file-assembler', start: () => assembler.start(), stop: () => assembler.stop() });
   // Each step of these is a conditional write: a second process doing it changes nothing.
   loops.every('recycle-bin-purge', sweepIntervalMs, () => assets.purgeExpired());
@@ -251,7 +295,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     publicEndpoint: config.publicEndpoint,
     surface: servesApi ? 'api' : 'operations',
     deps: {
-      assets, files, identity, logins: options.logins ?? loginGuard(config.edge, clock), authenticator, replication, transfers, metrics,
+      assets, files, identity, logins: options.logins ?? loginGuard(config.edge, clock), authenticator, replication, rules, ruleReceiver, transfers, metrics,
       metricsOnApi: config.metrics.mode === 'api', region: config.region, role: config.role, readiness,
     },
   });
@@ -274,6 +318,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     store,
     identity,
     replication,
+    rules,
+    deliverer,
     transfers,
     worker,
     loops,

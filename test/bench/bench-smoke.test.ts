@@ -31,6 +31,12 @@ describe('benchmarks (smoke run, tiny sizes)', () => {
     expect(out).toMatch(/\d+ assets\/s/);
   });
 
+  it('bench/replication.mjs sends assets under a rule and backfills, and prints lag and rate', async () => {
+    const out = await bench('bench/replication.mjs', { BENCH_RULE_ASSETS: '5', BENCH_BACKFILL_ASSETS: '10' });
+    expect(out).toMatch(/live: 5 assets of 1 MiB under a rule: lag to ACTIVED in B p50 [\d.]+ s, p99 [\d.]+ s \(target p99 <= 5 s\); missing 0, duplicated 0/);
+    expect(out).toMatch(/backfill: 10 assets of 64 KiB in [\d.]+ s: \d+ assets\/s/);
+  });
+
   it('bench/wan-proxy.mjs copies through the WAN proxy with 1 and 8 streams and prints both against the cap', async () => {
     const out = await bench('bench/wan-proxy.mjs', { BENCH_WAN_MIB: '33', BENCH_WAN_ONE_MIB: '1', BENCH_WAN_DELAY_MS: '5' });
     expect(out).toMatch(/1 stream, 1 MiB: [\d.]+ MB\/s \([\d.]+x the cap/);

@@ -10,6 +10,7 @@ import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
 import { KyselyTransferJobStore } from './transfer-job-store-kysely.js';
 import { KyselyLargeUploadStore } from './large-upload-store-kysely.js';
 import { indexSchedule, KyselyScheduleStore } from './schedule-store-kysely.js';
+import { KyselyRuleStore, noteAssetChange } from './rule-store-kysely.js';
 import type { Database } from './schema.js';
 import { isPrimaryKeyViolation, isUniqueViolation, lockUntilCommit, nameContains, type Engine } from './engine.js';
 import { indexProperties, indexTags, moveTerms, unindexAsset } from './asset-terms.js';
@@ -43,6 +44,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly transfers: KyselyTransferJobStore;
   readonly largeUploads: KyselyLargeUploadStore;
   readonly schedule: KyselyScheduleStore;
+  readonly rules: KyselyRuleStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -52,6 +54,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.transfers = new KyselyTransferJobStore(db);
     this.largeUploads = new KyselyLargeUploadStore(db, engine);
     this.schedule = new KyselyScheduleStore(db);
+    this.rules = new KyselyRuleStore(db, engine);
   }
 
   async transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {
@@ -74,6 +77,15 @@ export class KyselyMetadataStore implements MetadataStore {
       .insertInto('asset_shares')
       .values(share.projectIds.map((sharee) => ({ owner_project_id: projectId, asset_id: assetId, sharee_project_id: sharee, expire_time: expireTime })))
       .execute();
+  }
+
+  /**
+   * A change to the asset's files: its version moves on and the replication rules hear of it
+   * (in the caller's transaction).
+   */
+  private async touchAsset(db: Kysely<Database>, projectId: string, assetId: string, at: string): Promise<void> {
+    await db.updateTable('assets').set({ version: sql<number>`version + 1` }).where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+    await noteAssetChange(db, projectId, assetId, at);
   }
 
   /** Moves a project's count of held assets by `delta` (in the caller's transaction). */
@@ -153,6 +165,7 @@ export class KyselyMetadataStore implements MetadataStore {
       await moveTerms(db, from.projectId, toProjectId, from.assetId);
       // The schedule follows the asset: its config moved with it.
       await db.updateTable('scheduled_operations').set({ project_id: toProjectId }).where('project_id', '=', from.projectId).where('asset_id', '=', from.assetId).execute();
+      await this.touchAsset(db, toProjectId, from.assetId, change.updatedAt);
       return true;
     });
   }
@@ -171,7 +184,7 @@ export class KyselyMetadataStore implements MetadataStore {
     const update = async (db: Kysely<Database>) => {
       let query = db
         .updateTable('assets')
-        .set(assetPatchToRow(patch))
+        .set({ ...assetPatchToRow(patch), version: sql<number>`version + 1` })
         .where('project_id', '=', projectId)
         .where('asset_id', '=', assetId);
       if (onlyIn) query = query.where('asset_state', 'in', [...onlyIn]);
@@ -183,13 +196,12 @@ export class KyselyMetadataStore implements MetadataStore {
       if (updated && patch.tags !== undefined) await indexTags(db, projectId, assetId, patch.tags);
       if (updated && patch.systemProperties !== undefined) await indexProperties(db, projectId, assetId, patch.systemProperties);
       if (updated && patch.autoOperationConfig !== undefined) await indexSchedule(db, projectId, assetId, patch.autoOperationConfig);
+      if (updated) await noteAssetChange(db, projectId, assetId, patch.updatedAt);
       return updated;
     };
     const deletes = patch.assetState !== undefined && endAssetStates.includes(patch.assetState);
-    const indexed =
-      patch.sharedConfig !== undefined || patch.tags !== undefined || patch.systemProperties !== undefined || patch.autoOperationConfig !== undefined;
     try {
-      return await (indexed || deletes ? this.inTransaction(update) : update(this.db));
+      return await this.inTransaction(update);
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('assetNameExists', `"${patch.assetName ?? ''}"`);
       throw err;
@@ -255,6 +267,12 @@ export class KyselyMetadataStore implements MetadataStore {
         if (p.value !== undefined) ids = ids.where('p.prop_value', '=', p.value);
         return eb('assets.asset_id', 'in', own ? ids : ids.whereRef('p.asset_id', '=', 'assets.asset_id'));
       });
+    }
+    const replicaStates = q.replicationStates;
+    if (replicaStates?.length) {
+      base = base.where('asset_id', 'in', (eb) =>
+        eb.selectFrom('replica_status as r').select('r.asset_id').where('r.project_id', '=', q.projectId).where('r.state', 'in', replicaStates),
+      );
     }
     if (q.startTime !== undefined) base = base.where('created_at', '>=', q.startTime);
     if (q.endTime !== undefined) base = base.where('created_at', '<=', q.endTime);
@@ -327,7 +345,10 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async insertFile(file: AssetFile): Promise<void> {
-    await this.db.insertInto('files').values(fileToRow(file)).execute();
+    await this.inTransaction(async (db) => {
+      await db.insertInto('files').values(fileToRow(file)).execute();
+      await this.touchAsset(db, file.projectId, file.assetId, file.updatedAt);
+    });
   }
 
   async getFile(projectId: string, fileId: string): Promise<AssetFile | undefined> {
@@ -360,13 +381,19 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async updateFile(fileId: string, patch: FilePatch, onlyIn?: readonly FileState[]): Promise<boolean> {
-    let query = this.db.updateTable('files').set(filePatchToRow(patch)).where('file_id', '=', fileId);
-    if (onlyIn) query = query.where('state', 'in', [...onlyIn]);
-    const result = await query.executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    return this.inTransaction(async (db) => {
+      let query = db.updateTable('files').set(filePatchToRow(patch)).where('file_id', '=', fileId);
+      if (onlyIn) query = query.where('state', 'in', [...onlyIn]);
+      const updated = (await query.returning(['project_id', 'asset_id']).execute())[0];
+      if (updated) await this.touchAsset(db, updated.project_id, updated.asset_id, patch.updatedAt);
+      return updated !== undefined;
+    });
   }
 
   async deleteFile(fileId: string): Promise<void> {
-    await this.db.deleteFrom('files').where('file_id', '=', fileId).execute();
+    await this.inTransaction(async (db) => {
+      const removed = (await db.deleteFrom('files').where('file_id', '=', fileId).returning(['project_id', 'asset_id']).execute())[0];
+      if (removed) await this.touchAsset(db, removed.project_id, removed.asset_id, isoTime(new Date()));
+    });
   }
 }

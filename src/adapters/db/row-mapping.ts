@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { ReplicaOrigin } from '../../domain/replication-rule.js';
 import type { Asset, AssetFile, AssetState, FileCategory, FileState } from '../../domain/asset.js';
 import { storedFieldEntries, type AssetFieldValues } from '../../domain/asset-fields.js';
 import type { AssetPatch, FilePatch } from '../../ports/metadata-store.js';
@@ -43,10 +44,27 @@ export function assetToRow(a: Asset): AssetsTable {
     created_at: a.createdAt,
     updated_at: a.updatedAt,
     deleted_at: a.deletedAt,
+    ...(a.origin ? originToRow(a.origin) : {}),
   };
 }
 
-export function rowToAsset(r: Selectable<AssetsTable>): Asset {
+/** A replica's origin columns (all null for an asset that is no replica). */
+export function originToRow(o: ReplicaOrigin | null): Pick<AssetsTable, 'origin_region' | 'origin_project_id' | 'origin_asset_id' | 'origin_rule_id' | 'origin_version'> {
+  return {
+    origin_region: o?.region ?? null,
+    origin_project_id: o?.projectId ?? null,
+    origin_asset_id: o?.assetId ?? null,
+    origin_rule_id: o?.ruleId ?? null,
+    origin_version: o?.version ?? null,
+  };
+}
+
+function rowToOrigin(r: AssetsTable): ReplicaOrigin | null {
+  if (!r.origin_region || !r.origin_project_id || !r.origin_asset_id) return null;
+  return { region: r.origin_region, projectId: r.origin_project_id, assetId: r.origin_asset_id, ruleId: r.origin_rule_id ?? null, version: Number(r.origin_version ?? 0) };
+}
+
+export function rowToAsset(r: AssetsTable): Asset {
   return {
     ...columnsToFields(r),
     projectId: r.project_id,
@@ -62,6 +80,8 @@ export function rowToAsset(r: Selectable<AssetsTable>): Asset {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     deletedAt: r.deleted_at,
+    ...(r.version !== undefined ? { version: Number(r.version) } : {}),
+    ...(r.origin_region ? { origin: rowToOrigin(r) } : {}),
   };
 }
 
@@ -74,6 +94,7 @@ export function assetPatchToRow(p: AssetPatch): Partial<AssetsTable> {
   if (p.failType !== undefined) row.fail_type = p.failType;
   if (p.reason !== undefined) row.reason = p.reason;
   if (p.deletedAt !== undefined) row.deleted_at = p.deletedAt;
+  if (p.origin !== undefined) Object.assign(row, originToRow(p.origin));
   return row;
 }
 

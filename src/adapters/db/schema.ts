@@ -22,6 +22,14 @@ export interface AssetsTable extends AssetFieldColumns {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
+  /** Moves on with every change of the asset or its files (migration 012). */
+  version?: number;
+  /** A replica's origin; `origin_rule_id` while a rule feeds it (migration 012). */
+  origin_region?: string | null;
+  origin_project_id?: string | null;
+  origin_asset_id?: string | null;
+  origin_rule_id?: string | null;
+  origin_version?: number | null;
 }
 
 export interface FilesTable {
@@ -196,6 +204,55 @@ export interface ScheduledOperationsTable {
   reason: string | null;
 }
 
+/** A project's replication rule (migration 012). `filter` is JSON; flags are 0/1. */
+export interface ReplicationRulesTable {
+  rule_id: string;
+  project_id: string;
+  account_id: string;
+  rule_name: string;
+  target_region: string;
+  target_project_id: string;
+  filter: string;
+  replicate_updates: number;
+  replicate_deletes: number;
+  enabled: number;
+  backfill_state: string | null;
+  backfill_total: number;
+  created_at: string;
+  updated_at: string;
+  /** Set by DeleteRule: the rule is gone for the API; the row stays until region B was told. */
+  deleted_at: string | null;
+}
+
+/** What region A still has to deliver: one row per rule and asset, the newest version wins. */
+export interface RuleOutboxTable {
+  rule_id: string;
+  asset_id: string;
+  project_id: string;
+  version: number;
+  /** When the change to deliver happened (the lag is measured from it). */
+  changed_at: string;
+  due_at: string;
+  attempts: number;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  last_error: string | null;
+}
+
+/** Region A's view of each replica of an asset under a rule. */
+export interface ReplicaStatusTable {
+  project_id: string;
+  asset_id: string;
+  rule_id: string;
+  target_region: string;
+  state: string;
+  last_error: string | null;
+  version: number;
+  changed_at: string;
+  completed_time: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   assets: AssetsTable;
   files: FilesTable;
@@ -212,6 +269,9 @@ export interface Database {
   large_uploads: LargeUploadsTable;
   large_upload_parts: LargeUploadPartsTable;
   scheduled_operations: ScheduledOperationsTable;
+  replication_rules: ReplicationRulesTable;
+  rule_outbox: RuleOutboxTable;
+  replica_status: ReplicaStatusTable;
 }
 
 /**
@@ -234,4 +294,7 @@ export const primaryKeyNames = {
   large_uploads: 'large_uploads_pk',
   large_upload_parts: 'large_upload_parts_pk',
   scheduled_operations: 'scheduled_operations_pk',
+  replication_rules: 'replication_rules_pk',
+  rule_outbox: 'rule_outbox_pk',
+  replica_status: 'replica_status_pk',
 } as const satisfies Record<keyof Database, string>;

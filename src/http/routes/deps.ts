@@ -6,6 +6,8 @@ import type { ReadinessProbe } from '../../services/readiness.js';
 import type { IdentityService } from '../../services/identity/identity-service.js';
 import type { LoginGuard } from '../../services/identity/login-guard.js';
 import type { ReplicationService } from '../../services/replication/replication-service.js';
+import type { RuleService } from '../../services/replication/rule-service.js';
+import type { RuleReceiver } from '../../services/replication/rule-receiver.js';
 import type { TransferService } from '../../services/transfers/transfer-service.js';
 
 /** The services route handlers call. */
@@ -16,6 +18,10 @@ export interface RouteDeps {
   /** Rate limits and the password-hashing bound of `POST /v3/auth/tokens`. */
   logins: LoginGuard;
   replication: ReplicationService;
+  /** Replication rules (region A's side). */
+  rules: RuleService;
+  /** Rule deliveries from other regions (region B's side). */
+  ruleReceiver: RuleReceiver;
   transfers: TransferService;
   metrics: Metrics;
   /** Serve /metrics on the API port. */

@@ -22,7 +22,14 @@ import metrics from './metrics.js';
 export { default as metricsRoute } from './metrics.js';
 import createByReplicationInfo from './replication/create-by-replication-info.js';
 import peerFile from './replication/peer-file.js';
+import ruleDelivery from './replication/rule-delivery.js';
 import showReplicationInfo from './replication/show-replication-info.js';
+import backfillRule from './rules/backfill-rule.js';
+import createRule from './rules/create-rule.js';
+import deleteRule from './rules/delete-rule.js';
+import listRules from './rules/list-rules.js';
+import showRule from './rules/show-rule.js';
+import updateRule from './rules/update-rule.js';
 import createTransfer from './transfers/create-transfer.js';
 import executeTransferAction from './transfers/execute-transfer-action.js';
 import listTransfers from './transfers/list-transfers.js';
@@ -33,6 +40,7 @@ export const projectRoutes = [
   createAsset, listAssets, showAsset, updateAsset, deleteAsset, restoreAsset, listAssetSummary, batchAction,
   createFile, createLargeFile, confirmFile, deleteFile, showReplicationInfo, createByReplicationInfo,
   createTransfer, listTransfers, showTransfer, executeTransferAction,
+  createRule, listRules, showRule, updateRule, deleteRule, backfillRule,
 ];
 
 /** IAM (Keystone-shaped) routes: they authenticate for themselves. */
@@ -48,6 +56,7 @@ export function registerBlobRoutes(app: AppInstance, deps: RouteDeps): void {
   downloadBlob(app, deps);
   downloadThumbnail(app, deps);
   peerFile(app, deps);
+  ruleDelivery(app, deps);
   // Upload has its own content-type parsing: its own scope.
   void app.register(async (scope) => uploadBlob(scope, deps));
 }

@@ -56,8 +56,18 @@ export const ReplicationProgress = Type.Object({
   finished_at: Type.Optional(Type.String()),
 });
 
+/** One replica of the asset in another region, under a replication rule (region A's view). */
+export const ReplicaStatusInfo = Type.Object({
+  target_region: Type.String(),
+  rule_id: Type.String(),
+  state: Type.String({ description: 'PENDING, COPYING, COMPLETED or FAILED' }),
+  last_error: Type.Optional(Type.String()),
+  completed_time: Type.Optional(Type.String()),
+});
+
 export const DigitalAssetInfo = Type.Object({
   replication: Type.Optional(ReplicationProgress),
+  replication_status: Type.Optional(Type.Array(ReplicaStatusInfo, { description: 'replicas under replication rules (only on an asset that has any)' })),
   project_id: Type.String(),
   asset_id: Type.String(),
   produce_id: Type.String(),

@@ -111,6 +111,11 @@ export class IdentityService {
     return this.projectsById.get(id, () => this.store.getProject(id), (p) => p !== undefined);
   }
 
+  /** An account's projects, one per region. */
+  accountProjects(accountId: string): Promise<Project[]> {
+    return this.store.listProjects(accountId);
+  }
+
   async projects(accountName: string): Promise<Project[]> {
     return this.store.listProjects((await this.account(accountName)).id);
   }

@@ -15,6 +15,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { ChecksumFault, copySegments, LostLeaseError } from './segment-copier.js';
 import { Semaphore } from './semaphore.js';
 import { copyBlobKey } from './replication-service.js';
+import { replacedFileReason } from '../../domain/replication-rule.js';
 
 export interface CopyWorkerOptions {
   store: MetadataStore;
@@ -225,14 +226,32 @@ export class CopyWorker {
   /** All files verified: task, asset and files turn final in one conditional transaction. */
   private async activate(task: CopyTask): Promise<void> {
     const at = isoTime(this.o.clock.now());
-    await this.o.store.transaction(async (tx) => {
+    const replaced = await this.o.store.transaction(async (tx) => {
       if (!(await tx.copyTasks.finish(task, { state: 'ACTIVED', at }))) throw new LostLeaseError();
+      const asset = await tx.getAsset(task.projectId, task.assetId);
+      if (asset?.origin && (asset.assetState === 'ACTIVED' || asset.assetState === 'UNACTIVED')) return this.switchFiles(tx, task, asset.assetState, at);
       const activated = { assetState: 'ACTIVED', updatedAt: at } as const;
       if (!(await tx.updateAsset(task.projectId, task.assetId, activated, assetActions.copyActivated.from))) throw new LostLeaseError();
       for (const f of task.files) await tx.updateFile(f.id, { state: 'CREATED', updatedAt: at }, fileActions.copyVerified.from);
       // Every upload was completed: no part rows stay behind.
       await tx.copyTasks.clearSegments(task.projectId, task.assetId);
+      return [];
     });
+    for (const key of replaced) await this.o.blobs.delete(key);
+  }
+
+  /**
+   * A live replica's new files are verified: they turn CREATED and the files they replace go,
+   * in the caller's transaction (the old content stayed visible until now). Returns the blobs
+   * to remove once committed.
+   */
+  private async switchFiles(tx: MetadataStore, task: CopyTask, state: 'ACTIVED' | 'UNACTIVED', at: string): Promise<string[]> {
+    for (const f of task.files) await tx.updateFile(f.id, { state: 'CREATED', updatedAt: at }, fileActions.copyVerified.from);
+    const replaced = (await tx.listFiles(task.projectId, [task.assetId])).filter((f) => f.reason === replacedFileReason);
+    for (const f of replaced) await tx.deleteFile(f.fileId);
+    if (!(await tx.updateAsset(task.projectId, task.assetId, { updatedAt: at }, [state]))) throw new LostLeaseError();
+    await tx.copyTasks.clearSegments(task.projectId, task.assetId);
+    return replaced.flatMap((f) => (f.thumbnailKey ? [f.blobKey, f.thumbnailKey] : [f.blobKey]));
   }
 
   private async handleFailure(task: CopyTask, err: unknown, aborted: boolean, log: Logger): Promise<void> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { fileBlobKey, type AssetFile, type FileCategory } from '../../domain/asset.js';
+import { fileBlobKey, type Asset, type AssetFile, type FileCategory } from '../../domain/asset.js';
 import { copiedFields, fieldsFromCopy, newAsset } from '../../domain/asset-fields.js';
 import { assetActions, assetStateRules, copySourceAssetStates } from '../../domain/asset-states.js';
 import { fileStateRules } from '../../domain/file-states.js';
@@ -80,18 +80,24 @@ export class ReplicationService {
     }
     // A transfer's accept moves the file rows: a copy sealed before it could not finish.
     await refuseIfInTransfer(this.deps.store, principal.projectId, [assetId], this.deps.clock.now());
-    const files = (await this.deps.store.listFiles(principal.projectId, [assetId])).filter((f) => fileStateRules[f.state].downloadable);
+    const manifest = await this.manifestFor(asset, principal.accountId);
+    return { ...sealInfo(ring, assetId, Buffer.from(JSON.stringify(manifest))), expire_time: manifest.exp };
+  }
+
+  /** The manifest of an asset as it is now: its copied fields and downloadable files, with a capability per peer. */
+  async manifestFor(asset: Asset, accountId: string): Promise<ReplicationManifest> {
+    const files = (await this.deps.store.listFiles(asset.projectId, [asset.assetId])).filter((f) => fileStateRules[f.state].downloadable);
     const chunks = await Promise.all(files.map((f) => this.chunkHashes(f)));
     const now = this.nowSeconds();
     const exp = now + this.deps.settings.tokenTtlSeconds;
     const capExp = exp + this.deps.settings.copyWindowSeconds;
-    const manifest: ReplicationManifest = {
+    return {
       v: MANIFEST_VERSION,
       chunk_size: CHUNK_SIZE,
       tid: randomBytes(16).toString('hex'),
       exp,
       cap_exp: capExp,
-      src: { region: this.deps.settings.region, account: principal.accountId, project: principal.projectId, asset: assetId },
+      src: { region: this.deps.settings.region, account: accountId, project: asset.projectId, asset: asset.assetId },
       meta: { ...copiedFields(asset), app_user_id: asset.appUserId },
       files: files.map((f, i) => ({
         id: f.fileId,
@@ -110,7 +116,6 @@ export class ReplicationService {
         ),
       })),
     };
-    return { ...sealInfo(ring, assetId, Buffer.from(JSON.stringify(manifest))), expire_time: exp };
   }
 
   /**
@@ -149,15 +154,7 @@ export class ReplicationService {
   async import(principal: Principal, info: SealedInfo, requestId: string): Promise<{ assetId: string; assetState: string }> {
     const manifest = this.open(principal, info);
     await this.removeLeftovers(principal.projectId, manifest);
-    const attempt = () => this.deps.store.transaction((tx) => this.createOrReuse(tx, principal, manifest, requestId));
-    let result: { assetId: string; assetState: string };
-    try {
-      result = await attempt();
-    } catch (err) {
-      // Two identical posts raced on the primary key: the loser sees the winner's copy.
-      if (!(err instanceof DuplicateAssetIdError)) throw err;
-      result = await attempt();
-    }
+    const result = await onceMoreIfRaced(() => this.deps.store.transaction((tx) => this.createOrReuse(tx, principal, manifest, requestId)));
     if (result.assetState === 'CREATING') this.deps.onImported?.();
     return result;
   }
@@ -173,7 +170,8 @@ export class ReplicationService {
     await this.deps.leftovers.remove(task);
   }
 
-  private async createOrReuse(tx: MetadataStore, principal: Principal, m: ReplicationManifest, requestId: string) {
+  /** The asset of a copy and its task, created, restarted (after FAILED) or found as it stands (in the caller's transaction). */
+  async createOrReuse(tx: MetadataStore, principal: Principal, m: ReplicationManifest, requestId: string): Promise<{ assetId: string; assetState: string }> {
     const assetId = m.src.asset;
     const existing = await tx.getAsset(principal.projectId, assetId);
     const task = existing && (await tx.copyTasks.getTask(principal.projectId, assetId));
@@ -203,10 +201,15 @@ export class ReplicationService {
   }
 
   /** The copy's file rows: CREATING, digests from the manifest, blob keys of this run. */
-  private async resetFiles(tx: MetadataStore, principal: Principal, m: ReplicationManifest, now: Date): Promise<void> {
+  async resetFiles(tx: MetadataStore, principal: Principal, m: ReplicationManifest, now: Date): Promise<void> {
     for (const old of await tx.listFiles(principal.projectId, [m.src.asset])) await tx.deleteFile(old.fileId);
-    await this.deps.quota.admit(tx, { projectId: principal.projectId, files: { assetId: m.src.asset, count: m.files.length, uploadBytes: 0 } });
-    for (const f of m.files) {
+    await this.insertCopyFiles(tx, principal, m, m.files, now);
+  }
+
+  /** File rows for `files` of the manifest, CREATING until the copy verifies them (quota checked first). */
+  async insertCopyFiles(tx: MetadataStore, principal: Principal, m: ReplicationManifest, files: ReplicationManifest['files'], now: Date): Promise<void> {
+    await this.deps.quota.admit(tx, { projectId: principal.projectId, files: { assetId: m.src.asset, count: files.length, uploadBytes: 0 } });
+    for (const f of files) {
       const file: AssetFile = {
         fileId: f.id,
         projectId: principal.projectId,
@@ -233,7 +236,7 @@ export class ReplicationService {
     }
   }
 
-  private newTask(principal: Principal, m: ReplicationManifest, now: Date, requestId: string): CopyTask {
+  newTask(principal: Principal, m: ReplicationManifest, now: Date, requestId: string): CopyTask {
     const region = this.deps.settings.region;
     return {
       projectId: principal.projectId,
@@ -274,6 +277,16 @@ export class ReplicationService {
     const asset = await this.deps.store.getAsset(file.projectId, file.assetId);
     if (!asset || !copySourceAssetStates.includes(asset.assetState)) throw new AppError('capabilityRefused', 'the source asset is no longer available');
     return file;
+  }
+}
+
+/** Runs `attempt` once more if it lost a race on the asset's primary key: the second run sees the winner's asset. */
+export async function onceMoreIfRaced<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    if (!(err instanceof DuplicateAssetIdError)) throw err;
+    return attempt();
   }
 }
 

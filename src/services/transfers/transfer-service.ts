@@ -17,7 +17,7 @@ import {
 import type { Clock } from '../../ports/clock.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { TransferJobQuery } from '../../ports/transfer-job-store.js';
-import type { AssetService } from '../asset-service.js';
+import { refuseIfFedReplica, type AssetService } from '../asset-service.js';
 import { updateAssetIn } from '../conditional-update.js';
 import { projectOfRegion, type ProjectDirectory } from '../region-projects.js';
 import { acceptJob, type TransferQuota } from './transfer-accept.js';
@@ -100,6 +100,7 @@ export class TransferService {
     await this.deps.store.transaction(async (tx) => {
       for (const assetId of assetIds) {
         const asset = await this.deps.assets.get(principal, assetId, tx);
+        refuseIfFedReplica(principal, asset);
         if (!allows(assetActions.transfer, asset.assetState)) {
           throw new AppError('assetStateConflict', `asset ${assetId} is ${asset.assetState}; only ACTIVED or UNACTIVED assets are transferred`);
         }

@@ -3,7 +3,7 @@
 autoload -U +X bashcompinit && bashcompinit
 _assetbridge_subcommands() {
   case "$1" in
-    '') echo 'start serve assets upload download copy copies iam keys configure completion' ;;
+    '') echo 'start serve assets upload download copy copies rules iam keys configure completion' ;;
     'start') echo '' ;;
     'serve') echo '' ;;
     'assets') echo 'ls show create rm restore unblock' ;;
@@ -20,6 +20,15 @@ _assetbridge_subcommands() {
     'copies ls') echo '' ;;
     'copies retry') echo '' ;;
     'copies cancel') echo '' ;;
+    'rules') echo 'ls create show update enable disable rm backfill' ;;
+    'rules ls') echo '' ;;
+    'rules create') echo '' ;;
+    'rules show') echo '' ;;
+    'rules update') echo '' ;;
+    'rules enable') echo '' ;;
+    'rules disable') echo '' ;;
+    'rules rm') echo '' ;;
+    'rules backfill') echo '' ;;
     'iam') echo 'account user key projects regions' ;;
     'iam account') echo 'create list delete' ;;
     'iam account create') echo '' ;;
@@ -52,7 +61,7 @@ _assetbridge_subcommands() {
 }
 _assetbridge_words() {
   case "$1" in
-    '') echo 'start serve assets upload download copy copies iam keys configure completion --version --quiet --debug --help' ;;
+    '') echo 'start serve assets upload download copy copies rules iam keys configure completion --version --quiet --debug --help' ;;
     'start') echo '--help' ;;
     'serve') echo '--role --help' ;;
     'assets') echo 'ls show create rm restore unblock --help' ;;
@@ -69,6 +78,15 @@ _assetbridge_words() {
     'copies ls') echo '--state --limit --json --project --region --help' ;;
     'copies retry') echo '--json --project --region --help' ;;
     'copies cancel') echo '--json --project --region --help' ;;
+    'rules') echo 'ls create show update enable disable rm backfill --help' ;;
+    'rules ls') echo '--region --profile --json --help' ;;
+    'rules create') echo '--region --profile --json --types --tags --prefix --updates --deletes --to --project --backfill --disabled --help' ;;
+    'rules show') echo '--region --profile --json --help' ;;
+    'rules update') echo '--region --profile --json --types --tags --prefix --updates --deletes --name --help' ;;
+    'rules enable') echo '--region --profile --json --help' ;;
+    'rules disable') echo '--region --profile --json --help' ;;
+    'rules rm') echo '--region --profile --json --help' ;;
+    'rules backfill') echo '--region --profile --json --help' ;;
     'iam') echo 'account user key projects regions --help' ;;
     'iam account') echo 'create list delete --help' ;;
     'iam account create') echo '--json --help' ;;

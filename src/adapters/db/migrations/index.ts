@@ -12,6 +12,7 @@ import * as m008 from './008-scheduled-operations.js';
 import * as m009 from './009-thumbnails.js';
 import * as m010 from './010-large-uploads.js';
 import * as m011 from './011-list-indexes.js';
+import * as m012 from './012-replication-rules.js';
 import * as m016 from './016-list-count-indexes.js';
 
 /** Numbered migrations, compiled in (no folder scanning at run time). */
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '009-thumbnails': m009,
   '010-large-uploads': m010,
   '011-list-indexes': m011,
+  '012-replication-rules': m012,
   '016-list-count-indexes': m016,
 };
 

@@ -9,6 +9,7 @@ import { presentFor } from '../../presenters.js';
 import { stringEnum } from '../../../domain/schema-parts.js';
 import { DigitalAssetInfo, Id, ProjectParams, withErrors } from '../../schemas/common.js';
 import type { RouteDeps } from '../deps.js';
+import { replicaStates, type ReplicaState } from '../../../domain/replication-rule.js';
 
 const ListAssetsQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
@@ -34,6 +35,7 @@ const ListAssetsQuery = Type.Object({
   sort_key: Type.Optional(stringEnum(assetSortKeys, 'default create_time; asset_order lists assets without an order last, equal orders newest first')),
   sort_dir: Type.Optional(stringEnum(['asc', 'desc'] as const, 'default asc')),
   role: Type.Optional(stringEnum(['SHARER', 'SHAREE'] as const, 'SHARER: assets this project shares; SHAREE: assets shared with it')),
+  replication_state: Type.Optional(Type.String({ maxLength: 64, description: 'comma-separated PENDING, COPYING, COMPLETED, FAILED: assets with a replica (under a replication rule) in one of these states' })),
 });
 
 function systemPropertyFilter(raw: string | undefined): { key: string; value?: string }[] | undefined {
@@ -80,6 +82,7 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
         sortKey: q.sort_key ?? 'create_time',
         sortDir: q.sort_dir ?? 'asc',
         role: q.role,
+        replicationStates: enumList<ReplicaState>('replication_state', q.replication_state, replicaStates),
       });
       return { count, assets: items.map((item) => presentFor(principal, item, deps.files)) };
     },

@@ -1,0 +1,40 @@
+import { Type } from '@sinclair/typebox';
+import type { AppInstance } from '../../types.js';
+import { withErrors } from '../../schemas/common.js';
+import type { RouteDeps } from '../deps.js';
+
+const Body = Type.Object(
+  {
+    rule_id: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+    asset_id: Type.String({ pattern: '^([0-9a-f]{32}|\\*)$', description: 'the asset, or * for a delivery about the rule itself' }),
+    version: Type.Integer({ minimum: 1 }),
+    source_region: Type.String({ minLength: 1, maxLength: 64 }),
+    target_region: Type.String({ minLength: 1, maxLength: 64 }),
+    asset_info: Type.String({ minLength: 1, maxLength: 4_194_304 }),
+    encryption_info: Type.Object({ algorithm: Type.String({ maxLength: 32 }), key_id: Type.String({ maxLength: 64 }), iv: Type.String({ maxLength: 64 }) }),
+  },
+  { additionalProperties: false },
+);
+
+const Answer = Type.Object({
+  state: Type.String({ description: 'COPYING, COMPLETED, FAILED or RELEASED' }),
+  version: Type.Integer(),
+  reason: Type.Optional(Type.String()),
+  completed_time: Type.Optional(Type.String()),
+});
+
+/**
+ * Region B receives a replication rule's delivery from region A. No user credentials: the seal
+ * is the authentication (only a rule delivery's seal, made for this region, rule, asset and
+ * version under the deployment's key ring, opens here).
+ */
+export default function register(app: AppInstance, deps: RouteDeps): void {
+  app.post(
+    '/replication/v1/rule-deliveries',
+    {
+      config: { operation: 'replication.rule.deliver', public: true },
+      schema: { operationId: 'ReceiveRuleDelivery', tags: ['replication'], body: Body, response: withErrors(Answer) },
+    },
+    async (request) => deps.ruleReceiver.receive(request.body, request.id),
+  );
+}
