@@ -83,6 +83,23 @@ function MediaMeta(props: { meta: Record<string, Asset> | undefined }) {
   );
 }
 
+/** Where the asset's replicas under replication rules stand, one line per target region. */
+function ReplicationStatus(props: { status: Asset[] | undefined }) {
+  if (!props.status || props.status.length === 0) return null;
+  return (
+    <>
+      <h3>Replicas</h3>
+      <ul class="files" data-testid="replication-status">{props.status.map((r) => (
+        <li key={`${r.rule_id}-${r.target_region}`} data-testid="replica">
+          {r.target_region} · <b>{r.state}</b>
+          {r.completed_time && <> · completed <time dateTime={r.completed_time}>{when(r.completed_time)}</time></>}
+          {r.last_error && <span class="error"> · {r.last_error}</span>}
+        </li>
+      ))}</ul>
+    </>
+  );
+}
+
 /** One asset, by id (a deep link works): a side panel, full screen on a phone. Esc or Close closes it. */
 export function Details(props: { session: Session; region: Region; assetId: string; tick: number; onChange: () => void; onClose: () => void }) {
   const notify = useNotify();
@@ -127,6 +144,7 @@ export function Details(props: { session: Session; region: Region; assetId: stri
             <dt>Id</dt><dd><code class="id">{a.asset_id}</code> <CopyButton value={a.asset_id} what="id" /></dd>
           </dl>
           <MediaMeta meta={a.asset_extra_meta} />
+          <ReplicationStatus status={a.replication_status} />
           <h3>Files</h3>
           <ul class="files">{(a.files as Asset[]).map((f) => (
             <li key={f.file_id}>{f.asset_file_category} · {f.file_name} · {fmt(f.file_size)} · {f.state} {f.download_url && <a href={f.download_url} aria-label={`download ${f.file_name}`}>download</a>}</li>

@@ -63,6 +63,20 @@ const IdCell = (props: { id: string }) => (
   <td class="id-cell" data-label="Id"><code class="id">{props.id}</code> <CopyButton value={props.id} what="id" /></td>
 );
 
+/** A compact marker on an asset with replicas: how many are complete, and whether any failed. */
+function ReplicaMarker(props: { status: Asset[] | undefined }) {
+  const all = props.status ?? [];
+  if (all.length === 0) return null;
+  const done = all.filter((r) => r.state === 'COMPLETED').length;
+  const failed = all.filter((r) => r.state === 'FAILED').length;
+  const label = `replicas: ${done} of ${all.length} completed${failed ? `, ${failed} failed` : ''}`;
+  return (
+    <span class={`replica-marker${failed ? ' failed' : ''}`} data-testid="replica-marker" title={label}>
+      <span aria-hidden="true">{failed ? '⚠' : '⇄'} {done}/{all.length}</span><span class="sr-only">{label}</span>
+    </span>
+  );
+}
+
 /** Assets as a table: name, type, state, size, updated, id (copyable). */
 function AssetTable(props: { assets: Asset[]; selected?: string; open: (id: string) => void; caption: string }) {
   return (
@@ -77,7 +91,7 @@ function AssetTable(props: { assets: Asset[]; selected?: string; open: (id: stri
             <td class="thumb">{thumbOf(a) ? <img src={thumbOf(a)} alt="" data-testid="thumbnail" /> : null}</td>
             <td class="name">{a.asset_name}</td>
             <td data-label="Type">{a.asset_type}</td>
-            <td data-label="State">{a.asset_state}</td>
+            <td data-label="State">{a.asset_state}<ReplicaMarker status={a.replication_status} /></td>
             <td data-label="Size">{fmt(sizeOf(a))}</td>
             <td data-label="Updated"><time dateTime={a.update_time}>{when(a.update_time)}</time></td>
             <IdCell id={a.asset_id} />

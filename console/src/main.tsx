@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { loadRegions, onProblem, signIn, type Problem, type Region, type RegionInfo, type Session } from './api.js';
 import { Details } from './details.js';
 import { BinView, CopiesView, LibraryView, type ListProps } from './lists.js';
+import { RulesView } from './rules.js';
 import { parseRoute, routeHash, type Route, type View } from './route.js';
 import { ToastContext, Toasts, type Toast } from './ui.js';
 import { UploadManager } from './upload.js';
@@ -18,7 +19,7 @@ const field = (f: FormData, name: string): string => {
   const v = f.get(name);
   return typeof v === 'string' ? v : '';
 };
-const viewNames: Record<View, string> = { library: 'Library', bin: 'Recycle bin', copies: 'Copies' };
+const viewNames: Record<View, string> = { library: 'Library', bin: 'Recycle bin', copies: 'Copies', rules: 'Rules' };
 
 function SignIn(props: { regions: RegionInfo[]; route: Route; onSession: (s: Session) => void }) {
   const [error, setError] = useState('');
@@ -107,7 +108,7 @@ function Console(props: { session: Session; route: Route; problem?: Problem; onS
           {session.regions.map((r) => <option key={r.name}>{r.name}</option>)}
         </select>
         <nav aria-label="views">
-          {(['library', 'bin', 'copies'] as const).map((v) => (
+          {(['library', 'bin', 'copies', 'rules'] as const).map((v) => (
             <a key={v} href={routeHash({ region: region.name, view: v })} aria-current={v === view ? 'page' : undefined}>{viewNames[v]}</a>
           ))}
         </nav>
@@ -120,6 +121,7 @@ function Console(props: { session: Session; route: Route; problem?: Problem; onS
           {view === 'library' && <LibraryView key={region.name} {...listProps} />}
           {view === 'bin' && <BinView key={region.name} {...listProps} />}
           {view === 'copies' && <CopiesView key={region.name} {...listProps} />}
+          {view === 'rules' && <RulesView key={region.name} session={session} region={region} tick={tick + props.tick} />}
           {view === 'library' && <UploadManager region={region} onDone={refresh} />}
         </div>
         {route.assetId && <Details session={session} region={region} assetId={route.assetId} tick={tick} onChange={refresh} onClose={close} />}

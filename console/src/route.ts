@@ -1,8 +1,8 @@
 /**
- * The console's address: `#/REGION` (the library), `#/REGION/bin`, `#/REGION/copies`, and
+ * The console's address: `#/REGION` (the library), `#/REGION/bin`, `#/REGION/copies`, `#/REGION/rules`, and
  * `#/REGION/assets/ID` (one asset's details, over the list last shown).
  */
-export type View = 'library' | 'bin' | 'copies';
+export type View = 'library' | 'bin' | 'copies' | 'rules';
 export interface Route {
   region?: string;
   view: View;
@@ -12,7 +12,7 @@ export interface Route {
 export function parseRoute(hash: string): Route {
   const [region, section, id] = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   if (section === 'assets' && id) return { region: region || undefined, view: 'library', assetId: id };
-  if (section === 'bin' || section === 'copies') return { region: region || undefined, view: section };
+  if (section === 'bin' || section === 'copies' || section === 'rules') return { region: region || undefined, view: section };
   return { region: region || undefined, view: 'library' };
 }
 
