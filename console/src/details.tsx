@@ -106,6 +106,7 @@ export function Details(props: { session: Session; region: Region; assetId: stri
   const [a, setAsset] = useState<Asset>();
   const [missing, setMissing] = useState('');
   const [confirming, setConfirming] = useState(false);
+  const [poll, setPoll] = useState(0);
   const heading = useRef<HTMLHeadingElement>(null);
   const { remove, restore } = useBinActions(props.region, props.onChange);
   useEffect(() => {
@@ -113,7 +114,14 @@ export function Details(props: { session: Session; region: Region; assetId: stri
       (asset: Asset) => { setAsset(asset); setMissing(''); },
       (err: ApiError) => { setAsset(undefined); setMissing(err.status === 404 ? `No asset ${props.assetId} in ${props.region.name}: it was deleted for good, or the link is wrong.` : err.message); },
     );
-  }, [props.region, props.assetId, props.tick]);
+  }, [props.region, props.assetId, props.tick, poll]);
+  // While a replica is on its way, the details follow it.
+  const moving = (a?.replication_status as Asset[] | undefined)?.some((r) => r.state === 'PENDING' || r.state === 'COPYING') ?? false;
+  useEffect(() => {
+    if (!moving) return undefined;
+    const timer = setTimeout(() => setPoll((p) => p + 1), 2000);
+    return () => clearTimeout(timer);
+  }, [moving, a]);
   // Focus moves into the details when they open (keyboard and screen reader users land there).
   useEffect(() => heading.current?.focus(), [props.assetId]);
   const forGood = async () => {

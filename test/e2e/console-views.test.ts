@@ -414,5 +414,60 @@ for (const size of sizes) {
       await row(n('binned')).waitFor();
       expect(notFound).toEqual([]);
     });
+
+    it('rules page: creates a rule to the other region, lists it with its counts, the asset shows its replica; disables and deletes it', async () => {
+      const [a, b] = [regionA(), regionB()];
+      const ruleName = n('rule');
+      await visit(`#/${a.name}`);
+      await page.getByRole('link', { name: 'Rules' }).click();
+      expect(await hash()).toBe(`#/${a.name}/rules`);
+      const form = page.getByRole('form', { name: 'New rule' });
+      await form.getByLabel('Rule name').fill(ruleName);
+      // The target is one of the deployment's other regions.
+      expect(await form.getByLabel('Target region').locator('option').allTextContents()).toEqual([b.name]);
+      await form.getByLabel('Target region').selectOption(b.name);
+      await form.getByLabel('IMAGE', { exact: true }).check();
+      await form.getByLabel('Name prefix').fill(n('replicated'));
+      await form.getByRole('button', { name: 'Create rule' }).click();
+      await page.getByTestId('toast').filter({ hasText: `Created rule "${ruleName}" to ${b.name}` }).waitFor();
+      const ruleRow = page.getByTestId('rule-row').filter({ hasText: ruleName });
+      await ruleRow.getByTestId('rule-counts').filter({ hasText: '0 pending, 0 copying, 0 completed, 0 failed' }).waitFor();
+      expect(await ruleRow.textContent()).toContain(`types IMAGE; names starting "${n('replicated')}"`);
+      const listed = (await clientA.ok('GET', '/replication-rules')) as { rules: { rule_id: string; rule_name: string; target_region: string; enabled: boolean }[] };
+      const rule = listed.rules.find((r) => r.rule_name === ruleName);
+      expect(rule).toMatchObject({ target_region: b.name, enabled: true });
+      const ruleId = rule?.rule_id ?? '';
+
+      // An asset under the rule: its replica reaches B, the rule counts it, the details show it COMPLETED.
+      const assetId = await clientA.createAsset({ asset_name: n('replicated'), asset_type: 'IMAGE' });
+      await clientA.addFile(assetId, 'replicated.png', png);
+      await expect.poll(async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return ruleRow.getByTestId('rule-counts').textContent();
+      }, { timeout: 30_000, intervals: [500] }).toBe('0 pending, 0 copying, 1 completed, 0 failed');
+      await check('rules');
+
+      await visit(`#/${a.name}/assets/${assetId}`);
+      const replica = details().getByTestId('replica').filter({ hasText: b.name });
+      await replica.filter({ hasText: 'COMPLETED' }).filter({ hasText: 'completed' }).waitFor({ timeout: 30_000 });
+      expect(((await clientA.ok('GET', `/digital-assets/${assetId}`)) as { replication_status: { state: string }[] }).replication_status).toMatchObject([{ state: 'COMPLETED', target_region: b.name, rule_id: ruleId }]);
+      await check('details-replication');
+      await page.keyboard.press('Escape');
+      await details().waitFor({ state: 'detached' });
+      // The library marks the asset as having its replica.
+      await row(n('replicated')).getByTestId('replica-marker').filter({ hasText: 'replicas: 1 of 1 completed' }).waitFor();
+
+      await visit(`#/${a.name}/rules`);
+      await ruleRow.getByRole('button', { name: `Disable rule ${ruleName}` }).click();
+      await ruleRow.getByTestId('rule-enabled').filter({ hasText: 'disabled' }).waitFor();
+      expect(((await clientA.ok('GET', `/replication-rules/${ruleId}`)) as { enabled: boolean }).enabled).toBe(false);
+      await ruleRow.getByRole('button', { name: `Delete rule ${ruleName}` }).click();
+      const dialog = page.getByRole('dialog', { name: `Delete rule "${ruleName}"?` });
+      await dialog.waitFor();
+      await dialog.getByRole('button', { name: 'Delete rule' }).click();
+      await page.getByTestId('toast').filter({ hasText: `Deleted rule "${ruleName}"` }).waitFor();
+      await ruleRow.waitFor({ state: 'detached' });
+      expect((await clientA.call('GET', `/replication-rules/${ruleId}`)).status).toBe(404);
+    }, 90_000);
   });
 }
