@@ -458,7 +458,15 @@ for (const size of sizes) {
       await row(n('replicated')).getByTestId('replica-marker').filter({ hasText: 'replicas: 1 of 1 completed' }).waitFor();
 
       await visit(`#/${a.name}/rules`);
-      await ruleRow.getByRole('button', { name: `Disable rule ${ruleName}` }).click();
+      // Keyboard: Tab reaches the rule's actions; Enter disables it.
+      await ruleRow.waitFor();
+      let reached = false;
+      for (let i = 0; i < 40 && !reached; i++) {
+        await page.keyboard.press('Tab');
+        reached = (await focused('aria-label')) === `Disable rule ${ruleName}`;
+      }
+      expect(reached, 'Tab reaches the rule\'s Disable button').toBe(true);
+      await page.keyboard.press('Enter');
       await ruleRow.getByTestId('rule-enabled').filter({ hasText: 'disabled' }).waitFor();
       expect(((await clientA.ok('GET', `/replication-rules/${ruleId}`)) as { enabled: boolean }).enabled).toBe(false);
       await ruleRow.getByRole('button', { name: `Delete rule ${ruleName}` }).click();
