@@ -5,7 +5,7 @@ import { Details } from './details.js';
 import { BinView, CopiesView, LibraryView, type ListProps } from './lists.js';
 import { RulesView } from './rules.js';
 import { parseRoute, routeHash, type Route, type View } from './route.js';
-import { ToastContext, Toasts, type Toast } from './ui.js';
+import { field, ToastContext, Toasts, type Toast } from './ui.js';
 import { UploadManager } from './upload.js';
 import './style.css';
 
@@ -13,11 +13,6 @@ const sessionKey = 'assetbridge-session';
 const stored = (): Session | undefined => {
   const s = sessionStorage.getItem(sessionKey);
   return s ? (JSON.parse(s) as Session) : undefined;
-};
-/** A text field of a submitted form. */
-const field = (f: FormData, name: string): string => {
-  const v = f.get(name);
-  return typeof v === 'string' ? v : '';
 };
 const viewNames: Record<View, string> = { library: 'Library', bin: 'Recycle bin', copies: 'Copies', rules: 'Rules' };
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Region, type Session } from './api.js';
 import { assetTypes } from './upload.js';
-import { Confirm, CopyButton, useNotify } from './ui.js';
+import { Confirm, CopyButton, field, useNotify } from './ui.js';
 
 /** A replication rule as the API answers it. */
 interface Rule {
@@ -41,7 +41,7 @@ function CreateRule(props: { session: Session; region: Region; onCreated: () => 
     e.preventDefault();
     const form = e.target as HTMLFormElement;
     const f = new FormData(form);
-    const text = (name: string): string => String(f.get(name) ?? '').trim();
+    const text = (name: string): string => field(f, name).trim();
     const tags = text('tags').split(',').map((t) => t.trim()).filter(Boolean);
     const body = {
       rule_name: text('rule_name'),

@@ -4,6 +4,12 @@ import { useContext, useEffect, useRef } from 'preact/hooks';
 export const fmt = (n: number): string => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${Math.round(n)} B`);
 export const when = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' }) : '');
 
+/** A text field of a submitted form. */
+export const field = (f: FormData, name: string): string => {
+  const v = f.get(name);
+  return typeof v === 'string' ? v : '';
+};
+
 export interface Toast {
   id: number;
   text: string;

@@ -444,7 +444,7 @@ for (const size of sizes) {
       await expect.poll(async () => {
         await page.getByRole('button', { name: 'Refresh' }).click();
         return ruleRow.getByTestId('rule-counts').textContent();
-      }, { timeout: 30_000, intervals: [500] }).toBe('0 pending, 0 copying, 1 completed, 0 failed');
+      }, { timeout: 30_000, interval: 500 }).toBe('0 pending, 0 copying, 1 completed, 0 failed');
       await check('rules');
 
       await visit(`#/${a.name}/assets/${assetId}`);
