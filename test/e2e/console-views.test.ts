@@ -456,6 +456,7 @@ for (const size of sizes) {
       await details().waitFor({ state: 'detached' });
       // The library marks the asset as having its replica.
       await row(n('replicated')).getByTestId('replica-marker').filter({ hasText: 'replicas: 1 of 1 completed' }).waitFor();
+      await check('library-replicas');
 
       await visit(`#/${a.name}/rules`);
       // Keyboard: Tab reaches the rule's actions; Enter disables it.
