@@ -67,7 +67,8 @@ describe('benchmarks (smoke run, tiny sizes)', () => {
     expect(out).toMatch(/requests\/s \d+/);
     expect(out).toMatch(/p50 \d+ ms, p99 \d+ ms/);
     expect(out).toMatch(/errors 0 +timeouts 0 +5xx 0/);
-    expect(out).toMatch(/server RSS before \d+ MiB, after \d+ MiB/);
+    expect(out).toMatch(/server RSS after seeding \d+ MiB, after a 1 s warm-up \d+ MiB, after \d+ MiB \(growth -?\d+ MiB\)/);
+    expect(out).toMatch(/event-loop delay during the run: p99 [\d.]+ ms, max [\d.]+ ms/);
     expect(out).toMatch(/quiet [\d.]+ ms, under 5 concurrent bad logins [\d.]+ ms/);
   });
 });

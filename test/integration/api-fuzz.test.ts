@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { maxJsonDepth } from '../../src/http/plugins/json-body.js';
 import { writeKeyRing } from '../helpers/key-ring.js';
 import { startTestRegion, type TestRegion } from '../helpers/test-region.js';
@@ -34,6 +34,15 @@ beforeAll(async () => {
   });
   assetId = await t.client.createAsset({ asset_name: 'fuzzed' });
   fileId = await t.client.addFile(assetId, 'main.glb', Buffer.from('bytes of a file'));
+  // The main file's media metadata is written in the background: once there, nothing else
+  // changes the stored data but the requests below.
+  await vi.waitFor(
+    async () => {
+      const shown = await t.client.call('GET', `/digital-assets/${assetId}`);
+      if (shown.body.asset_extra_meta?.image_meta === undefined) throw new Error('media metadata not written yet');
+    },
+    { timeout: 20_000, interval: 50 },
+  );
 });
 afterAll(async () => {
   await t?.close();

@@ -69,7 +69,9 @@ export function registerAuth(app: FastifyInstance, authenticator: Authenticator,
         request.caller = pre.caller;
         return payload;
       }
-      if (hasBody(request)) {
+      // A body that has already arrived whole (small: a large one waits for us to read it) holds
+      // nothing open; one still arriving holds a slot until it can be verified.
+      if (hasBody(request) && !request.raw.complete) {
         const release = bodies.take(request.ip);
         if (!release) throw new AppError('tooManyUnverifiedBodies', `more than ${options.maxUnverifiedBodies} signed requests from this address are sending their bodies; retry shortly`, { retryAfterSeconds: 1 });
         request.releaseBodySlot = release;
