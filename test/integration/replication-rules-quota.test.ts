@@ -37,8 +37,10 @@ describe('a quota refusal in region B', () => {
     expect((await r.a.client.call('GET', `/replication-rules/${ruleId}`)).body.counts).toEqual({ pending: 0, copying: 0, completed: 2, failed: 1 });
     const listed = await r.a.client.call('GET', '/digital-assets', { query: { replication_state: 'FAILED' } });
     expect(listed.body.assets.map((a: { asset_id: string }) => a.asset_id)).toEqual([ids[2]]);
+    // The counter moves just after the state is recorded (the state is what the polls above saw).
+    const failures = async () => /assetbridge_rule_replication_failures_total\{reason="MSS\.10007001"[^}]*\} (\d+)\n/.exec(await (await fetch(`${r.a.endpoint}/metrics`)).text())?.[1];
+    await expect.poll(failures, { timeout: 10_000 }).toBe('1');
     const metrics = await (await fetch(`${r.a.endpoint}/metrics`)).text();
-    expect(metrics).toMatch(/assetbridge_rule_replication_failures_total\{reason="MSS\.10007001"[^}]*\} 1\n/);
     expect(metrics).toMatch(/assetbridge_rule_replication_lag_seconds_count\{[^}]*target_region="ap-southeast-3"[^}]*\} 2\n/);
     expect(metrics).toMatch(/assetbridge_rule_deliveries_pending/);
   });
