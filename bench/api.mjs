@@ -7,12 +7,13 @@
 // BENCH_DATABASE_URL=postgres://... puts the region's metadata on PostgreSQL (bench/database.mjs).
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { cpuSeconds, eventLoopDelayMs } from './process-figures.mjs';
 import { signSdkRequest } from '../dist/auth/sdk-signature.js';
 import { parseIdentityConfig, SettingsReader } from '../dist/config/index.js';
 import { openIdentity } from '../dist/start/identity.js';
@@ -101,26 +102,12 @@ const jsonFile = path.join(dir, 'show.json');
 writeFileSync(jsonFile, JSON.stringify(sample));
 const bareProcess = await startProcess(['bench/bare-fastify.mjs'], { BENCH_PORT: String(barePort), BENCH_JSON: jsonFile }, `http://127.0.0.1:${barePort}${showPath}`);
 
-const loopDelayP99Ms = async () => {
-  const text = await (await fetch(`${endpoint}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_p99_seconds'));
-  return line ? Number(line.split(' ').pop()) * 1000 : NaN;
-};
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-const cpuSeconds = (pid) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch { return NaN; }
-};
-
 async function load(url, headers, pid) {
-  await loopDelayP99Ms(); // resets the region's event-loop histogram
+  await eventLoopDelayMs(endpoint); // starts the region's event-loop delay window
   const cpuBefore = cpuSeconds(pid);
   const r = await autocannon({ url, connections, duration: seconds, headers, timeout: 10 });
   const cpuUs = ((cpuSeconds(pid) - cpuBefore) / r.requests.total) * 1e6;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx, delay: await loopDelayP99Ms(), cpuUs };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx, delay: (await eventLoopDelayMs(endpoint)).p99, cpuUs };
 }
 
 const bare = await load(`http://127.0.0.1:${barePort}${showPath}`, {}, bareProcess.pid);

@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { eventLoopDelayMs } from './process-figures.mjs';
 import { signSdkRequest } from '../dist/auth/sdk-signature.js';
 import { parseIdentityConfig, SettingsReader } from '../dist/config/index.js';
 import { openIdentity } from '../dist/start/identity.js';
@@ -87,12 +88,6 @@ const tokenRes = await login(password);
 if (tokenRes.status !== 201) throw new Error(`token ${tokenRes.status}`);
 const token = tokenRes.headers.get('x-subject-token');
 
-/** The server's event-loop delay p99 and max (ms) since the last call (its /metrics resets them at every scrape). */
-async function loopDelay() {
-  const text = await (await fetch(`${endpoint}/metrics`)).text();
-  const read = (name) => Number(text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))?.split(' ').pop() ?? NaN) * 1000;
-  return { p99: read('nodejs_eventloop_lag_p99_seconds'), max: read('nodejs_eventloop_lag_max_seconds') };
-}
 
 // 2. The mixed load.
 const headers = { 'content-type': 'application/json', 'x-auth-token': token };
@@ -119,10 +114,10 @@ const mixedLoad = (duration) => autocannon({
 const rssAfterSeed = rssMiB();
 await mixedLoad(warmupSeconds);
 const rssBefore = rssMiB();
-await loopDelay(); // resets the server's event-loop delay histogram
+await eventLoopDelayMs(endpoint); // starts the server's event-loop delay window
 const result = await mixedLoad(seconds);
 const rssAfter = rssMiB();
-const delay = await loopDelay();
+const delay = await eventLoopDelayMs(endpoint);
 
 // 3. A download's latency, quiet and under a flood of bad logins.
 async function downloadMs() {

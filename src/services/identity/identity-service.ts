@@ -52,11 +52,10 @@ const tokenKeyPurpose = 'token-signing-key';
  * commands and every region use this one service over the shared identity store.
  */
 export class IdentityService {
-  private readonly credentials: RecheckCache<Credential | undefined>;
+  /** Access keys with their secret opened (kept in memory only, within the recheck bound). */
+  private readonly credentials: RecheckCache<(Credential & { secretKey: string }) | undefined>;
   private readonly users: RecheckCache<User | undefined>;
   private readonly projectsById: RecheckCache<Project | undefined>;
-  /** Secret keys opened from their sealed form, by access key (dropped when the sealed form changes). */
-  private readonly openedSecrets = new Map<string, { secretEnc: string; secretKey: string }>();
 
   private constructor(
     private readonly store: IdentityStore,
@@ -223,26 +222,17 @@ export class IdentityService {
   /** For signature checks: the account and clear secret of an AK, or why there is none. */
   async resolveAccessKey(accessKey: string): Promise<{ status: 'ok'; accountId: string; secretKey: string } | { status: 'unknown' | 'disabled' }> {
     // An unknown key is not remembered: one created a moment later works at once.
-    const credential = await this.credentials.get(accessKey, () => this.store.getCredential(accessKey), (c) => c !== undefined);
-    if (!credential) {
-      this.openedSecrets.delete(accessKey);
-      return { status: 'unknown' };
-    }
+    const credential = await this.credentials.get(accessKey, () => this.openedCredential(accessKey), (c) => c !== undefined);
+    if (!credential) return { status: 'unknown' };
     if (!credential.enabled) return { status: 'disabled' };
     // A key of a user stops with its user.
     if (credential.userId !== null && !(await this.cachedUser(credential.userId))?.enabled) return { status: 'disabled' };
-    return { status: 'ok', accountId: credential.accountId, secretKey: this.openSecret(accessKey, credential.secretEnc) };
+    return { status: 'ok', accountId: credential.accountId, secretKey: credential.secretKey };
   }
 
-  /** The clear secret key of `accessKey`, opened once per sealed form and kept in memory only. */
-  private openSecret(accessKey: string, secretEnc: string): string {
-    const known = this.openedSecrets.get(accessKey);
-    if (known && known.secretEnc === secretEnc) return known.secretKey;
-    const secretKey = this.box.open(secretPurpose(accessKey), secretEnc);
-    this.openedSecrets.delete(accessKey);
-    if (this.openedSecrets.size >= recheckEntries) this.openedSecrets.delete(this.openedSecrets.keys().next().value as string);
-    this.openedSecrets.set(accessKey, { secretEnc, secretKey });
-    return secretKey;
+  private async openedCredential(accessKey: string): Promise<(Credential & { secretKey: string }) | undefined> {
+    const credential = await this.store.getCredential(accessKey);
+    return credential && { ...credential, secretKey: this.box.open(secretPurpose(accessKey), credential.secretEnc) };
   }
 
   // --- tokens
