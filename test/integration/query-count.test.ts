@@ -22,20 +22,25 @@ async function tally(operation: string): Promise<{ sum: number; count: number }>
   return { sum: read('sum'), count: read('count') };
 }
 
-/**
- * Queries one request of `operation` made. The same request is sent once before, so that the
- * identity lookups cached for a few seconds (key, user, project) count in neither or both.
- */
-async function queriesOf(operation: string, request: () => Promise<{ status: number }>): Promise<number> {
-  const cold = await tally(operation);
-  await request();
-  await expect.poll(async () => (await tally(operation)).count, { timeout: 10_000 }).toBe(cold.count + 1);
+/** Queries one request of `operation` made, read back from the server's histogram. */
+async function queriesOfOne(operation: string, request: () => Promise<{ status: number }>): Promise<number> {
   const before = await tally(operation);
   const res = await request();
   expect(res.status).toBe(200);
   // The access log and the histogram are written once the response has been sent.
   await expect.poll(async () => (await tally(operation)).count, { timeout: 10_000 }).toBe(before.count + 1);
   return (await tally(operation)).sum - before.sum;
+}
+
+/**
+ * Queries one request of `operation` makes: the fewest of three in a row. The identity lookups
+ * cached for a few seconds (key, user, project) add queries to whichever request finds one
+ * expired: the fewest of three requests made a few milliseconds apart is the request's own count.
+ */
+async function queriesOf(operation: string, request: () => Promise<{ status: number }>): Promise<number> {
+  const counts: number[] = [];
+  for (let i = 0; i < 3; i += 1) counts.push(await queriesOfOne(operation, request));
+  return Math.min(...counts);
 }
 
 const bytes = (n: number) => Buffer.alloc(64, n);
