@@ -225,8 +225,12 @@ export class IdentityService {
     const credential = await this.credentials.get(accessKey, () => this.openedCredential(accessKey), (c) => c !== undefined);
     if (!credential) return { status: 'unknown' };
     if (!credential.enabled) return { status: 'disabled' };
-    // A key of a user stops with its user.
-    if (credential.userId !== null && !(await this.cachedUser(credential.userId))?.enabled) return { status: 'disabled' };
+    // A key of a user stops with its user, and goes with it (whichever cache entry expires first).
+    if (credential.userId !== null) {
+      const user = await this.cachedUser(credential.userId);
+      if (!user) return { status: 'unknown' };
+      if (!user.enabled) return { status: 'disabled' };
+    }
     return { status: 'ok', accountId: credential.accountId, secretKey: credential.secretKey };
   }
 
