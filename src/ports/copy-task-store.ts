@@ -1,4 +1,4 @@
-import type { CopyFailureCode, CopyFileProgress, CopySegment, CopyTask, CopyTaskState } from '../domain/copy-task.js';
+import type { CopyFailureCode, CopyFileProgress, CopySegment, CopyTask, CopyTaskState, ManifestFile } from '../domain/copy-task.js';
 
 /** Which tasks the operator lists (every project unless one is named). */
 export interface CopyTaskFilter {
@@ -43,11 +43,13 @@ export interface CopyTaskStore {
   release(task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>): Promise<boolean>;
   /**
    * Ends the run: ACTIVED (with the asset, in the caller's transaction) or FAILED. An ACTIVED
-   * run's stored manifest loses its download capabilities at once.
+   * run's stored manifest loses its download capabilities at once (in the same statement when
+   * the caller gives the run's `files`, the manifest it holds), and its progress becomes every
+   * file and byte (the activation records the files a run did not record itself).
    */
   finish(
     task: Pick<CopyTask, 'projectId' | 'assetId' | 'epoch'>,
-    end: { state: 'ACTIVED' | 'FAILED'; at: string; failureCode?: CopyFailureCode; lastError?: string },
+    end: { state: 'ACTIVED' | 'FAILED'; at: string; failureCode?: CopyFailureCode; lastError?: string; files?: readonly ManifestFile[] },
   ): Promise<boolean>;
   /** A delete of the copy's asset cancels its task (its stored manifest loses its capabilities). */
   cancel(projectId: string, assetId: string, at: string): Promise<boolean>;

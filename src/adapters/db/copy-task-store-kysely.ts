@@ -234,16 +234,31 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
     return res.numUpdatedRows > 0n;
   }
 
-  async finish(task: TaskKey, end: { state: 'ACTIVED' | 'FAILED'; at: string; failureCode?: CopyFailureCode; lastError?: string }): Promise<boolean> {
+  async finish(
+    task: TaskKey,
+    end: { state: 'ACTIVED' | 'FAILED'; at: string; failureCode?: CopyFailureCode; lastError?: string; files?: readonly ManifestFile[] },
+  ): Promise<boolean> {
+    const dropsCaps = capabilitiesDroppedAtEnd.includes(end.state);
+    // The guard below matches this epoch while it runs: its manifest is the one the caller holds.
+    const withoutCaps = dropsCaps && end.files ? { manifest: JSON.stringify(end.files.map((f) => ({ ...f, cap: '' }))), caps_dropped_at: end.at } : {};
+    // An activated run copied every file and byte (it may leave the last file to this record).
+    const complete = end.state === 'ACTIVED'
+      ? {
+          bytes_done: sql<number>`bytes_total`,
+          files_done: sql<number>`(select count(*) from copy_files where copy_files.project_id = copy_tasks.project_id and copy_files.asset_id = copy_tasks.asset_id)`,
+        }
+      : {};
     // `live` is the guard of both endings (copyTaskActions.activate and .fail start from a running state).
     const res = await this.live(task)
       .set({
         state: end.state, finished_at: end.at, failure_code: end.failureCode ?? null, lease_owner: null, lease_expires_at: null,
         ...(end.lastError !== undefined ? { last_error: end.lastError } : {}),
+        ...withoutCaps,
+        ...complete,
       })
       .executeTakeFirst();
     if (res.numUpdatedRows === 0n) return false;
-    if (capabilitiesDroppedAtEnd.includes(end.state)) await this.dropCapabilities(task.projectId, task.assetId, end.at);
+    if (dropsCaps && !end.files) await this.dropCapabilities(task.projectId, task.assetId, end.at);
     return true;
   }
 

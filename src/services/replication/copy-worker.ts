@@ -12,7 +12,7 @@ import { PeerFault, type PeerTransport } from '../../ports/peer-transport.js';
 import { CopyLeftovers } from './copy-leftovers.js';
 import { HashPool } from './hash-pool.js';
 import { RateLimiter } from './rate-limiter.js';
-import { ChecksumFault, copySegments, LostLeaseError } from './segment-copier.js';
+import { ChecksumFault, copySegments, isSegmented, LostLeaseError } from './segment-copier.js';
 import { Semaphore } from './semaphore.js';
 import { copyBlobKey } from './replication-service.js';
 import { replacedFileReason } from '../../domain/replication-rule.js';
@@ -63,6 +63,8 @@ export class CopyWorker {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private polling = false;
+  /** A wake came during a poll: poll again at once. */
+  private woken = false;
   private readonly leaseMs: number;
   private readonly leftovers: CopyLeftovers;
 
@@ -75,9 +77,15 @@ export class CopyWorker {
     this.schedule(0);
   }
 
-  /** A new task was just recorded here: look now rather than at the next poll. */
+  /**
+   * A new task was just recorded here: look now rather than at the next poll. A wake that comes
+   * while a poll runs (its query may have read the tables before the new task was committed) is
+   * kept, and the next poll follows at once.
+   */
   wake(): void {
-    if (!this.polling && this.timer !== undefined) this.schedule(0);
+    if (this.timer === undefined) return;
+    if (this.polling) this.woken = true;
+    else this.schedule(0);
   }
 
   /** Polls again after `delayMs`; a finished task polls at once, so a queue drains fast. */
@@ -85,8 +93,12 @@ export class CopyWorker {
     if (this.stopping) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      this.woken = false;
       this.runOnce()
-        .then((claimed) => this.schedule(claimed > 0 && this.running.size < this.o.parallelTasks ? 0 : (this.o.pollMs ?? 250)))
+        .then((claimed) => {
+          const room = this.running.size < this.o.parallelTasks;
+          this.schedule(room && (claimed > 0 || this.woken) ? 0 : (this.o.pollMs ?? 250));
+        })
         .catch((err: unknown) => {
           this.o.logger.error({ err }, 'copy worker poll failed');
           this.schedule(this.o.pollMs ?? 250);
@@ -195,11 +207,14 @@ export class CopyWorker {
       const endpoint = this.o.peers[task.sourceRegion];
       if (!endpoint) throw new PeerFault('permanent', 'source_refused', `region ${task.sourceRegion} is no longer a peer`);
       const progress = new Map((await this.o.store.copyTasks.fileProgress(task.projectId, task.assetId)).map((p) => [p.fileId, p]));
+      // Segments are recorded for segmented files only.
+      const segmented = task.files.some(isSegmented);
       await copySegments({
         task,
         files: task.files.filter((f) => !progress.get(f.id)?.done),
         progress,
-        segments: await this.o.store.copyTasks.segments(task.projectId, task.assetId),
+        segments: segmented ? await this.o.store.copyTasks.segments(task.projectId, task.assetId) : [],
+        activatesAfter: true,
         endpoint,
         region: this.o.region,
         transport: this.o.transport,
@@ -227,14 +242,15 @@ export class CopyWorker {
   private async activate(task: CopyTask): Promise<void> {
     const at = isoTime(this.o.clock.now());
     const replaced = await this.o.store.transaction(async (tx) => {
-      if (!(await tx.copyTasks.finish(task, { state: 'ACTIVED', at }))) throw new LostLeaseError();
+      // The stored manifest loses its capabilities in the same statement (`files`).
+      if (!(await tx.copyTasks.finish(task, { state: 'ACTIVED', at, files: task.files }))) throw new LostLeaseError();
       const asset = await tx.getAsset(task.projectId, task.assetId);
       if (asset?.origin && (asset.assetState === 'ACTIVED' || asset.assetState === 'UNACTIVED')) return this.switchFiles(tx, task, asset.assetState, at);
       const activated = { assetState: 'ACTIVED', updatedAt: at } as const;
       if (!(await tx.updateAsset(task.projectId, task.assetId, activated, assetActions.copyActivated.from))) throw new LostLeaseError();
       for (const f of task.files) await tx.updateFile(f.id, { state: 'CREATED', updatedAt: at }, fileActions.copyVerified.from);
-      // Every upload was completed: no part rows stay behind.
-      await tx.copyTasks.clearSegments(task.projectId, task.assetId);
+      // Every upload was completed: no part rows stay behind (only segmented files have any).
+      if (task.files.some(isSegmented)) await tx.copyTasks.clearSegments(task.projectId, task.assetId);
       return [];
     });
     for (const key of replaced) await this.o.blobs.delete(key);
@@ -250,7 +266,7 @@ export class CopyWorker {
     const replaced = (await tx.listFiles(task.projectId, [task.assetId])).filter((f) => f.reason === replacedFileReason);
     for (const f of replaced) await tx.deleteFile(f.fileId);
     if (!(await tx.updateAsset(task.projectId, task.assetId, { updatedAt: at }, [state]))) throw new LostLeaseError();
-    await tx.copyTasks.clearSegments(task.projectId, task.assetId);
+    if (task.files.some(isSegmented)) await tx.copyTasks.clearSegments(task.projectId, task.assetId);
     return replaced.flatMap((f) => (f.thumbnailKey ? [f.blobKey, f.thumbnailKey] : [f.blobKey]));
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
@@ -31,6 +32,23 @@ parentPort.on('message', (m) => {
   }
 });
 `;
+
+/**
+ * Segments of at most this many bytes are hashed on the calling thread: SHA-256 of 64 KiB takes
+ * some 0.1 ms, less than the messages to and from a worker thread (and their wake-ups) cost the
+ * event loop; the worker threads pay off for large segments only.
+ */
+export const inlineHashBytes = 256 * 1024;
+
+/** A SHA-256 on the calling thread (a small segment). */
+function inlineSession(): HashSession {
+  const hash = createHash('sha256');
+  return {
+    update: async (data) => void hash.update(data),
+    digest: async () => hash.digest('hex'),
+    discard: () => undefined,
+  };
+}
 
 /** Bytes of each session's ring: what may wait for its worker at most. */
 const ringBytes = 1024 * 1024;
@@ -83,7 +101,17 @@ export class HashPool {
     void this.close();
   }
 
-  session(): HashSession {
+  /** Worker threads started so far (none until a segment larger than `inlineHashBytes` is hashed). */
+  get threads(): number {
+    return this.workers.length;
+  }
+
+  /**
+   * A hash session for a segment of `bytes` (when known): one of at most `inlineHashBytes` is
+   * hashed on the calling thread, any other in a worker thread.
+   */
+  session(bytes?: number): HashSession {
+    if (bytes !== undefined && bytes <= inlineHashBytes) return inlineSession();
     if (this.workers.length === 0) this.start();
     const worker = this.workers[this.turn++ % this.workers.length] as Worker;
     const id = this.nextId++;

@@ -40,7 +40,8 @@ export interface SegmentCopyRun {
   transport: PeerTransport;
   blobs: BlobStore;
   store: Pick<CopyTaskStore, 'recordUpload' | 'recordSegment' | 'recordProgress'>;
-  hashes: { session(): HashSession };
+  /** Hash sessions; given the segment's length, a pool may hash a small one on the calling thread. */
+  hashes: { session(bytes?: number): HashSession };
   /** Streams open to this peer, shared by every copy from it. */
   streams: Semaphore;
   /** Segments of this run in flight at once. */
@@ -49,6 +50,12 @@ export interface SegmentCopyRun {
   blobKey(fileId: string): string;
   signal: AbortSignal;
   onBytes?: (n: number) => void;
+  /**
+   * The caller activates the copy in one transaction right after this run, recording every file
+   * as done there: a run of one whole file then records nothing of its own (a crash before the
+   * activation fetches that one file again, at most one chunk).
+   */
+  activatesAfter?: boolean;
 }
 
 interface Job {
@@ -61,7 +68,7 @@ interface Job {
 }
 
 /** A file of more than one chunk moves in segments; other files (and v1 manifests) in one request. */
-const isSegmented = (f: ManifestFile): boolean => (f.chunks?.length ?? 0) > 1;
+export const isSegmented = (f: ManifestFile): boolean => (f.chunks?.length ?? 0) > 1;
 
 class LengthExceeded extends Error {}
 
@@ -105,7 +112,10 @@ export async function copySegments(run: SegmentCopyRun): Promise<void> {
     }
   }
 
-  const ctx = { run, signal: abort.signal, recorded, uploads };
+  // The only job of a run the caller activates at once: the activation records it.
+  const only = queue.length === 1 ? queue[0] : undefined;
+  const unrecorded = run.activatesAfter && only?.whole ? only : undefined;
+  const ctx: Ctx = { run, signal: abort.signal, recorded, uploads, unrecorded };
   let failure: Error | undefined;
   const lane = async () => {
     for (let job = queue.shift(); job && !abort.signal.aborted; job = queue.shift()) {
@@ -127,7 +137,14 @@ export async function copySegments(run: SegmentCopyRun): Promise<void> {
   }
 }
 
-type Ctx = { run: SegmentCopyRun; signal: AbortSignal; recorded: Map<string, Map<number, string>>; uploads: Map<string, Promise<string>> };
+type Ctx = {
+  run: SegmentCopyRun;
+  signal: AbortSignal;
+  recorded: Map<string, Map<number, string>>;
+  uploads: Map<string, Promise<string>>;
+  /** A job whose file the caller's activation records (see `activatesAfter`). */
+  unrecorded?: Job;
+};
 
 async function moveSegment(ctx: Ctx, job: Job): Promise<void> {
   for (let attempt = 0; ; attempt++) {
@@ -178,7 +195,7 @@ async function transferOnce(ctx: Ctx, job: Job): Promise<boolean> {
       if (err instanceof SourceChangedError) return false;
       throw err;
     }
-    const hash = run.hashes.session();
+    const hash = run.hashes.session(length);
     let received = 0;
     const meter = new Transform({
       highWaterMark: stageBytes,
@@ -206,7 +223,7 @@ async function transferOnce(ctx: Ctx, job: Job): Promise<boolean> {
     if ((await hash.digest()) !== job.expected) return false;
     signal.throwIfAborted();
     const ok = job.whole
-      ? await run.store.recordProgress(run.task, file.id, file.size, true)
+      ? ctx.unrecorded === job || (await run.store.recordProgress(run.task, file.id, file.size, true))
       : await run.store.recordSegment(run.task, { fileId: file.id, index: segment.index, bytes: length, etag: store.value });
     if (!ok) throw new LostLeaseError();
     if (!job.whole) {
