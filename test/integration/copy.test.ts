@@ -73,6 +73,24 @@ describe('cross-region copy', () => {
     expect(again.body).toEqual({ asset_id: id, asset_state: 'ACTIVED' });
   });
 
+  it('copies a one-file asset with one request to the source; the activation records its progress as every file and byte', async () => {
+    const bytes = randomBytes(64 * 1024);
+    const id = await sourceAsset({ 'main.png': bytes });
+    const served = async () => {
+      const text = await (await fetch(`${r.a.endpoint}/metrics`)).text();
+      return Number(/^assetbridge_http_requests_total\{operation="replication\.file\.serve",status="200"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await served();
+    const post = await r.clientB.call('POST', '/digital-assets-by-replication-info', { body: await exportInfo(id) });
+    expect(post.status).toBe(200);
+    const copied = await waitForCopy(r.clientB, id);
+    expect(copied.asset_state).toBe('ACTIVED');
+    expect(copied.replication).toMatchObject({ state: 'ACTIVED', files_done: 1, files_total: 1, bytes_done: bytes.length, bytes_total: bytes.length });
+    expect(await served()).toBe(before + 1);
+    const [file] = copied.files as { download_url: string }[];
+    expect(sha(Buffer.from(await (await fetch(file?.download_url ?? '')).arrayBuffer()))).toBe(sha(bytes));
+  });
+
   it('answers 50 concurrent identical posts with one asset and one task', async () => {
     const id = await sourceAsset({ 'main.mp4': randomBytes(2000) });
     const info = await exportInfo(id);

@@ -5,7 +5,7 @@ import { CHUNK_SIZE, chunkCount } from '../../src/domain/chunks.js';
 import type { CopySegment, ManifestFile } from '../../src/domain/copy-task.js';
 import type { BlobStat, BlobStore, UploadPart } from '../../src/ports/blob-store.js';
 import { PeerFault, type PeerRangeRequest, type PeerTransport } from '../../src/ports/peer-transport.js';
-import { HashPool } from '../../src/services/replication/hash-pool.js';
+import { HashPool, inlineHashBytes } from '../../src/services/replication/hash-pool.js';
 import { RateLimiter } from '../../src/services/replication/rate-limiter.js';
 import { ChecksumFault, copySegments, LostLeaseError, type SegmentCopyRun } from '../../src/services/replication/segment-copier.js';
 import { Semaphore } from '../../src/services/replication/semaphore.js';
@@ -26,7 +26,7 @@ class FakeTransport implements PeerTransport {
   corrupt = new Map<string, number>();
   failFile: string | undefined;
   hold: ((r: PeerRangeRequest) => boolean) | undefined;
-  constructor(private readonly files: Map<string, Buffer>) {}
+  constructor(readonly files: Map<string, Buffer>) {}
 
   async fetchRange(request: PeerRangeRequest): Promise<Readable> {
     const call = { request, settled: false };
@@ -263,7 +263,82 @@ describe('segment copier', () => {
   });
 });
 
+describe('small files', () => {
+  it('leaves the record of a run of one whole file to the activation that follows, and hashes it on the calling thread', async () => {
+    const pool = new HashPool(1);
+    try {
+      const contents = [randomBytes(64 * 1024)];
+      const { files, transport, blobs, records, run } = setup(contents);
+      run.hashes = pool;
+      run.activatesAfter = true;
+      await copySegments(run);
+      expect(blobs.blobs.get(`key-${files[0]?.id}`)?.equals(contents[0] as Buffer)).toBe(true);
+      // One request, no range, no progress record of its own, no worker thread started.
+      expect(transport.calls.map((c) => [c.request.start, c.request.end])).toEqual([[0, 64 * 1024]]);
+      expect(records.filesDone).toEqual([]);
+      expect(pool.threads).toBe(0);
+
+      // Without a following activation, or with several files, each file is recorded as it lands.
+      const alone = setup([randomBytes(1000)]);
+      alone.run.hashes = pool;
+      await copySegments(alone.run);
+      expect(alone.records.filesDone).toEqual([alone.files[0]?.id]);
+      const two = setup([randomBytes(1000), randomBytes(2000)]);
+      two.run.hashes = pool;
+      two.run.activatesAfter = true;
+      await copySegments(two.run);
+      expect(two.records.filesDone.sort()).toEqual(two.files.map((f) => f.id).sort());
+      expect(pool.threads).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('verifies a small file hashed on the calling thread against the sealed hash: fetched again once, then checksum_mismatch', async () => {
+    const pool = new HashPool(1);
+    try {
+      const once = setup([randomBytes(64 * 1024)]);
+      once.run.hashes = pool;
+      once.run.activatesAfter = true;
+      once.transport.corrupt.set(`${once.files[0]?.id}/0`, 1);
+      await copySegments(once.run);
+      expect(once.transport.calls).toHaveLength(2);
+      expect(once.blobs.blobs.get(`key-${once.files[0]?.id}`)?.equals(once.transport.files.get(once.files[0]?.id ?? '') as Buffer)).toBe(true);
+
+      const twice = setup([randomBytes(64 * 1024)]);
+      twice.run.hashes = pool;
+      twice.run.activatesAfter = true;
+      twice.transport.corrupt.set(`${twice.files[0]?.id}/0`, 2);
+      const err = await copySegments(twice.run).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ChecksumFault);
+      expect((err as ChecksumFault).failureCode).toBe('checksum_mismatch');
+      expect(pool.threads).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('hash pool', () => {
+  it('hashes a segment of at most inlineHashBytes on the calling thread, a larger one in a worker thread, both exact', async () => {
+    const pool = new HashPool(1);
+    try {
+      const small = randomBytes(inlineHashBytes);
+      const session = pool.session(small.length);
+      await session.update(small.subarray(0, 1000));
+      await session.update(small.subarray(1000));
+      expect(await session.digest()).toBe(sha(small));
+      expect(pool.threads).toBe(0);
+      const large = randomBytes(inlineHashBytes + 1);
+      const threaded = pool.session(large.length);
+      await threaded.update(large);
+      expect(await threaded.digest()).toBe(sha(large));
+      expect(pool.threads).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('hashes concurrent sessions exactly through its rings, whatever the chunk sizes, and reuses the rings', async () => {
     const datas = [randomBytes(5 * MiB + 3), randomBytes(3 * MiB + 77), randomBytes(0), randomBytes(4 * MiB)];
     const run = async (data: Buffer, piece: number) => {
