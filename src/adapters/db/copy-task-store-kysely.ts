@@ -55,9 +55,12 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
       .where('state', 'in', runningCopyTaskStates);
   }
 
-  private async insertFiles(task: CopyTask): Promise<void> {
-    await this.clearSegments(task.projectId, task.assetId);
-    await this.db.deleteFrom('copy_files').where('project_id', '=', task.projectId).where('asset_id', '=', task.assetId).execute();
+  /** The task's file rows; a restarted task's earlier rows (and segments) go first. */
+  private async insertFiles(task: CopyTask, restarted: boolean): Promise<void> {
+    if (restarted) {
+      await this.clearSegments(task.projectId, task.assetId);
+      await this.db.deleteFrom('copy_files').where('project_id', '=', task.projectId).where('asset_id', '=', task.assetId).execute();
+    }
     if (task.files.length === 0) return;
     await this.db
       .insertInto('copy_files')
@@ -67,7 +70,8 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
 
   async insertTask(task: CopyTask): Promise<void> {
     await this.db.insertInto('copy_tasks').values(toRow(task)).execute();
-    await this.insertFiles(task);
+    // A task row is never deleted (a later copy of the asset restarts it): a new one has no file rows yet.
+    await this.insertFiles(task, false);
   }
 
   async restartTask(task: CopyTask): Promise<void> {
@@ -78,7 +82,7 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
       .where('project_id', '=', task.projectId)
       .where('asset_id', '=', task.assetId)
       .execute();
-    await this.insertFiles(task);
+    await this.insertFiles(task, true);
   }
 
   async getTask(projectId: string, assetId: string): Promise<CopyTask | undefined> {
