@@ -80,7 +80,7 @@ describe('region B and a batch', () => {
     for (let i = 0; i < 5; i++) ids.push(await activeAsset(r.a.client, { asset_name: `batch-${i}` }));
     const [good1, good2, tampered] = [await upsert(ruleId, ids[0]!), await upsert(ruleId, ids[1]!), await upsert(ruleId, ids[2]!)];
     const flipped = Buffer.from(tampered.body.asset_info.split(':')[1]!, 'base64');
-    flipped[5] ^= 1;
+    flipped[5] = (flipped[5] ?? 0) ^ 1;
     const tamperedBody = { ...tampered.body, asset_info: `${tampered.body.asset_info.split(':')[0]}:${flipped.toString('base64')}` };
     // Replication info a user exported, posted as a delivery.
     const info = (await r.a.client.call('GET', `/digital-assets/${ids[3]}/replication-info`)).body;
