@@ -6,12 +6,14 @@
 // - backfill: BENCH_BACKFILL_ASSETS (1000) assets of 64 KiB already in A, then a rule created
 //   with backfill: true; seconds until all are ACTIVED in B, in assets/s, and what it cost per
 //   asset: requests B answered (rule deliveries, each carrying one or more items) and A answered
-//   (files served), from the regions' /metrics.
+//   (files served), from the regions' /metrics, and CPU milliseconds each region used (its
+//   process, worker threads included; a figure the machine's load does not change much).
 // BENCH_PROFILE_DIR: both regions write a CPU profile there when they stop.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { cpuSeconds } from './process-figures.mjs';
 import { MiB, startDeployment } from './regions.mjs';
 
 const liveCount = Number(process.env.BENCH_RULE_ASSETS ?? 200);
@@ -105,6 +107,7 @@ await Promise.all(
   }),
 );
 const [aBefore, bBefore] = [await requestsBy('a'), await requestsBy('b')];
+const cpuBefore = { a: cpuSeconds(d.pid('a')), b: cpuSeconds(d.pid('b')) };
 const t0 = performance.now();
 await d.call('a', 'POST', '/replication-rules', { rule_name: 'fill', target_region: 'ap-southeast-3', filter: { name_prefix: 'fill-' }, backfill: true });
 for (;;) {
@@ -114,6 +117,7 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 50));
 }
 const fillSeconds = (performance.now() - t0) / 1000;
+const cpuMs = { a: ((cpuSeconds(d.pid('a')) - cpuBefore.a) * 1000) / fillCount, b: ((cpuSeconds(d.pid('b')) - cpuBefore.b) * 1000) / fillCount };
 // The deliveries asking about copies still running go on a little after B activated the last.
 await new Promise((r) => setTimeout(r, Number(process.env.BENCH_SETTLE_MS ?? 0)));
 const [aAfter, bAfter] = [await requestsBy('a'), await requestsBy('b')];
@@ -124,7 +128,7 @@ console.log(`backfill: ${fillCount} assets of 64 KiB in ${fillSeconds.toFixed(1)
 console.log(
   `backfill requests per asset: B answered ${perAsset(delta(bAfter, bBefore, 'replication.rule.deliver'))} rule-delivery requests` +
     (bAfter['replication.rule.deliver-batch'] !== undefined ? ` and ${perAsset(delta(bAfter, bBefore, 'replication.rule.deliver-batch'))} batches` : '') +
-    `; A served ${perAsset(delta(aAfter, aBefore, 'replication.file.serve'))} files`,
+    `; A served ${perAsset(delta(aAfter, aBefore, 'replication.file.serve'))} files; CPU per asset: A ${cpuMs.a.toFixed(1)} ms, B ${cpuMs.b.toFixed(1)} ms`,
 );
 
 await d.stop();

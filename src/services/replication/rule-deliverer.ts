@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Asset } from '../../domain/asset.js';
 import { ruleMatches, type ReplicaState, type ReplicaStatus, type ReplicationRule } from '../../domain/replication-rule.js';
@@ -19,15 +20,15 @@ export interface DeliveryTransport {
   postBatch(endpoint: string, body: DeliveryBatchBody): Promise<{ status: number; body: unknown }>;
 }
 
-/** `fetch` with a time limit; no redirects. */
+/** `fetch` with a time limit (four times longer for a batch, which B applies item by item); no redirects. */
 export const httpDeliveryTransport = (timeoutMs = 15_000): DeliveryTransport => {
-  const postJson = async (url: string, body: unknown): Promise<{ status: number; body: unknown }> => {
+  const postJson = async (url: string, body: unknown, limitMs = timeoutMs): Promise<{ status: number; body: unknown }> => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
       redirect: 'error',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.timeout(limitMs),
     });
     const text = await res.text();
     let parsed: unknown;
@@ -40,7 +41,7 @@ export const httpDeliveryTransport = (timeoutMs = 15_000): DeliveryTransport => 
   };
   return {
     post: (endpoint, body) => postJson(`${endpoint}/replication/v1/rule-deliveries`, body),
-    postBatch: (endpoint, body) => postJson(`${endpoint}/replication/v1/rule-delivery-batches`, body),
+    postBatch: (endpoint, body) => postJson(`${endpoint}/replication/v1/rule-delivery-batches`, body, timeoutMs * 4),
   };
 };
 
@@ -177,7 +178,11 @@ export class RuleDeliverer {
   private groups(entries: readonly OutboxEntry[]): OutboxEntry[][] {
     const size = Math.max(1, this.o.batchSize);
     const byRule = new Map<string, OutboxEntry[]>();
-    for (const e of entries) byRule.set(e.ruleId, [...(byRule.get(e.ruleId) ?? []), e]);
+    for (const e of entries) {
+      const list = byRule.get(e.ruleId);
+      if (list) list.push(e);
+      else byRule.set(e.ruleId, [e]);
+    }
     const out: OutboxEntry[][] = [];
     for (const list of byRule.values()) for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
     return out;
@@ -189,11 +194,6 @@ export class RuleDeliverer {
 
   private nowIso(): string {
     return isoTime(this.o.clock.now());
-  }
-
-  /** One attempt at one entry. */
-  async deliver(entry: OutboxEntry): Promise<void> {
-    await this.deliverAll([entry]);
   }
 
   /**
@@ -222,6 +222,9 @@ export class RuleDeliverer {
       }
       const prepared = await this.prepare(entry, rule, batches);
       if (prepared) ready.push(prepared);
+      // SQLite answers synchronously: a turn of the event loop between entries lets the files
+      // this region serves (and everything else) go on while a batch is prepared.
+      await nextTurn();
     }
     if (!batches) {
       for (const p of ready) await this.sendOne(endpoint, p);

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Asset, AssetFile } from '../../domain/asset.js';
 import { copiedPatch } from '../../domain/asset-fields.js';
@@ -78,6 +79,9 @@ export class RuleReceiver {
         const internal = new AppError('internal');
         answers.push({ status: internal.status, error_code: internal.code, error_msg: internal.message });
       }
+      // SQLite answers synchronously: a turn of the event loop between items lets the copies
+      // (and other requests) go on while a batch is applied.
+      await nextTurn();
     }
     return answers;
   }
