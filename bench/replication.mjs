@@ -4,11 +4,16 @@
 //   answered) to ACTIVED in B (seen by polling B's ListAssets), p50 and p99; none missing, none
 //   duplicated;
 // - backfill: BENCH_BACKFILL_ASSETS (1000) assets of 64 KiB already in A, then a rule created
-//   with backfill: true; seconds until all are ACTIVED in B, in assets/s.
+//   with backfill: true; seconds until all are ACTIVED in B, in assets/s, and what it cost per
+//   asset: requests B answered (rule deliveries, each carrying one or more items) and A answered
+//   (files served), from the regions' /metrics, and CPU milliseconds each region used (its
+//   process, worker threads included; a figure the machine's load does not change much).
+// BENCH_PROFILE_DIR: both regions write a CPU profile there when they stop.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { cpuSeconds } from './process-figures.mjs';
 import { MiB, startDeployment } from './regions.mjs';
 
 const liveCount = Number(process.env.BENCH_RULE_ASSETS ?? 200);
@@ -17,10 +22,23 @@ const fillCount = Number(process.env.BENCH_BACKFILL_ASSETS ?? 1000);
 const tasks = process.env.BENCH_PARALLEL_TASKS ?? '32';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-bench-rules-'));
+const nodeArgs = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
 const d = await startDeployment(dir, {
-  a: { region: 'cn-north-4', env: { ASSETBRIDGE_RULE_DELIVERY_CONCURRENCY: process.env.BENCH_DELIVERY_CONCURRENCY ?? '32' } },
-  b: { region: 'ap-southeast-3', env: { ASSETBRIDGE_COPY_PARALLEL_TASKS: tasks } },
+  a: { region: 'cn-north-4', env: { ASSETBRIDGE_RULE_DELIVERY_CONCURRENCY: process.env.BENCH_DELIVERY_CONCURRENCY ?? '32' }, nodeArgs },
+  b: { region: 'ap-southeast-3', env: { ASSETBRIDGE_COPY_PARALLEL_TASKS: tasks }, nodeArgs },
 });
+
+/** A region's requests answered so far, by operation (its /metrics). */
+async function requestsBy(name) {
+  const text = await (await fetch(`${d.endpoint(name)}/metrics`)).text();
+  const counts = {};
+  for (const m of text.matchAll(/^assetbridge_http_requests_total\{([^}]*)\} (\S+)$/gm)) {
+    const op = /operation="([^"]*)"/.exec(m[1])?.[1] ?? '?';
+    counts[op] = (counts[op] ?? 0) + Number(m[2]);
+  }
+  return counts;
+}
+const delta = (after, before, op) => (after[op] ?? 0) - (before[op] ?? 0);
 
 const percentile = (values, p) => {
   const sorted = [...values].sort((x, y) => x - y);
@@ -88,6 +106,8 @@ await Promise.all(
     }
   }),
 );
+const [aBefore, bBefore] = [await requestsBy('a'), await requestsBy('b')];
+const cpuBefore = { a: cpuSeconds(d.pid('a')), b: cpuSeconds(d.pid('b')) };
 const t0 = performance.now();
 await d.call('a', 'POST', '/replication-rules', { rule_name: 'fill', target_region: 'ap-southeast-3', filter: { name_prefix: 'fill-' }, backfill: true });
 for (;;) {
@@ -97,9 +117,19 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 50));
 }
 const fillSeconds = (performance.now() - t0) / 1000;
+const cpuMs = { a: ((cpuSeconds(d.pid('a')) - cpuBefore.a) * 1000) / fillCount, b: ((cpuSeconds(d.pid('b')) - cpuBefore.b) * 1000) / fillCount };
+// The deliveries asking about copies still running go on a little after B activated the last.
+await new Promise((r) => setTimeout(r, Number(process.env.BENCH_SETTLE_MS ?? 0)));
+const [aAfter, bAfter] = [await requestsBy('a'), await requestsBy('b')];
+const perAsset = (n) => (n / fillCount).toFixed(2);
 
 console.log(`live: ${liveCount} assets of ${liveMiB} MiB under a rule: lag to ACTIVED in B p50 ${percentile(lags, 50).toFixed(2)} s, p99 ${percentile(lags, 99).toFixed(2)} s (target p99 <= 5 s); missing ${missing}, duplicated ${duplicated}`);
 console.log(`backfill: ${fillCount} assets of 64 KiB in ${fillSeconds.toFixed(1)} s: ${(fillCount / fillSeconds).toFixed(0)} assets/s (target >= 300)`);
+console.log(
+  `backfill requests per asset: B answered ${perAsset(delta(bAfter, bBefore, 'replication.rule.deliver'))} rule-delivery requests` +
+    (bAfter['replication.rule.deliver-batch'] !== undefined ? ` and ${perAsset(delta(bAfter, bBefore, 'replication.rule.deliver-batch'))} batches` : '') +
+    `; A served ${perAsset(delta(aAfter, aBefore, 'replication.file.serve'))} files; CPU per asset: A ${cpuMs.a.toFixed(1)} ms, B ${cpuMs.b.toFixed(1)} ms`,
+);
 
 await d.stop();
 await rm(dir, { recursive: true, force: true });

@@ -25,8 +25,10 @@ export interface ReplicationConfig {
   readonly leaseSeconds: number;
   /** Claims of a task by workers that vanished before it fails as `worker_crashed` (default 5). */
   readonly maxClaims: number;
-  /** Rule deliveries (live changes and backfill alike) one instance has in flight at once (default 8). */
+  /** Rule-delivery requests (live changes and backfill alike) one instance has in flight at once (default 8). */
   readonly ruleDeliveryConcurrency: number;
+  /** Most rule deliveries one request carries (default 50; 1: one request per delivery). */
+  readonly ruleDeliveryBatch: number;
   /** Longest wait between two attempts of a rule delivery to an unreachable region, seconds (default 30). */
   readonly ruleRetryMaxSeconds: number;
 }
@@ -44,6 +46,7 @@ export function parseReplicationTuning(r: SettingsReader): ReplicationTuning {
     leaseSeconds: r.int('COPY_LEASE', 30, 2, 3_600),
     maxClaims: r.int('COPY_MAX_CLAIMS', 5, 1, 1_000),
     ruleDeliveryConcurrency: r.int('RULE_DELIVERY_CONCURRENCY', 8, 1, 256),
+    ruleDeliveryBatch: r.int('RULE_DELIVERY_BATCH', 50, 1, 100),
     ruleRetryMaxSeconds: r.int('RULE_RETRY_MAX', 30, 1, 3_600),
   };
 }

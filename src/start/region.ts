@@ -204,6 +204,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     peers: config.replication.peers,
     transport: httpDeliveryTransport(),
     concurrency: config.replication.ruleDeliveryConcurrency,
+    batchSize: config.replication.ruleDeliveryBatch,
     leaseMs: config.replication.leaseSeconds * 1000,
     retryMaxMs: config.replication.ruleRetryMaxSeconds * 1000,
     onCompleted: (target, lag) => metrics.replicationLag.observe({ target_region: target }, lag),

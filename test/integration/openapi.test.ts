@@ -33,7 +33,7 @@ describe('OpenAPI document', () => {
     const ids = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId));
     for (const id of ['CreateDigitalAsset', 'ListAssets', 'ShowAsset', 'CreateFile', 'CreateLargeFile', 'ShowAssetReplicationInfo', 'CreateAssetByReplicationInfo', 'KeystoneCreateUserTokenByPassword',
       'TransferAsset', 'ListTransferAssetJobs', 'ShowTransferAssetJob', 'ExecuteTransferAssetAction',
-      'CreateReplicationRule', 'ListReplicationRules', 'ShowReplicationRule', 'UpdateReplicationRule', 'DeleteReplicationRule', 'BackfillReplicationRule', 'ReceiveRuleDelivery']) {
+      'CreateReplicationRule', 'ListReplicationRules', 'ShowReplicationRule', 'UpdateReplicationRule', 'DeleteReplicationRule', 'BackfillReplicationRule', 'ReceiveRuleDelivery', 'ReceiveRuleDeliveryBatch']) {
       expect(ids).toContain(id);
     }
   });

@@ -30,7 +30,7 @@ describe('region config', () => {
   it('has working defaults', () => {
     const c = parseRegionConfig(base);
     expect(c).toMatchObject({ region: 'cn-north-4', host: '127.0.0.1', port: 8080, publicEndpoint: 'http://127.0.0.1:8080', recycleRetentionSeconds: 604_800, transferTtlSeconds: 604_800, maxFileSizeBytes: 5_368_709_120 });
-    expect(c).toMatchObject({ role: 'all', replication: { maxClaims: 5, ruleDeliveryConcurrency: 8, ruleRetryMaxSeconds: 30 } });
+    expect(c).toMatchObject({ role: 'all', replication: { maxClaims: 5, ruleDeliveryConcurrency: 8, ruleDeliveryBatch: 50, ruleRetryMaxSeconds: 30 } });
     expect(c.databaseUrl).toBe(`sqlite:${path.resolve('data', 'metadata.db')}`);
     expect(c.blobStore).toEqual({ kind: 'disk', root: path.resolve('data', 'blobs') });
   });
@@ -57,10 +57,10 @@ describe('region config', () => {
     const problems = problemsOf(() =>
       parseRegionSettings({
         ...base, ASSETBRIDGE_PORT: '70000', ASSETBRIDGE_REGION: 'Mars', ASSETBRIDGE_BLOB_STORE: 'ftp', ASSETBRIDGE_URL_SECRET: 'short', ASSETBRIDGE_DATABASE_URL: 'mysql://x', ASSETBRIDGE_TRANSFER_TTL: '10',
-        ASSETBRIDGE_ROLE: 'both', ASSETBRIDGE_COPY_MAX_CLAIMS: '0', ASSETBRIDGE_RULE_DELIVERY_CONCURRENCY: '0',
+        ASSETBRIDGE_ROLE: 'both', ASSETBRIDGE_COPY_MAX_CLAIMS: '0', ASSETBRIDGE_RULE_DELIVERY_CONCURRENCY: '0', ASSETBRIDGE_RULE_DELIVERY_BATCH: '101',
       }),
     );
-    for (const name of ['ASSETBRIDGE_PORT', 'ASSETBRIDGE_REGION', 'ASSETBRIDGE_BLOB_STORE', 'ASSETBRIDGE_URL_SECRET', 'ASSETBRIDGE_DATABASE_URL', 'ASSETBRIDGE_TRANSFER_TTL', 'ASSETBRIDGE_ROLE must be one of api, worker, all', 'ASSETBRIDGE_COPY_MAX_CLAIMS', 'ASSETBRIDGE_RULE_DELIVERY_CONCURRENCY']) {
+    for (const name of ['ASSETBRIDGE_PORT', 'ASSETBRIDGE_REGION', 'ASSETBRIDGE_BLOB_STORE', 'ASSETBRIDGE_URL_SECRET', 'ASSETBRIDGE_DATABASE_URL', 'ASSETBRIDGE_TRANSFER_TTL', 'ASSETBRIDGE_ROLE must be one of api, worker, all', 'ASSETBRIDGE_COPY_MAX_CLAIMS', 'ASSETBRIDGE_RULE_DELIVERY_CONCURRENCY', 'ASSETBRIDGE_RULE_DELIVERY_BATCH']) {
       expect(problems).toContain(name);
     }
   });

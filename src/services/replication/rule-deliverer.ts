@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Asset } from '../../domain/asset.js';
 import { ruleMatches, type ReplicaState, type ReplicaStatus, type ReplicationRule } from '../../domain/replication-rule.js';
@@ -9,23 +10,25 @@ import type { MetadataStore } from '../../ports/metadata-store.js';
 import { releaseMarker, type OutboxEntry } from '../../ports/rule-store.js';
 import type { KeyRing } from './key-ring.js';
 import type { ReplicationService } from './replication-service.js';
-import { deliveryLifetimeSeconds, type DeliveryAnswer, type DeliveryBody, type DeliveryPayload } from './rule-delivery.js';
+import { deliveryLifetimeSeconds, type DeliveryAnswer, type DeliveryBatchBody, type DeliveryBody, type DeliveryPayload } from './rule-delivery.js';
 import { sealDelivery } from './seal.js';
 
 /** How a delivery reaches region B: its answer, or a fault to retry (unreachable, 5xx, 429). */
 export interface DeliveryTransport {
   post(endpoint: string, body: DeliveryBody): Promise<{ status: number; body: unknown }>;
+  /** Several deliveries in one request (`rule-delivery-batches`): `{items: [answer per item]}`. */
+  postBatch(endpoint: string, body: DeliveryBatchBody): Promise<{ status: number; body: unknown }>;
 }
 
-/** `fetch` with a time limit; no redirects. */
-export const httpDeliveryTransport = (timeoutMs = 15_000): DeliveryTransport => ({
-  async post(endpoint, body) {
-    const res = await fetch(`${endpoint}/replication/v1/rule-deliveries`, {
+/** `fetch` with a time limit (four times longer for a batch, which B applies item by item); no redirects. */
+export const httpDeliveryTransport = (timeoutMs = 15_000): DeliveryTransport => {
+  const postJson = async (url: string, body: unknown, limitMs = timeoutMs): Promise<{ status: number; body: unknown }> => {
+    const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
       redirect: 'error',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.timeout(limitMs),
     });
     const text = await res.text();
     let parsed: unknown;
@@ -35,8 +38,12 @@ export const httpDeliveryTransport = (timeoutMs = 15_000): DeliveryTransport => 
       parsed = { error_msg: text.slice(0, 200) };
     }
     return { status: res.status, body: parsed };
-  },
-});
+  };
+  return {
+    post: (endpoint, body) => postJson(`${endpoint}/replication/v1/rule-deliveries`, body),
+    postBatch: (endpoint, body) => postJson(`${endpoint}/replication/v1/rule-delivery-batches`, body, timeoutMs * 4),
+  };
+};
 
 export interface RuleDelivererOptions {
   store: MetadataStore;
@@ -47,8 +54,10 @@ export interface RuleDelivererOptions {
   region: string;
   peers: Readonly<Record<string, string>>;
   transport: DeliveryTransport;
-  /** Deliveries in flight at once in this instance. */
+  /** Requests in flight at once in this instance (each a batch of up to `batchSize` deliveries). */
   concurrency: number;
+  /** Most deliveries one request carries (1: every delivery is a request of its own). */
+  batchSize: number;
   leaseMs: number;
   /** Longest wait between two attempts to an unreachable region. */
   retryMaxMs: number;
@@ -61,6 +70,23 @@ export interface RuleDelivererOptions {
 }
 
 type Decision = { kind: 'drop' } | { kind: 'send'; payload: DeliveryPayload; version: number };
+
+type Rule = ReplicationRule & { deletedAt: string | null };
+
+/** A delivery sealed and ready to post, with what its answer is recorded against. */
+interface Prepared {
+  entry: OutboxEntry;
+  rule: Rule;
+  status: ReplicaStatus | undefined;
+  version: number;
+  body: DeliveryBody;
+}
+
+/** Sealed bytes one batch carries at most (an item larger than that goes alone): well under B's body limit. */
+const batchBytes = 256 * 1024;
+
+/** How long region A posts one delivery per request to a region that answered that it takes no batches. */
+const noBatchesMs = 10 * 60_000;
 
 /** Backoff from 0.5 s, doubling, capped, with ±50 % jitter. */
 const backoffMs = (attempt: number, capMs: number): number => Math.min(capMs, 500 * 2 ** Math.min(attempt, 16)) * (0.5 + Math.random());
@@ -92,6 +118,8 @@ export class RuleDeliverer {
   private polling = false;
   /** Questions asked so far about each copy in progress (rule, asset, version), in this instance. */
   private readonly asks = new Map<string, number>();
+  /** Regions that answered 404 to a batch (an older version): until when they get single deliveries. */
+  private readonly noBatches = new Map<string, number>();
 
   constructor(private readonly o: RuleDelivererOptions) {}
 
@@ -125,11 +153,12 @@ export class RuleDeliverer {
       const room = this.o.concurrency - this.inFlight.size;
       if (room > 0) {
         const now = this.o.clock.now();
-        const entries = await this.o.store.rules.claimDue({ owner: this.owner, now: isoTime(now), leaseUntil: isoTime(new Date(now.getTime() + this.o.leaseMs)), limit: room });
+        const limit = room * Math.max(1, this.o.batchSize);
+        const entries = await this.o.store.rules.claimDue({ owner: this.owner, now: isoTime(now), leaseUntil: isoTime(new Date(now.getTime() + this.o.leaseMs)), limit });
         claimed = entries.length;
-        for (const entry of entries) {
-          const run: Promise<void> = this.deliver(entry)
-            .catch((err: unknown) => this.o.logger.error({ err, rule_id: entry.ruleId, asset_id: entry.assetId }, 'rule delivery failed'))
+        for (const group of this.groups(entries)) {
+          const run: Promise<void> = this.deliverAll(group)
+            .catch((err: unknown) => this.o.logger.error({ err, rule_id: group[0]?.ruleId }, 'rule delivery failed'))
             .finally(() => {
               this.inFlight.delete(run);
               this.wake();
@@ -145,6 +174,20 @@ export class RuleDeliverer {
     }
   }
 
+  /** Claimed entries in groups of one rule (so of one target region), at most `batchSize` each. */
+  private groups(entries: readonly OutboxEntry[]): OutboxEntry[][] {
+    const size = Math.max(1, this.o.batchSize);
+    const byRule = new Map<string, OutboxEntry[]>();
+    for (const e of entries) {
+      const list = byRule.get(e.ruleId);
+      if (list) list.push(e);
+      else byRule.set(e.ruleId, [e]);
+    }
+    const out: OutboxEntry[][] = [];
+    for (const list of byRule.values()) for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+    return out;
+  }
+
   private expiry(): number {
     return Math.floor(this.o.clock.now().getTime() / 1000) + deliveryLifetimeSeconds;
   }
@@ -153,43 +196,137 @@ export class RuleDeliverer {
     return isoTime(this.o.clock.now());
   }
 
-  /** One attempt at one entry. */
-  async deliver(entry: OutboxEntry): Promise<void> {
-    const rule = await this.o.store.rules.getRule(entry.ruleId, true);
+  /**
+   * One attempt at entries of one rule: each is decided and sealed on its own, then they go to
+   * region B together (one request per batch) and each answer is recorded against its entry.
+   */
+  async deliverAll(entries: readonly OutboxEntry[]): Promise<void> {
+    const ruleId = entries[0]?.ruleId;
+    if (ruleId === undefined) return;
+    const rule = await this.o.store.rules.getRule(ruleId, true);
     if (!rule) {
-      await this.o.store.rules.finish(entry, this.owner);
+      for (const entry of entries) await this.o.store.rules.finish(entry, this.owner);
       return;
     }
     const endpoint = this.o.peers[rule.targetRegion];
     if (!endpoint || !this.o.keyRing) {
-      await this.retry(entry, rule, endpoint ? 'no replication key ring in this region' : `region ${rule.targetRegion} is not a peer`);
+      for (const entry of entries) await this.retry(entry, rule, endpoint ? 'no replication key ring in this region' : `region ${rule.targetRegion} is not a peer`);
       return;
     }
-    if (entry.assetId === releaseMarker) {
-      await this.release(entry, rule, endpoint);
+    const batches = this.batchesTo(endpoint);
+    const ready: Prepared[] = [];
+    for (const entry of entries) {
+      if (entry.assetId === releaseMarker) {
+        await this.release(entry, rule, endpoint);
+        continue;
+      }
+      const prepared = await this.prepare(entry, rule, batches);
+      if (prepared) ready.push(prepared);
+      // SQLite answers synchronously: a turn of the event loop between entries lets the files
+      // this region serves (and everything else) go on while a batch is prepared.
+      await nextTurn();
+    }
+    if (!batches) {
+      for (const p of ready) await this.sendOne(endpoint, p);
       return;
     }
+    let batch: Prepared[] = [];
+    let bytes = 0;
+    for (const p of ready) {
+      const size = p.body.asset_info.length;
+      if (batch.length > 0 && bytes + size > batchBytes) {
+        await this.sendBatch(endpoint, batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(p);
+      bytes += size;
+    }
+    if (batch.length > 0) await this.sendBatch(endpoint, batch);
+  }
+
+  /** Whether `endpoint` takes batches (and so status questions): yes, unless it answered 404 to one lately. */
+  private batchesTo(endpoint: string): boolean {
+    if (this.o.batchSize <= 1) return false;
+    const until = this.noBatches.get(endpoint);
+    if (until === undefined) return true;
+    if (until > Date.now()) return false;
+    this.noBatches.delete(endpoint);
+    return true;
+  }
+
+  /**
+   * Decides what the entry asks for and seals it; undefined when nothing is to be sent (the
+   * entry is finished). A version that region B took and is copying is asked about with a
+   * `status` question (no manifest) when B takes batches; otherwise it is delivered whole.
+   */
+  private async prepare(entry: OutboxEntry, rule: Rule, questions: boolean): Promise<Prepared | undefined> {
     const asset = await this.o.store.getAsset(rule.projectId, entry.assetId);
     const status = await this.o.store.rules.getStatus(rule.projectId, entry.assetId, rule.ruleId);
     const decision = this.decide(rule, entry, asset, status);
     if (decision.kind === 'drop') {
       await this.o.store.rules.finish(entry, this.owner);
-      return;
+      return undefined;
     }
-    if (decision.payload.kind === 'upsert' && asset) decision.payload.manifest = await this.o.replication.manifestFor(asset, rule.accountId);
-    const body = this.seal(rule, entry.assetId, decision.version, decision.payload);
+    const payload = decision.payload;
+    if (payload.kind === 'upsert' && questions && status?.state === 'COPYING' && status.version === decision.version) payload.kind = 'status';
+    else if (payload.kind === 'upsert' && asset) payload.manifest = await this.o.replication.manifestFor(asset, rule.accountId);
+    return { entry, rule, status, version: decision.version, body: this.seal(rule, entry.assetId, decision.version, payload) };
+  }
+
+  /** One delivery, one request (a region that takes no batches). */
+  private async sendOne(endpoint: string, p: Prepared): Promise<void> {
     let res: { status: number; body: unknown };
     try {
-      res = await this.o.transport.post(endpoint, body);
+      res = await this.o.transport.post(endpoint, p.body);
     } catch (err) {
-      await this.retry(entry, rule, `region ${rule.targetRegion} unreachable: ${(err as Error).message}`, status, decision.version);
+      await this.retry(p.entry, p.rule, `region ${p.rule.targetRegion} unreachable: ${(err as Error).message}`, p.status, p.version);
       return;
     }
+    await this.settle(p, res);
+  }
+
+  /** Deliveries in one request; each item's answer is recorded against its entry. */
+  private async sendBatch(endpoint: string, batch: Prepared[]): Promise<void> {
+    let res: { status: number; body: unknown };
+    try {
+      res = await this.o.transport.postBatch(endpoint, { items: batch.map((p) => p.body) });
+    } catch (err) {
+      for (const p of batch) await this.retry(p.entry, p.rule, `region ${p.rule.targetRegion} unreachable: ${(err as Error).message}`, p.status, p.version);
+      return;
+    }
+    const code = (res.body as { error_code?: unknown } | null)?.error_code;
+    if (res.status === 404 && code === 'MSS.00010003') {
+      // A region of an older version: single deliveries (and no status questions) for a while.
+      this.noBatches.set(endpoint, Date.now() + noBatchesMs);
+      this.o.logger.info({ target_region: batch[0]?.rule.targetRegion }, 'region takes no delivery batches; delivering one by one');
+      for (const p of batch) await this.o.store.rules.reschedule(p.entry, this.owner, this.nowIso(), null);
+      return;
+    }
+    const items = (res.body as { items?: unknown } | null)?.items;
+    if (res.status === 200 && (!Array.isArray(items) || items.length !== batch.length)) {
+      for (const p of batch) await this.retry(p.entry, p.rule, `region ${p.rule.targetRegion} answered a batch of ${batch.length} without an answer per item`, p.status, p.version);
+      return;
+    }
+    for (const [i, p] of batch.entries()) {
+      if (res.status !== 200) {
+        // The request as a whole was refused or failed: every item takes that answer.
+        await this.settle(p, res);
+        continue;
+      }
+      const item = (items as unknown[])[i] as { status?: unknown } | null;
+      await this.settle(p, { status: typeof item?.status === 'number' ? item.status : 502, body: item });
+    }
+  }
+
+  /** Records region B's answer to one delivery: where its replica stands, or a retry. */
+  private async settle(p: Prepared, res: { status: number; body: unknown }): Promise<void> {
+    const { entry, rule, status, version } = p;
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
-      await this.retry(entry, rule, `region ${rule.targetRegion} answered ${res.status}: ${reasonOf(res.body)}`, status, decision.version);
+      await this.retry(entry, rule, `region ${rule.targetRegion} answered ${res.status}: ${reasonOf(res.body)}`, status, version);
       return;
     }
-    const base = { projectId: rule.projectId, assetId: entry.assetId, ruleId: rule.ruleId, targetRegion: rule.targetRegion, version: decision.version, changedAt: entry.changedAt };
+    const base = { projectId: rule.projectId, assetId: entry.assetId, ruleId: rule.ruleId, targetRegion: rule.targetRegion, version, changedAt: entry.changedAt };
     if (res.status !== 200) {
       const reason = reasonOf(res.body);
       await this.record(status, { ...base, state: 'FAILED', lastError: reason, completedTime: null });
@@ -198,9 +335,16 @@ export class RuleDeliverer {
       return;
     }
     const answer = res.body as DeliveryAnswer;
+    const key = `${rule.ruleId}/${entry.assetId}/${version}`;
+    if (answer.state === 'UNKNOWN') {
+      // B does not hold the version it was asked about: it is delivered whole, now.
+      this.asks.delete(key);
+      await this.record(status, { ...base, state: 'PENDING', lastError: null, completedTime: null });
+      await this.o.store.rules.reschedule(entry, this.owner, this.nowIso(), null);
+      return;
+    }
     if (answer.state === 'COPYING') {
       await this.record(status, { ...base, state: 'COPYING', lastError: null, completedTime: null });
-      const key = `${rule.ruleId}/${entry.assetId}/${decision.version}`;
       const asked = this.asks.get(key) ?? 0;
       if (this.asks.size > 100_000) this.asks.clear();
       this.asks.set(key, asked + 1);
@@ -209,14 +353,14 @@ export class RuleDeliverer {
       await this.o.store.rules.reschedule(entry, this.owner, isoTime(new Date(this.o.clock.now().getTime() + delay)), null);
       return;
     }
-    this.asks.delete(`${rule.ruleId}/${entry.assetId}/${decision.version}`);
+    this.asks.delete(key);
     if (answer.state === 'FAILED') {
       await this.record(status, { ...base, state: 'FAILED', lastError: answer.reason ?? 'failed', completedTime: null });
       this.o.onFailed?.((answer.reason ?? 'failed').split(':')[0] ?? 'failed');
     } else {
       const completed = answer.completed_time ?? this.nowIso();
       await this.record(status, { ...base, state: 'COMPLETED', lastError: null, completedTime: completed });
-      if (status?.state !== 'COMPLETED' || status.version !== decision.version) {
+      if (status?.state !== 'COMPLETED' || status.version !== version) {
         this.o.onCompleted?.(rule.targetRegion, Math.max(0, (Date.parse(completed) - Date.parse(entry.changedAt)) / 1000));
       }
     }
@@ -224,7 +368,7 @@ export class RuleDeliverer {
   }
 
   /** What the asset's state asks of this rule now: a delivery, or nothing. */
-  private decide(rule: ReplicationRule & { deletedAt: string | null }, entry: OutboxEntry, asset: Asset | undefined, status: ReplicaStatus | undefined): Decision {
+  private decide(rule: Rule, entry: OutboxEntry, asset: Asset | undefined, status: ReplicaStatus | undefined): Decision {
     if (!rule.enabled || rule.deletedAt) return { kind: 'drop' };
     const src = { region: this.o.region, account: rule.accountId, project: rule.projectId, asset: entry.assetId };
     const base = { v: 1 as const, exp: this.expiry(), src, target_project: rule.targetProjectId };
@@ -251,7 +395,7 @@ export class RuleDeliverer {
   }
 
   /** Tells region B the rule ended; a deleted rule's row goes once B heard it. */
-  private async release(entry: OutboxEntry, rule: ReplicationRule & { deletedAt: string | null }, endpoint: string): Promise<void> {
+  private async release(entry: OutboxEntry, rule: Rule, endpoint: string): Promise<void> {
     const payload: DeliveryPayload = { v: 1, exp: this.expiry(), kind: 'release', src: { region: this.o.region, account: rule.accountId, project: rule.projectId, asset: releaseMarker }, target_project: rule.targetProjectId };
     let res: { status: number; body: unknown };
     try {
@@ -281,8 +425,12 @@ export class RuleDeliverer {
     this.o.logger.debug({ rule_id: rule.ruleId, asset_id: entry.assetId, error }, 'rule delivery will be tried again');
   }
 
-  /** Writes the replica's state; one log line when it changes. */
+  /** Writes the replica's state (not when nothing of it changed: a copy asked about again); one log line when it changes. */
   private async record(previous: ReplicaStatus | undefined, next: Omit<ReplicaStatus, 'updatedAt'> & { state: ReplicaState }): Promise<void> {
+    const same =
+      previous !== undefined && previous.state === next.state && previous.version === next.version && previous.lastError === next.lastError &&
+      previous.completedTime === next.completedTime && previous.changedAt === next.changedAt && previous.targetRegion === next.targetRegion;
+    if (same) return;
     await this.o.store.rules.putStatus({ ...next, updatedAt: this.nowIso() });
     if (previous?.state === next.state && previous.version === next.version) return;
     this.o.logger.info(

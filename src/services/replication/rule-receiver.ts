@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Asset, AssetFile } from '../../domain/asset.js';
 import { copiedPatch } from '../../domain/asset-fields.js';
@@ -13,7 +14,7 @@ import type { AssetService } from '../asset-service.js';
 import type { KeyRing } from './key-ring.js';
 import type { ReplicationManifest } from './manifest.js';
 import { onceMoreIfRaced, type ReplicationService } from './replication-service.js';
-import { parsePayload, type DeliveryAnswer, type DeliveryBody, type DeliveryPayload } from './rule-delivery.js';
+import { parsePayload, type DeliveryAnswer, type DeliveryBody, type DeliveryItemAnswer, type DeliveryPayload } from './rule-delivery.js';
 import { openDelivery } from './seal.js';
 
 /** Refusals of B that are the replica's fate, not the delivery's: answered as FAILED with their code. */
@@ -21,6 +22,14 @@ const failingKinds = new Set<AppError['kind']>(['quotaAssetsExceeded', 'quotaFil
 
 const liveStates = ['ACTIVED', 'UNACTIVED'] as const;
 const isLive = (s: string): s is (typeof liveStates)[number] => (liveStates as readonly string[]).includes(s);
+
+/**
+ * What the items of one request share: the count of copies waiting in this region (for
+ * `retry_after_ms`) is read once per batch, not once per item.
+ */
+interface Batch {
+  queued?: number;
+}
 
 /** The same files (ids and content) in the replica as in the manifest. */
 const sameFiles = (held: { fileId: string; sha256Hex: string | null }[], m: ReplicationManifest): boolean =>
@@ -49,7 +58,35 @@ export class RuleReceiver {
     },
   ) {}
 
-  async receive(body: DeliveryBody, requestId: string): Promise<DeliveryAnswer> {
+  /**
+   * A batch of deliveries, answered item by item in the same order: each item is opened and
+   * checked on its own (its seal names its rule, asset and version), so an item that does not
+   * open, is not for this region or not the source account's is refused alone, with the code
+   * it would have had posted alone, and the other items are applied.
+   */
+  async receiveBatch(items: readonly DeliveryBody[], requestId: string): Promise<DeliveryItemAnswer[]> {
+    const batch: Batch = {};
+    const answers: DeliveryItemAnswer[] = [];
+    for (const item of items) {
+      try {
+        answers.push({ status: 200, ...(await this.receive(item, requestId, batch)) });
+      } catch (err) {
+        if (isAppError(err)) {
+          answers.push({ status: err.status, error_code: err.code, error_msg: err.message });
+          continue;
+        }
+        this.deps.logger.error({ err, rule_id: item.rule_id, asset_id: item.asset_id }, 'rule delivery item failed');
+        const internal = new AppError('internal');
+        answers.push({ status: internal.status, error_code: internal.code, error_msg: internal.message });
+      }
+      // SQLite answers synchronously: a turn of the event loop between items lets the copies
+      // (and other requests) go on while a batch is applied.
+      await nextTurn();
+    }
+    return answers;
+  }
+
+  async receive(body: DeliveryBody, requestId: string, batch: Batch = {}): Promise<DeliveryAnswer> {
     if (!this.deps.keyRing) throw new AppError('replicationNotConfigured', 'no replication key ring is configured');
     const context = { targetRegion: body.target_region, ruleId: body.rule_id, assetId: body.asset_id, version: body.version };
     const opened = openDelivery(this.deps.keyRing, context, body);
@@ -75,9 +112,10 @@ export class RuleReceiver {
       return { state: 'RELEASED', version: body.version };
     }
     try {
+      if (payload.kind === 'status') return await this.applyStatus(principal, payload, body, now, batch);
       return payload.kind === 'delete'
-        ? await this.applyDelete(principal, payload, body, now)
-        : await this.applyUpsert(principal, payload, body, now, requestId);
+        ? await this.applyDelete(principal, payload, body, now, batch)
+        : await this.applyUpsert(principal, payload, body, now, requestId, batch);
     } catch (err) {
       if (isAppError(err) && failingKinds.has(err.kind)) return { state: 'FAILED', version: 0, reason: `${err.code}: ${err.message}` };
       throw err;
@@ -97,28 +135,46 @@ export class RuleReceiver {
   }
 
   /** Where the replica stands, as A records it. */
-  private async answer(tx: MetadataStore, asset: Asset, appliedAt?: string): Promise<DeliveryAnswer> {
+  private async answer(tx: MetadataStore, asset: Asset, batch: Batch, appliedAt?: string): Promise<DeliveryAnswer> {
     const version = asset.origin?.version ?? 0;
     const task = await tx.copyTasks.getTask(asset.projectId, asset.assetId);
-    if (asset.assetState === 'CREATING' || task?.state === 'CREATING') return this.copying(tx, version);
+    if (asset.assetState === 'CREATING' || task?.state === 'CREATING') return this.copying(tx, version, batch);
     if (asset.assetState === 'FAILED' || task?.state === 'FAILED') return { state: 'FAILED', version, reason: task?.failureCode ?? asset.reason ?? 'failed' };
     return { state: 'COMPLETED', version, completed_time: appliedAt ?? task?.finishedAt ?? asset.updatedAt };
   }
 
   /** COPYING, with how soon to ask again: 10 ms per copy waiting in this region, from 250 ms to 5 s. */
-  private async copying(tx: MetadataStore, version: number): Promise<DeliveryAnswer> {
-    const queued = (await tx.copyTasks.countByState()).CREATING ?? 0;
-    return { state: 'COPYING', version, retry_after_ms: Math.min(5_000, Math.max(250, queued * 10)) };
+  private async copying(tx: MetadataStore, version: number, batch: Batch): Promise<DeliveryAnswer> {
+    batch.queued ??= (await tx.copyTasks.countByState()).CREATING ?? 0;
+    return { state: 'COPYING', version, retry_after_ms: Math.min(5_000, Math.max(250, batch.queued * 10)) };
   }
 
-  private async applyUpsert(principal: Principal, payload: DeliveryPayload, body: DeliveryBody, now: string, requestId: string): Promise<DeliveryAnswer> {
+  /**
+   * A question about a version this region took: where its replica stands. Nothing changes but
+   * what an equal version changes (the rule that feeds it; a toggle held back while the first
+   * copy ran). A version not held here (the replica went, or never came) answers UNKNOWN: region
+   * A then delivers that version whole.
+   */
+  private async applyStatus(principal: Principal, payload: DeliveryPayload, body: DeliveryBody, now: string, batch: Batch): Promise<DeliveryAnswer> {
+    const held = await this.deps.store.getAsset(principal.projectId, body.asset_id);
+    const o = held?.origin;
+    if (!held || !o || !assetStateRules[held.assetState].visible || o.version < body.version) return { state: 'UNKNOWN', version: o?.version ?? 0 };
+    if (o.region !== payload.src.region || o.projectId !== payload.src.project || o.assetId !== payload.src.asset) return { state: 'FAILED', version: 0, reason: 'conflict' };
+    const fix: AssetPatch = { updatedAt: now };
+    if (o.ruleId !== body.rule_id) fix.origin = { ...o, ruleId: body.rule_id };
+    if (isLive(held.assetState) && payload.state && isLive(payload.state) && payload.state !== held.assetState) fix.assetState = payload.state;
+    if (fix.origin || fix.assetState) await this.deps.store.updateAsset(principal.projectId, held.assetId, fix, [held.assetState]);
+    return this.answer(this.deps.store, held, batch);
+  }
+
+  private async applyUpsert(principal: Principal, payload: DeliveryPayload, body: DeliveryBody, now: string, requestId: string, batch: Batch): Promise<DeliveryAnswer> {
     const m = payload.manifest as ReplicationManifest;
     const held = await this.deps.store.getAsset(principal.projectId, body.asset_id);
     // Restored in A after a delete that reached B: restored here first (its own transaction).
     if (held?.assetState === 'DELETING' && held.origin && (await this.isReplicaOf(this.deps.store, held, payload)) && held.origin.version < body.version) {
       await this.deps.assets.restore(principal, held.assetId);
     }
-    const result = await onceMoreIfRaced(() => this.deps.store.transaction((tx) => this.upsertIn(tx, principal, payload, m, body, now, requestId)));
+    const result = await onceMoreIfRaced(() => this.deps.store.transaction((tx) => this.upsertIn(tx, principal, payload, m, body, now, requestId, batch)));
     if (result.copying) this.deps.onCopyQueued?.();
     return result.answer;
   }
@@ -131,13 +187,14 @@ export class RuleReceiver {
     body: DeliveryBody,
     now: string,
     requestId: string,
+    batch: Batch,
   ): Promise<{ answer: DeliveryAnswer; copying: boolean }> {
     const origin = this.origin(payload, body.rule_id, body.version);
     const existing = await tx.getAsset(principal.projectId, body.asset_id);
     if (!existing || !assetStateRules[existing.assetState].visible) {
       const made = await this.deps.replication.createOrReuse(tx, principal, m, requestId);
       await tx.updateAsset(principal.projectId, made.assetId, { origin, updatedAt: now });
-      return { answer: await this.copying(tx, body.version), copying: true };
+      return { answer: await this.copying(tx, body.version, batch), copying: true };
     }
     if (!(await this.isReplicaOf(tx, existing, payload))) {
       return { answer: { state: 'FAILED', version: 0, reason: 'conflict' }, copying: false };
@@ -149,7 +206,7 @@ export class RuleReceiver {
       // A toggle that came while the first copy ran is taken once the replica is ACTIVED.
       if (isLive(existing.assetState) && payload.state && isLive(payload.state) && payload.state !== existing.assetState) fix.assetState = payload.state;
       if (fix.origin || fix.assetState) await tx.updateAsset(principal.projectId, existing.assetId, fix, [existing.assetState]);
-      return { answer: await this.answer(tx, existing), copying: false };
+      return { answer: await this.answer(tx, existing, batch), copying: false };
     }
     const patch: AssetPatch = { ...copiedPatch(m.meta), origin, updatedAt: now };
     const files = await tx.listFiles(principal.projectId, [existing.assetId]);
@@ -161,16 +218,16 @@ export class RuleReceiver {
       else await tx.copyTasks.insertTask(run);
       await tx.updateAsset(principal.projectId, existing.assetId, { ...patch, assetState: 'CREATING', reason: null, failType: null }, [existing.assetState]);
       await this.deps.replication.resetFiles(tx, principal, m, new Date(now));
-      return { answer: await this.copying(tx, body.version), copying: true };
+      return { answer: await this.copying(tx, body.version, batch), copying: true };
     }
     if (isLive(existing.assetState) && payload.state && isLive(payload.state)) patch.assetState = payload.state;
     await tx.updateAsset(principal.projectId, existing.assetId, patch, [existing.assetState]);
     if (changedFiles && isLive(existing.assetState)) {
       await this.startFileUpdate(tx, principal, m, files, now, requestId);
-      return { answer: await this.copying(tx, body.version), copying: true };
+      return { answer: await this.copying(tx, body.version, batch), copying: true };
     }
     const after = (await tx.getAsset(principal.projectId, existing.assetId)) as Asset;
-    return { answer: await this.answer(tx, after, now), copying: false };
+    return { answer: await this.answer(tx, after, batch, now), copying: false };
   }
 
   /**
@@ -193,11 +250,11 @@ export class RuleReceiver {
     else await tx.copyTasks.insertTask(run);
   }
 
-  private async applyDelete(principal: Principal, payload: DeliveryPayload, body: DeliveryBody, now: string): Promise<DeliveryAnswer> {
+  private async applyDelete(principal: Principal, payload: DeliveryPayload, body: DeliveryBody, now: string, batch: Batch): Promise<DeliveryAnswer> {
     const held = await this.deps.store.getAsset(principal.projectId, body.asset_id);
     if (!held || !assetStateRules[held.assetState].visible) return { state: 'COMPLETED', version: body.version, completed_time: now };
     if (!(await this.isReplicaOf(this.deps.store, held, payload))) return { state: 'FAILED', version: 0, reason: 'conflict' };
-    if (held.origin && held.origin.version >= body.version) return this.answer(this.deps.store, held);
+    if (held.origin && held.origin.version >= body.version) return this.answer(this.deps.store, held, batch);
     const forGood = payload.state === 'DELETED';
     if (forGood || held.assetState !== 'DELETING') await this.deps.assets.delete(principal, held.assetId, forGood);
     if (!forGood) await this.deps.store.updateAsset(principal.projectId, held.assetId, { origin: this.origin(payload, body.rule_id, body.version), updatedAt: now });

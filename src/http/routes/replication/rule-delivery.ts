@@ -17,10 +17,27 @@ const Body = Type.Object(
 );
 
 const Answer = Type.Object({
-  state: Type.String({ description: 'COPYING, COMPLETED, FAILED or RELEASED' }),
+  state: Type.String({ description: 'COPYING, COMPLETED, FAILED, RELEASED or UNKNOWN (a status question about a version this region does not hold)' }),
   version: Type.Integer(),
   reason: Type.Optional(Type.String()),
   completed_time: Type.Optional(Type.String()),
+  retry_after_ms: Type.Optional(Type.Integer({ description: 'with COPYING: how soon asking again is worth it' })),
+});
+
+/** Most deliveries one batch carries. */
+export const maxBatchItems = 100;
+
+const BatchBody = Type.Object({ items: Type.Array(Body, { minItems: 1, maxItems: maxBatchItems }) }, { additionalProperties: false });
+
+const ItemAnswer = Type.Object({
+  status: Type.Integer({ description: "200 with the item's answer, or the status the item alone would have had (its error_code and error_msg)" }),
+  state: Type.Optional(Type.String()),
+  version: Type.Optional(Type.Integer()),
+  reason: Type.Optional(Type.String()),
+  completed_time: Type.Optional(Type.String()),
+  retry_after_ms: Type.Optional(Type.Integer()),
+  error_code: Type.Optional(Type.String()),
+  error_msg: Type.Optional(Type.String()),
 });
 
 /**
@@ -36,5 +53,15 @@ export default function register(app: AppInstance, deps: RouteDeps): void {
       schema: { operationId: 'ReceiveRuleDelivery', tags: ['replication'], body: Body, response: withErrors(Answer) },
     },
     async (request) => deps.ruleReceiver.receive(request.body, request.id),
+  );
+
+  // Several deliveries in one request: each item is sealed, checked and answered on its own.
+  app.post(
+    '/replication/v1/rule-delivery-batches',
+    {
+      config: { operation: 'replication.rule.deliver-batch', public: true },
+      schema: { operationId: 'ReceiveRuleDeliveryBatch', tags: ['replication'], body: BatchBody, response: withErrors(Type.Object({ items: Type.Array(ItemAnswer) })) },
+    },
+    async (request) => ({ items: await deps.ruleReceiver.receiveBatch(request.body.items, request.id) }),
   );
 }
