@@ -2,7 +2,7 @@
 // from autocannon in this process. Seeds BENCH_LOAD_ASSETS assets (1,000), then runs
 // BENCH_LOAD_CONNECTIONS connections (200) for BENCH_LOAD_SECONDS (60): 60 % ShowAsset,
 // 30 % ListAssets limit=10, 10 % CreateAsset, token auth, client timeout 10 s. Prints
-// requests/s, p50/p99, errors, timeouts, 5xx, the server's RSS after seeding, after a warm-up
+// requests/s, p50/p99, the server's CPU per request, errors, timeouts, 5xx, its RSS after seeding, after a warm-up
 // (BENCH_LOAD_WARMUP_SECONDS, 5) of the same mix and after the run, and a signed
 // download's latency quiet and under BENCH_LOAD_BAD_LOGINS (100) concurrent bad logins.
 // BENCH_DATABASE_URL=postgres://... puts the region's metadata on PostgreSQL (bench/database.mjs).
@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { eventLoopDelayMs } from './process-figures.mjs';
+import { cpuSeconds, eventLoopDelayMs } from './process-figures.mjs';
 import { signSdkRequest } from '../dist/auth/sdk-signature.js';
 import { parseIdentityConfig, SettingsReader } from '../dist/config/index.js';
 import { openIdentity } from '../dist/start/identity.js';
@@ -115,7 +115,9 @@ const rssAfterSeed = rssMiB();
 await mixedLoad(warmupSeconds);
 const rssBefore = rssMiB();
 await eventLoopDelayMs(endpoint); // starts the server's event-loop delay window
+const cpuBefore = cpuSeconds(server.pid);
 const result = await mixedLoad(seconds);
+const cpuUs = ((cpuSeconds(server.pid) - cpuBefore) / result.requests.total) * 1e6;
 const rssAfter = rssMiB();
 const delay = await eventLoopDelayMs(endpoint);
 
@@ -149,6 +151,7 @@ await Promise.all(flood);
 const fivexx = result['5xx'] ?? 0;
 console.log(`load: ${connections} connections, ${seconds} s, ${assetCount} assets seeded (60% show, 30% list limit=10, 10% create; token auth; metadata on ${database.engine})`);
 console.log(`requests/s ${result.requests.average.toFixed(0)}   latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms   total ${result.requests.total}`);
+console.log(`server CPU per request ${cpuUs.toFixed(0)} µs (user + system over the run; robust to a shared machine, unlike requests/s)`);
 console.log(`errors ${result.errors}   timeouts ${result.timeouts}   5xx ${fivexx}   non-2xx ${result.non2xx}`);
 console.log(`server event-loop delay during the run: p99 ${delay.p99.toFixed(1)} ms, max ${delay.max.toFixed(1)} ms`);
 console.log(`server RSS after seeding ${rssAfterSeed.toFixed(0)} MiB, after a ${warmupSeconds} s warm-up ${rssBefore.toFixed(0)} MiB, after ${rssAfter.toFixed(0)} MiB (growth ${(rssAfter - rssBefore).toFixed(0)} MiB)`);

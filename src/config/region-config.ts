@@ -16,6 +16,8 @@ export interface RegionTuning {
   readonly uploadUrlTtlSeconds: number;
   /** Lifetime of download URLs, seconds (default 3600). */
   readonly downloadUrlTtlSeconds: number;
+  /** ShowAsset's cache of presented assets, MiB of answers kept (default 32; 0: off). */
+  readonly showCacheMiB: number;
   /** Largest accepted file, bytes (default 5 GiB). */
   readonly maxFileSizeBytes: number;
   /** Largest file CreateLargeFile (and a copy from another region) accepts, bytes (default 536870912000). */
@@ -98,6 +100,7 @@ export function parseRegionTuning(r: SettingsReader): RegionTuning {
   return {
     uploadUrlTtlSeconds: r.int('UPLOAD_URL_TTL', 86_400, 60, 7 * 86_400),
     downloadUrlTtlSeconds: r.int('DOWNLOAD_URL_TTL', 3_600, 10, 7 * 86_400),
+    showCacheMiB: r.int('SHOW_CACHE_MIB', 32, 0, 4_096),
     maxFileSizeBytes: r.int('MAX_FILE_SIZE', 5_368_709_120, 1, 5_368_709_120),
     maxLargeFileSizeBytes: r.int('MAX_LARGE_FILE_SIZE', 536_870_912_000, 1, 536_870_912_000),
     bodyLimitBytes: r.int('BODY_LIMIT', 1_048_576, 1_024, 64 * 1_048_576),

@@ -24,6 +24,13 @@ export class Metrics {
     buckets: [0, 1, 2, 3, 4, 6, 8, 12, 16, 32, 64],
     registers: [this.registry],
   });
+  /** ShowAsset answers served from the cache of presented assets (`hit`) or built anew (`miss`). */
+  readonly showCache = new Counter({
+    name: 'assetbridge_show_cache_total',
+    help: 'ShowAsset answers from the cache of presented assets (hit) or built anew (miss)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   /** Bytes region A sent to copying regions (the replication file route). */
   readonly replicationBytesServed = new Counter({
     name: 'assetbridge_replication_bytes_served_total',

@@ -108,6 +108,13 @@ export interface MetadataStore {
   /** Throws AppError `assetNameExists` when the name is taken, DuplicateAssetIdError when the id is. */
   insertAsset(asset: Asset): Promise<void>;
   getAsset(projectId: string, assetId: string): Promise<Asset | undefined>;
+  /**
+   * A text that changes whenever anything ShowAsset shows of this asset (in its own project)
+   * changes: the asset and its files (through the asset's version and produce id), its copy
+   * task and its replicas (their shown columns, read as they are). `undefined` when the project
+   * holds no such asset. Read from the database every time: right for every process of a region.
+   */
+  showStamp(projectId: string, assetId: string): Promise<string | undefined>;
   /** The assets with this id, in whichever projects hold one (operator commands name an asset by its id). */
   findAssets(assetId: string): Promise<Asset[]>;
   /**

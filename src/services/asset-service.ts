@@ -83,6 +83,11 @@ export class AssetService {
     return { asset, files: files.filter(isListedFile), copy, replicas };
   }
 
+  /** What ShowAsset shows of the caller's project's asset, as a stamp (`MetadataStore.showStamp`). */
+  showStamp(principal: Principal, assetId: string): Promise<string | undefined> {
+    return this.deps.store.showStamp(principal.projectId, assetId);
+  }
+
   /**
    * ShowAsset: the caller's own asset, else one another project shares with the caller's
    * project through a live share (read only: every other API answers 404 for it).

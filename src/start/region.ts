@@ -35,6 +35,7 @@ import { countQuery } from '../observability/query-count.js';
 import { bindListener, type Listener } from './listener.js';
 import { MeteredBlobStore } from '../observability/blob-store-metrics.js';
 import { Metrics } from '../observability/metrics.js';
+import { ShowCache } from '../http/show-cache.js';
 import { startMetricsServer } from '../observability/metrics-server.js';
 import { CapabilitySigner } from '../services/replication/capability.js';
 import { CopyWorker } from '../services/replication/copy-worker.js';
@@ -296,7 +297,8 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
     publicEndpoint: config.publicEndpoint,
     surface: servesApi ? 'api' : 'operations',
     deps: {
-      assets, files, identity, logins: options.logins ?? loginGuard(config.edge, clock), authenticator, replication, rules, ruleReceiver, transfers, metrics,
+      assets, files, showCache: new ShowCache({ maxBytes: config.showCacheMiB * 1_048_576, downloadUrlTtlSeconds: config.downloadUrlTtlSeconds, clock }),
+      identity, logins: options.logins ?? loginGuard(config.edge, clock), authenticator, replication, rules, ruleReceiver, transfers, metrics,
       metricsOnApi: config.metrics.mode === 'api', region: config.region, role: config.role, readiness,
     },
   });

@@ -66,6 +66,7 @@ describe('benchmarks (smoke run, tiny sizes)', () => {
     const out = await bench('bench/load.mjs', { BENCH_LOAD_SECONDS: '2', BENCH_LOAD_CONNECTIONS: '5', BENCH_LOAD_ASSETS: '10', BENCH_LOAD_BAD_LOGINS: '5', BENCH_LOAD_WARMUP_SECONDS: '1' });
     expect(out).toMatch(/requests\/s \d+/);
     expect(out).toMatch(/p50 \d+ ms, p99 \d+ ms/);
+    expect(out).toMatch(/server CPU per request \d+ µs/);
     expect(out).toMatch(/errors 0 +timeouts 0 +5xx 0/);
     expect(out).toMatch(/server RSS after seeding \d+ MiB, after a 1 s warm-up \d+ MiB, after \d+ MiB \(growth -?\d+ MiB\)/);
     expect(out).toMatch(/event-loop delay during the run: p99 [\d.]+ ms, max [\d.]+ ms/);

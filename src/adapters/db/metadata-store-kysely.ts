@@ -24,6 +24,34 @@ const filesOfAsset = preparedQuery((db: Kysely<Database>, projectId: string, ass
   db.selectFrom('files').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).orderBy('created_at').orderBy('file_id'),
 );
 
+/**
+ * ShowAsset's stamp (`MetadataStore.showStamp`) in one primary-key lookup: the asset's version
+ * and produce id (a row made anew under the same id has another), and the columns ShowAsset
+ * shows of the copy task and of each replica, joined into text (free text last, after its
+ * length, so no two different rows join alike). Per engine: only the aggregate differs.
+ */
+const copyStampText = sql<string | null>`(SELECT c.epoch || '|' || c.state || '|' || c.files_done || '|' || c.bytes_done || '|' || c.bytes_total
+  || '|' || c.attempts || '|' || c.started_at || '|' || coalesce(c.finished_at, '') || '|' || coalesce(c.failure_code, '') || '|' || length(c.manifest)
+  || '|' || coalesce(length(c.last_error), -1) || '|' || coalesce(c.last_error, '')
+  FROM copy_tasks c WHERE c.project_id = a.project_id AND c.asset_id = a.asset_id)`;
+const replicaStampRow = sql`r.rule_id || '|' || r.target_region || '|' || r.state || '|' || coalesce(r.completed_time, '')
+  || '|' || coalesce(length(r.last_error), -1) || '|' || coalesce(r.last_error, '')`;
+const showStampQuery = (aggregate: 'group_concat' | 'string_agg') =>
+  preparedQuery((db: Kysely<Database>, projectId: string, assetId: string) =>
+    db
+      .selectFrom('assets as a')
+      .select([
+        'a.version',
+        'a.produce_id',
+        copyStampText.as('c'),
+        sql<string | null>`(SELECT ${sql.raw(aggregate)}(${replicaStampRow}, ';' ORDER BY r.rule_id)
+          FROM replica_status r WHERE r.project_id = a.project_id AND r.asset_id = a.asset_id)`.as('r'),
+      ])
+      .where('a.project_id', '=', projectId)
+      .where('a.asset_id', '=', assetId),
+  );
+const showStampOf = { sqlite: showStampQuery('group_concat'), postgres: showStampQuery('string_agg') } as const;
+
 const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_order: 'asset_order', asset_name: 'asset_name' } as const;
 
 /** `LIKE` pattern matching `needle` literally (backslash escapes). */
@@ -173,6 +201,11 @@ export class KyselyMetadataStore implements MetadataStore {
   async getAsset(projectId: string, assetId: string): Promise<Asset | undefined> {
     const [row] = await assetById(this.db, this.engine, projectId, assetId);
     return row ? rowToAsset(row) : undefined;
+  }
+
+  async showStamp(projectId: string, assetId: string): Promise<string | undefined> {
+    const [row] = await showStampOf[this.engine](this.db, this.engine, projectId, assetId);
+    return row && `${row.version ?? 1}:${row.produce_id}\n${row.c ?? '-'}\n${row.r ?? '-'}`;
   }
 
   async findAssets(assetId: string): Promise<Asset[]> {

@@ -310,7 +310,8 @@ export class KyselyRuleStore implements RuleStore {
   }
 
   async releaseReplicas(projectId: string, ruleId: string, at: string): Promise<number> {
-    const res = await this.db.updateTable('assets').set({ origin_rule_id: null, updated_at: at }).where('project_id', '=', projectId).where('origin_rule_id', '=', ruleId).executeTakeFirst();
+    // A change of each replica: its version moves on (ShowAsset's cached answer is checked against it).
+    const res = await this.db.updateTable('assets').set({ origin_rule_id: null, updated_at: at, version: sql<number>`version + 1` }).where('project_id', '=', projectId).where('origin_rule_id', '=', ruleId).executeTakeFirst();
     return Number(res.numUpdatedRows);
   }
 

@@ -36,11 +36,11 @@ export function registerRequestContext(app: FastifyInstance, metrics: Metrics): 
     if (request.queryTally) countQueriesOf(request.queryTally, done);
     else done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const operation = request.routeOptions.config.operation ?? 'unknown';
+    const queries = request.queryTally?.queries ?? 0;
     metrics.requests.inc({ operation, status: String(reply.statusCode) });
     metrics.requestSeconds.observe({ operation }, reply.elapsedTime / 1000);
-    const queries = request.queryTally?.queries ?? 0;
     metrics.requestQueries.observe({ operation }, queries);
     request.log.info(
       {
@@ -55,5 +55,6 @@ export function registerRequestContext(app: FastifyInstance, metrics: Metrics): 
       },
       'request',
     );
+    done();
   });
 }

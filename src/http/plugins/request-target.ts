@@ -26,8 +26,8 @@ export function requestTargetProblem(rawUrl: string): string | undefined {
 
 /** Refuses such targets (400) before anything else runs: body reading, authentication, the handler. */
 export function registerRequestTarget(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const problem = requestTargetProblem(request.raw.url ?? '');
-    if (problem) throw new AppError('ambiguousRequestTarget', problem);
+    done(problem ? new AppError('ambiguousRequestTarget', problem) : undefined);
   });
 }

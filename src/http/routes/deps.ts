@@ -1,5 +1,6 @@
 import type { Metrics } from '../../observability/metrics.js';
 import type { Authenticator } from '../../ports/authenticator.js';
+import type { ShowCache } from '../show-cache.js';
 import type { AssetService } from '../../services/asset-service.js';
 import type { FileService } from '../../services/file-service.js';
 import type { ReadinessProbe } from '../../services/readiness.js';
@@ -14,6 +15,8 @@ import type { TransferService } from '../../services/transfers/transfer-service.
 export interface RouteDeps {
   assets: AssetService;
   files: FileService;
+  /** ShowAsset's answers, checked against the database for every request. */
+  showCache: ShowCache;
   identity: IdentityService;
   /** Rate limits and the password-hashing bound of `POST /v3/auth/tokens`. */
   logins: LoginGuard;
