@@ -146,6 +146,9 @@ export interface AssetTagsTable {
   project_id: string;
   asset_id: string;
   tag: string;
+  /** The asset's state and creation time (migration 017: kept with the asset row). */
+  asset_state: string;
+  created_at: string;
 }
 
 export interface ProjectTagsTable {
@@ -158,6 +161,16 @@ export interface AssetPropertiesTable {
   asset_id: string;
   prop_key: string;
   prop_value: string;
+  /** The asset's state and creation time (migration 017: kept with the asset row). */
+  asset_state: string;
+  created_at: string;
+}
+
+/** Each project's number of assets in each state (migration 017: kept by triggers on `assets`). */
+export interface ProjectAssetCountsTable {
+  project_id: string;
+  asset_state: string;
+  assets: number;
 }
 
 /** Assets each project holds (every state but DELETED), kept by the store with each change of it. */
@@ -266,6 +279,7 @@ export interface Database {
   project_tags: ProjectTagsTable;
   asset_properties: AssetPropertiesTable;
   project_usage: ProjectUsageTable;
+  project_asset_counts: ProjectAssetCountsTable;
   large_uploads: LargeUploadsTable;
   large_upload_parts: LargeUploadPartsTable;
   scheduled_operations: ScheduledOperationsTable;
@@ -291,6 +305,7 @@ export const primaryKeyNames = {
   project_tags: 'project_tags_pk',
   asset_properties: 'asset_properties_pk',
   project_usage: 'project_usage_pkey',
+  project_asset_counts: 'project_asset_counts_pk',
   large_uploads: 'large_uploads_pk',
   large_upload_parts: 'large_upload_parts_pk',
   scheduled_operations: 'scheduled_operations_pk',
