@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -10,6 +11,16 @@ import type { Database } from './schema.js';
  * asset's state and creation time (what every list filters and sorts by), copied from the asset
  * row when written and kept by triggers on `assets` (migration 017) when the asset changes.
  */
+
+/**
+ * An asset's tags as one text: distinct, sorted, one per line (whatever order the JSON holds
+ * them in), with its SHA-256 digest as the key of the project's tag-set counts. A substring
+ * without a line break is in this text exactly when it is in one of the tags.
+ */
+export function tagSetOf(tags: readonly string[]): { tag_set: string; tag_set_key: string } {
+  const text = [...new Set(tags)].sort().join('\n');
+  return { tag_set: text, tag_set_key: createHash('sha256').update(text).digest('hex') };
+}
 
 /** The asset's state and creation time, for its term rows (none when the asset is not stored). */
 const listedAs = (db: Kysely<Database>, projectId: string, assetId: string) =>

@@ -38,6 +38,13 @@ const liveSharesOf = (eb: ExpressionBuilder<Database, 'assets'>, now: string) =>
     .whereRef('s.asset_id', '=', 'assets.asset_id')
     .where('s.expire_time', '>', now);
 
+/**
+ * A tag substring matched by at least this share of the listed assets (1 in 20) is paged by
+ * walking the sort order and checking each row's tag set (a page of `offset + limit` matches
+ * reads about 20 times as many rows at most); a rarer one by its tag rows.
+ */
+const commonTagShare = 20;
+
 /** Term rows (`asset_tags` or `asset_properties`) as `t`: the columns a list reads of either. */
 type TermRows = SelectQueryBuilder<{ t: { project_id: string; asset_id: string; asset_state: string; created_at: string } }, 't', object>;
 
@@ -213,6 +220,35 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async listAssets(q: AssetQuery): Promise<{ count: number; assets: Asset[] }> {
     const sharing = q.sharing;
+    const states = q.assetStates?.length ? q.assetStates : visibleAssetStates;
+    // A project's own list narrowed only by states, create time and at most one tag or system
+    // property is answered from the term rows and the counts kept per project (migration 017).
+    const plain =
+      sharing === undefined &&
+      q.appUserId === undefined &&
+      q.name === undefined &&
+      !q.assetTypes?.length &&
+      !q.assetIds?.length &&
+      !q.copyStates?.length &&
+      !q.replicationStates?.length;
+    const untimed = q.startTime === undefined && q.endTime === undefined;
+    // A tag substring (no line break: `tagSetOf`) over the whole library: counted by tag set,
+    // and, when common, each row's own tag set is checked along the sort order.
+    let known: number | undefined;
+    let walkTagSet = false;
+    const substring = q.tag !== undefined && !q.accurateFields?.includes('tag') && q.tag !== '' && !q.tag.includes('\n') ? q.tag : undefined;
+    if (plain && untimed && substring !== undefined && !q.systemProperties?.length) {
+      const row = await this.db
+        .selectFrom('project_tag_set_counts')
+        .select((eb) => eb.fn.sum<number | string | null>('assets').as('n'))
+        .where('project_id', '=', q.projectId)
+        .where('asset_state', 'in', [...states])
+        .where(sql<boolean>`tag_set LIKE ${likeContaining(substring)} ESCAPE '\\'`)
+        .executeTakeFirstOrThrow();
+      known = Number(row.n ?? 0);
+      if (known <= q.offset) return { count: known, assets: [] };
+      walkTagSet = known * commonTagShare >= (await this.countByState(q.projectId, states));
+    }
     let base = this.db.selectFrom('assets');
     if (sharing?.role === 'SHAREE') {
       base = base
@@ -242,7 +278,9 @@ export class KyselyMetadataStore implements MetadataStore {
         return eb('assets.asset_id', 'in', own ? ids : ids.whereRef('c.asset_id', '=', 'assets.asset_id'));
       });
     }
-    if (q.tag !== undefined) {
+    if (walkTagSet && substring !== undefined) {
+      base = base.where(sql<boolean>`assets.tag_set LIKE ${likeContaining(substring)} ESCAPE '\\'`);
+    } else if (q.tag !== undefined) {
       const tag = q.tag;
       base = base.where((eb) => {
         const project = own ? eb.val(q.projectId) : eb.ref('assets.project_id');
@@ -280,24 +318,15 @@ export class KyselyMetadataStore implements MetadataStore {
     if (q.startTime !== undefined) base = base.where('created_at', '>=', q.startTime);
     if (q.endTime !== undefined) base = base.where('created_at', '<=', q.endTime);
 
-    const states = q.assetStates?.length ? q.assetStates : visibleAssetStates;
-    // A project's own list narrowed only by states, create time and at most one tag or system
-    // property is answered from the term rows and the per-state counts (migration 017).
-    const plain =
-      sharing === undefined &&
-      q.appUserId === undefined &&
-      q.name === undefined &&
-      !q.assetTypes?.length &&
-      !q.assetIds?.length &&
-      !copyStates?.length &&
-      !replicaStates?.length;
-    const term = plain ? this.termRange(q, states) : undefined;
+    const term = plain && known === undefined ? this.termRange(q, states) : undefined;
     let count: number;
-    if (plain && q.tag === undefined && !q.systemProperties?.length && q.startTime === undefined && q.endTime === undefined) {
+    if (known !== undefined) {
+      count = known;
+    } else if (plain && untimed && q.tag === undefined && !q.systemProperties?.length) {
       count = await this.countByState(q.projectId, states);
     } else if (term) {
-      const row = await term.rows
-        .select((eb) => (term.unique ? eb.fn.countAll<number | string>() : eb.fn.count<number | string>('t.asset_id').distinct()).as('n'))
+      const row = await term
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
         .executeTakeFirstOrThrow();
       count = Number(row.n);
     } else {
@@ -305,8 +334,8 @@ export class KyselyMetadataStore implements MetadataStore {
     }
     if (count <= q.offset) return { count, assets: [] };
     // One row per asset in the term's index, in create-time order: the page is that range's slice.
-    if (term?.unique && q.sortKey === 'create_time') {
-      const ids = await term.rows.select('t.asset_id').orderBy('t.created_at', q.sortDir).orderBy('t.asset_id', q.sortDir).limit(q.limit).offset(q.offset).execute();
+    if (term && q.sortKey === 'create_time') {
+      const ids = await term.select('t.asset_id').orderBy('t.created_at', q.sortDir).orderBy('t.asset_id', q.sortDir).limit(q.limit).offset(q.offset).execute();
       if (ids.length === 0) return { count, assets: [] };
       const rows = await this.db
         .selectFrom('assets')
@@ -341,8 +370,9 @@ export class KyselyMetadataStore implements MetadataStore {
 
   /**
    * The term rows (tag or system property, with the asset's state and create time) that match a
-   * list with exactly one such filter, narrowed by states and create time; `unique` when each
-   * asset has at most one matching row (an exact tag, a property key with its value).
+   * list with exactly one such filter, narrowed by states and create time, where each asset has
+   * at most one matching row: an exact tag, a property key with its value. (Other term filters
+   * would need duplicates removed among the matching rows: they go the general way.)
    */
   private termRange(q: AssetQuery, states: readonly AssetState[]) {
     const properties = q.systemProperties ?? [];
@@ -354,30 +384,18 @@ export class KyselyMetadataStore implements MetadataStore {
       return r;
     };
     if (q.tag !== undefined) {
-      const tag = q.tag;
-      const exact = q.accurateFields?.includes('tag') ?? false;
-      const rows = this.db
-        .selectFrom('asset_tags as t')
-        .where('t.project_id', '=', q.projectId)
-        .where((eb) =>
-          exact
-            ? eb('t.tag', '=', tag)
-            : eb(
-                't.tag',
-                'in',
-                eb
-                  .selectFrom('project_tags as v')
-                  .select('v.tag')
-                  .where('v.project_id', '=', q.projectId)
-                  .where(sql<boolean>`v.tag LIKE ${likeContaining(tag)} ESCAPE '\\'`),
-              ),
-        );
-      return { rows: inRange(rows as unknown as TermRows), unique: exact };
+      if (!q.accurateFields?.includes('tag')) return undefined;
+      return inRange(this.db.selectFrom('asset_tags as t').where('t.project_id', '=', q.projectId).where('t.tag', '=', q.tag) as unknown as TermRows);
     }
     const p = properties[0] as { key: string; value?: string };
-    let rows = this.db.selectFrom('asset_properties as t').where('t.project_id', '=', q.projectId).where('t.prop_key', '=', p.key);
-    if (p.value !== undefined) rows = rows.where('t.prop_value', '=', p.value);
-    return { rows: inRange(rows as unknown as TermRows), unique: p.value !== undefined };
+    if (p.value === undefined) return undefined;
+    return inRange(
+      this.db
+        .selectFrom('asset_properties as t')
+        .where('t.project_id', '=', q.projectId)
+        .where('t.prop_key', '=', p.key)
+        .where('t.prop_value', '=', p.value) as unknown as TermRows,
+    );
   }
 
   async listExpiredRecycled(before: string, limit: number): Promise<Asset[]> {
