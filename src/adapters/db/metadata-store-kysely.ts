@@ -385,7 +385,7 @@ export class KyselyMetadataStore implements MetadataStore {
     };
     if (q.tag !== undefined) {
       if (!q.accurateFields?.includes('tag')) return undefined;
-      return inRange(this.db.selectFrom('asset_tags as t').where('t.project_id', '=', q.projectId).where('t.tag', '=', q.tag) as unknown as TermRows);
+      return inRange(this.db.selectFrom('asset_tags as t').where('t.project_id', '=', q.projectId).where('t.tag', '=', q.tag));
     }
     const p = properties[0] as { key: string; value?: string };
     if (p.value === undefined) return undefined;
@@ -394,7 +394,7 @@ export class KyselyMetadataStore implements MetadataStore {
         .selectFrom('asset_properties as t')
         .where('t.project_id', '=', q.projectId)
         .where('t.prop_key', '=', p.key)
-        .where('t.prop_value', '=', p.value) as unknown as TermRows,
+        .where('t.prop_value', '=', p.value),
     );
   }
 
