@@ -10,7 +10,7 @@ import { openTestDatabase, testBackend } from '../helpers/backend.js';
 const assetRow = (assetId: string, assetName: string): AssetsTable => ({
   project_id: 'p'.repeat(32), asset_id: assetId, produce_id: 'x', asset_name: assetName, asset_description: null, app_user_id: null,
   asset_type: 'IMAGE', asset_state: 'ACTIVED', state_before_delete: null, state_before_block: null, fail_type: null, block_reason_code: null, reason: null,
-  tags: '[]', asset_extra_meta: '{}', system_properties: '[]', asset_order: null, supported_service: '[]', auto_operation_config: '[]',
+  tags: '[]', tag_set: '', tag_set_key: '', asset_extra_meta: '{}', system_properties: '[]', asset_order: null, supported_service: '[]', auto_operation_config: '[]',
   review_config: null, shared_config: null, created_at: '2024-01-01T00:00:00.000Z', updated_at: '2024-01-01T00:00:00.000Z', deleted_at: null,
 });
 

@@ -1,7 +1,7 @@
 // ListAssets filters served by their index rows: tags by substring (exact with
 // accurate_query_field), system properties, names by trigram; the rows follow every change
 // of an asset (update, transfer, purge) and assets stored before the index are indexed by it.
-import { Migrator } from 'kysely';
+import { Migrator, type Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, type OpenDatabase } from '../../src/adapters/db/database.js';
 import { KyselyMetadataStore } from '../../src/adapters/db/metadata-store-kysely.js';
@@ -92,7 +92,9 @@ describe('ListAssets filters by their index rows', () => {
       const { error } = await migrator.migrateTo(before);
       expect(error).toBeUndefined();
       const old = asset('stored-before', ['legacy', 'kept'], [{ key: 'STYLE', value: 'old' }]);
-      await fresh.database.db.insertInto('assets').values(assetToRow(old)).execute();
+      // The asset row as stored then (before migration 017 added the tag set columns).
+      const { tag_set: _set, tag_set_key: _key, ...before017 } = assetToRow(old);
+      await (fresh.database.db as unknown as Kysely<Record<string, Record<string, unknown>>>).insertInto('assets').values(before017).execute();
       await migrate(fresh.database);
       const later = new KyselyMetadataStore(fresh.database.db, fresh.database.engine);
       const found = async (q: Partial<AssetQuery>) => (await later.listAssets({ projectId, sortKey: 'create_time', sortDir: 'asc', offset: 0, limit: 10, ...q })).count;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -6,15 +7,33 @@ import type { Database } from './schema.js';
  * `asset_properties`), and each project's tag vocabulary (`project_tags`: every tag the
  * project has used, searched by substring before the tag rows are looked up by equality; it
  * only grows, and a tag no asset carries any more matches nothing). The asset row's JSON stays
- * the truth; these rows are rewritten with it, in the same transaction.
+ * the truth; these rows are rewritten with it, in the same transaction. Each row also holds its
+ * asset's state and creation time (what every list filters and sorts by), copied from the asset
+ * row when written and kept by triggers on `assets` (migration 017) when the asset changes.
  */
+
+/**
+ * An asset's tags as one text: distinct, sorted, one per line (whatever order the JSON holds
+ * them in), with its SHA-256 digest as the key of the project's tag-set counts. A substring
+ * without a line break is in this text exactly when it is in one of the tags.
+ */
+export function tagSetOf(tags: readonly string[]): { tag_set: string; tag_set_key: string } {
+  const text = [...new Set(tags)].sort().join('\n');
+  return { tag_set: text, tag_set_key: createHash('sha256').update(text).digest('hex') };
+}
+
+/** The asset's state and creation time, for its term rows (none when the asset is not stored). */
+const listedAs = (db: Kysely<Database>, projectId: string, assetId: string) =>
+  db.selectFrom('assets').select(['asset_state', 'created_at']).where('project_id', '=', projectId).where('asset_id', '=', assetId).executeTakeFirst();
 
 /** Replaces the tag rows of one asset (and adds its tags to the project's vocabulary). */
 export async function indexTags(db: Kysely<Database>, projectId: string, assetId: string, tags: readonly string[]): Promise<void> {
   await db.deleteFrom('asset_tags').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
   const distinct = [...new Set(tags)];
   if (distinct.length === 0) return;
-  await db.insertInto('asset_tags').values(distinct.map((tag) => ({ project_id: projectId, asset_id: assetId, tag }))).execute();
+  const listed = await listedAs(db, projectId, assetId);
+  if (!listed) return;
+  await db.insertInto('asset_tags').values(distinct.map((tag) => ({ project_id: projectId, asset_id: assetId, tag, ...listed }))).execute();
   await db.insertInto('project_tags').values(distinct.map((tag) => ({ project_id: projectId, tag }))).onConflict((oc) => oc.doNothing()).execute();
 }
 
@@ -23,9 +42,11 @@ export async function indexProperties(db: Kysely<Database>, projectId: string, a
   await db.deleteFrom('asset_properties').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
   const distinct = [...new Map(properties.map((p) => [`${p.key}\u0000${p.value ?? ''}`, { key: p.key, value: p.value ?? '' }])).values()];
   if (distinct.length === 0) return;
+  const listed = await listedAs(db, projectId, assetId);
+  if (!listed) return;
   await db
     .insertInto('asset_properties')
-    .values(distinct.map((p) => ({ project_id: projectId, asset_id: assetId, prop_key: p.key, prop_value: p.value })))
+    .values(distinct.map((p) => ({ project_id: projectId, asset_id: assetId, prop_key: p.key, prop_value: p.value, ...listed })))
     .execute();
 }
 

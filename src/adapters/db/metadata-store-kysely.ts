@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Asset, AssetFile, AssetState, FileState } from '../../domain/asset.js';
 import { assetActions, endAssetStates, readableAssetStates, visibleAssetStates } from '../../domain/asset-states.js';
 import { AppError } from '../../domain/errors.js';
@@ -65,6 +65,16 @@ const liveSharesOf = (eb: ExpressionBuilder<Database, 'assets'>, now: string) =>
     .whereRef('s.owner_project_id', '=', 'assets.project_id')
     .whereRef('s.asset_id', '=', 'assets.asset_id')
     .where('s.expire_time', '>', now);
+
+/**
+ * A tag substring matched by at least this share of the listed assets (1 in 20) is paged by
+ * walking the sort order and checking each row's tag set (a page of `offset + limit` matches
+ * reads about 20 times as many rows at most); a rarer one by its tag rows.
+ */
+const commonTagShare = 20;
+
+/** Term rows (`asset_tags` or `asset_properties`) as `t`: the columns a list reads of either. */
+type TermRows = SelectQueryBuilder<{ t: { project_id: string; asset_id: string; asset_state: string; created_at: string } }, 't', object>;
 
 /** One implementation of the metadata store for SQLite and PostgreSQL. */
 export class KyselyMetadataStore implements MetadataStore {
@@ -243,6 +253,35 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async listAssets(q: AssetQuery): Promise<{ count: number; assets: Asset[] }> {
     const sharing = q.sharing;
+    const states = q.assetStates?.length ? q.assetStates : visibleAssetStates;
+    // A project's own list narrowed only by states, create time and at most one tag or system
+    // property is answered from the term rows and the counts kept per project (migration 017).
+    const plain =
+      sharing === undefined &&
+      q.appUserId === undefined &&
+      q.name === undefined &&
+      !q.assetTypes?.length &&
+      !q.assetIds?.length &&
+      !q.copyStates?.length &&
+      !q.replicationStates?.length;
+    const untimed = q.startTime === undefined && q.endTime === undefined;
+    // A tag substring (no line break: `tagSetOf`) over the whole library: counted by tag set,
+    // and, when common, each row's own tag set is checked along the sort order.
+    let known: number | undefined;
+    let walkTagSet = false;
+    const substring = q.tag !== undefined && !q.accurateFields?.includes('tag') && q.tag !== '' && !q.tag.includes('\n') ? q.tag : undefined;
+    if (plain && untimed && substring !== undefined && !q.systemProperties?.length) {
+      const row = await this.db
+        .selectFrom('project_tag_set_counts')
+        .select((eb) => eb.fn.sum<number | string | null>('assets').as('n'))
+        .where('project_id', '=', q.projectId)
+        .where('asset_state', 'in', [...states])
+        .where(sql<boolean>`tag_set LIKE ${likeContaining(substring)} ESCAPE '\\'`)
+        .executeTakeFirstOrThrow();
+      known = Number(row.n ?? 0);
+      if (known <= q.offset) return { count: known, assets: [] };
+      walkTagSet = known * commonTagShare >= (await this.countByState(q.projectId, states));
+    }
     let base = this.db.selectFrom('assets');
     if (sharing?.role === 'SHAREE') {
       base = base
@@ -272,7 +311,9 @@ export class KyselyMetadataStore implements MetadataStore {
         return eb('assets.asset_id', 'in', own ? ids : ids.whereRef('c.asset_id', '=', 'assets.asset_id'));
       });
     }
-    if (q.tag !== undefined) {
+    if (walkTagSet && substring !== undefined) {
+      base = base.where(sql<boolean>`assets.tag_set LIKE ${likeContaining(substring)} ESCAPE '\\'`);
+    } else if (q.tag !== undefined) {
       const tag = q.tag;
       base = base.where((eb) => {
         const project = own ? eb.val(q.projectId) : eb.ref('assets.project_id');
@@ -310,7 +351,34 @@ export class KyselyMetadataStore implements MetadataStore {
     if (q.startTime !== undefined) base = base.where('created_at', '>=', q.startTime);
     if (q.endTime !== undefined) base = base.where('created_at', '<=', q.endTime);
 
-    const countRow = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const term = plain && known === undefined ? this.termRange(q, states) : undefined;
+    let count: number;
+    if (known !== undefined) {
+      count = known;
+    } else if (plain && untimed && q.tag === undefined && !q.systemProperties?.length) {
+      count = await this.countByState(q.projectId, states);
+    } else if (term) {
+      const row = await term
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
+      count = Number(row.n);
+    } else {
+      count = Number((await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+    }
+    if (count <= q.offset) return { count, assets: [] };
+    // One row per asset in the term's index, in create-time order: the page is that range's slice.
+    if (term && q.sortKey === 'create_time') {
+      const ids = await term.select('t.asset_id').orderBy('t.created_at', q.sortDir).orderBy('t.asset_id', q.sortDir).limit(q.limit).offset(q.offset).execute();
+      if (ids.length === 0) return { count, assets: [] };
+      const rows = await this.db
+        .selectFrom('assets')
+        .selectAll()
+        .where('project_id', '=', q.projectId)
+        .where('asset_id', 'in', ids.map((r) => r.asset_id))
+        .execute();
+      const byId = new Map(rows.map((r) => [r.asset_id, r]));
+      return { count, assets: ids.flatMap((r) => (byId.has(r.asset_id) ? [rowToAsset(byId.get(r.asset_id) as (typeof rows)[number])] : [])) };
+    }
     let ordered = base.selectAll();
     // NULLs last on both engines (each puts them elsewhere by default): `IS NULL` sorts false first.
     if (q.sortKey === 'asset_order') ordered = ordered.orderBy(sql`asset_order IS NULL`).orderBy('asset_order', q.sortDir).orderBy('created_at', 'desc').orderBy('asset_id', 'desc');
@@ -319,7 +387,48 @@ export class KyselyMetadataStore implements MetadataStore {
       .limit(q.limit)
       .offset(q.offset)
       .execute();
-    return { count: Number(countRow.n), assets: rows.map(rowToAsset) };
+    return { count, assets: rows.map(rowToAsset) };
+  }
+
+  /** How many assets of the project are in one of `states` (from the per-state counts). */
+  private async countByState(projectId: string, states: readonly AssetState[]): Promise<number> {
+    const row = await this.db
+      .selectFrom('project_asset_counts')
+      .select((eb) => eb.fn.sum<number | string | null>('assets').as('n'))
+      .where('project_id', '=', projectId)
+      .where('asset_state', 'in', [...states])
+      .executeTakeFirstOrThrow();
+    return Number(row.n ?? 0);
+  }
+
+  /**
+   * The term rows (tag or system property, with the asset's state and create time) that match a
+   * list with exactly one such filter, narrowed by states and create time, where each asset has
+   * at most one matching row: an exact tag, a property key with its value. (Other term filters
+   * would need duplicates removed among the matching rows: they go the general way.)
+   */
+  private termRange(q: AssetQuery, states: readonly AssetState[]) {
+    const properties = q.systemProperties ?? [];
+    if ((q.tag === undefined ? 0 : 1) + properties.length !== 1) return undefined;
+    const inRange = (rows: TermRows): TermRows => {
+      let r = rows.where('t.asset_state', 'in', [...states]);
+      if (q.startTime !== undefined) r = r.where('t.created_at', '>=', q.startTime);
+      if (q.endTime !== undefined) r = r.where('t.created_at', '<=', q.endTime);
+      return r;
+    };
+    if (q.tag !== undefined) {
+      if (!q.accurateFields?.includes('tag')) return undefined;
+      return inRange(this.db.selectFrom('asset_tags as t').where('t.project_id', '=', q.projectId).where('t.tag', '=', q.tag));
+    }
+    const p = properties[0] as { key: string; value?: string };
+    if (p.value === undefined) return undefined;
+    return inRange(
+      this.db
+        .selectFrom('asset_properties as t')
+        .where('t.project_id', '=', q.projectId)
+        .where('t.prop_key', '=', p.key)
+        .where('t.prop_value', '=', p.value),
+    );
   }
 
   async listExpiredRecycled(before: string, limit: number): Promise<Asset[]> {

@@ -4,6 +4,7 @@ import type { Asset, AssetFile, AssetState, FileCategory, FileState } from '../.
 import { storedFieldEntries, type AssetFieldValues } from '../../domain/asset-fields.js';
 import type { AssetPatch, FilePatch } from '../../ports/metadata-store.js';
 import type { AssetFieldColumns, AssetsTable, FilesTable } from './schema.js';
+import { tagSetOf } from './asset-terms.js';
 
 const json = (value: unknown): string => JSON.stringify(value);
 const parse = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
@@ -44,6 +45,7 @@ export function assetToRow(a: Asset): AssetsTable {
     created_at: a.createdAt,
     updated_at: a.updatedAt,
     deleted_at: a.deletedAt,
+    ...tagSetOf(a.tags),
     ...(a.origin ? originToRow(a.origin) : {}),
   };
 }
@@ -95,6 +97,7 @@ export function assetPatchToRow(p: AssetPatch): Partial<AssetsTable> {
   if (p.reason !== undefined) row.reason = p.reason;
   if (p.deletedAt !== undefined) row.deleted_at = p.deletedAt;
   if (p.origin !== undefined) Object.assign(row, originToRow(p.origin));
+  if (p.tags !== undefined) Object.assign(row, tagSetOf(p.tags));
   return row;
 }
 

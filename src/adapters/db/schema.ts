@@ -11,6 +11,9 @@ export type AssetFieldColumns = { [K in StoredFieldKey as AssetFields[K]['api']]
 export interface AssetsTable extends AssetFieldColumns {
   project_id: string;
   asset_id: string;
+  /** The asset's tags, distinct and sorted, one per line, and its SHA-256 (migration 017, `tagSetOf`). */
+  tag_set: string;
+  tag_set_key: string;
   produce_id: string;
   app_user_id: string | null;
   asset_state: string;
@@ -146,6 +149,9 @@ export interface AssetTagsTable {
   project_id: string;
   asset_id: string;
   tag: string;
+  /** The asset's state and creation time (migration 017: kept with the asset row). */
+  asset_state: string;
+  created_at: string;
 }
 
 export interface ProjectTagsTable {
@@ -158,6 +164,25 @@ export interface AssetPropertiesTable {
   asset_id: string;
   prop_key: string;
   prop_value: string;
+  /** The asset's state and creation time (migration 017: kept with the asset row). */
+  asset_state: string;
+  created_at: string;
+}
+
+/** Each project's number of assets per tag set and state (migration 017: kept by triggers on `assets`). */
+export interface ProjectTagSetCountsTable {
+  project_id: string;
+  tag_set_key: string;
+  asset_state: string;
+  tag_set: string;
+  assets: number;
+}
+
+/** Each project's number of assets in each state (migration 017: kept by triggers on `assets`). */
+export interface ProjectAssetCountsTable {
+  project_id: string;
+  asset_state: string;
+  assets: number;
 }
 
 /** Assets each project holds (every state but DELETED), kept by the store with each change of it. */
@@ -266,6 +291,8 @@ export interface Database {
   project_tags: ProjectTagsTable;
   asset_properties: AssetPropertiesTable;
   project_usage: ProjectUsageTable;
+  project_asset_counts: ProjectAssetCountsTable;
+  project_tag_set_counts: ProjectTagSetCountsTable;
   large_uploads: LargeUploadsTable;
   large_upload_parts: LargeUploadPartsTable;
   scheduled_operations: ScheduledOperationsTable;
@@ -291,6 +318,8 @@ export const primaryKeyNames = {
   project_tags: 'project_tags_pk',
   asset_properties: 'asset_properties_pk',
   project_usage: 'project_usage_pkey',
+  project_asset_counts: 'project_asset_counts_pk',
+  project_tag_set_counts: 'project_tag_set_counts_pk',
   large_uploads: 'large_uploads_pk',
   large_upload_parts: 'large_upload_parts_pk',
   scheduled_operations: 'scheduled_operations_pk',

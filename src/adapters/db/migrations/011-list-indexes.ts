@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
 import { engineOfDb } from '../engine.js';
-import { indexProperties, indexTags } from '../asset-terms.js';
 import type { Database } from '../schema.js';
 
 /**
@@ -77,9 +76,25 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .limit(1000)
       .execute();
     if (page.length === 0) break;
+    // The rows as this migration defines them (later migrations add columns and fill them).
+    const raw = db as unknown as Kysely<Record<string, Record<string, string>>>;
     for (const r of page) {
-      await indexTags(rows, r.project_id, r.asset_id, JSON.parse(r.tags) as string[]);
-      await indexProperties(rows, r.project_id, r.asset_id, JSON.parse(r.system_properties) as { key: string; value: string }[]);
+      const tags = [...new Set(JSON.parse(r.tags) as string[])];
+      const properties = [
+        ...new Map(
+          (JSON.parse(r.system_properties) as { key: string; value?: string | null }[]).map((p) => [`${p.key}\u0000${p.value ?? ''}`, { key: p.key, value: p.value ?? '' }]),
+        ).values(),
+      ];
+      if (tags.length) {
+        await raw.insertInto('asset_tags').values(tags.map((tag) => ({ project_id: r.project_id, asset_id: r.asset_id, tag }))).execute();
+        await raw.insertInto('project_tags').values(tags.map((tag) => ({ project_id: r.project_id, tag }))).onConflict((oc) => oc.doNothing()).execute();
+      }
+      if (properties.length) {
+        await raw
+          .insertInto('asset_properties')
+          .values(properties.map((p) => ({ project_id: r.project_id, asset_id: r.asset_id, prop_key: p.key, prop_value: p.value })))
+          .execute();
+      }
     }
     after = page[page.length - 1] as typeof after;
   }

@@ -14,6 +14,7 @@ import * as m010 from './010-large-uploads.js';
 import * as m011 from './011-list-indexes.js';
 import * as m012 from './012-replication-rules.js';
 import * as m016 from './016-list-count-indexes.js';
+import * as m017 from './017-list-term-state.js';
 
 /** Numbered migrations, compiled in (no folder scanning at run time). */
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '011-list-indexes': m011,
   '012-replication-rules': m012,
   '016-list-count-indexes': m016,
+  '017-list-term-state': m017,
 };
 
 export const migrationProvider: MigrationProvider = {
