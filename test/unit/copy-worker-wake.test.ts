@@ -83,6 +83,9 @@ it('claims an imported task when woken, without waiting for its poll interval', 
     await real.copyTasks.insertTask(t);
     worker.wake();
     await until('the woken claim', () => claimed.includes(t.assetId));
+    // Claimed by the poll the wake started: the first one found nothing, the interval is 10 minutes.
+    expect(state.claims).toBeGreaterThanOrEqual(2);
+    expect(claimed[0]).toBe(t.assetId);
   } finally {
     await worker.stop();
   }
@@ -102,6 +105,9 @@ it('polls again at once when woken during a poll that had already read the due t
     state.gate = undefined;
     open();
     await until('the claim after the held poll', () => claimed.includes(t.assetId));
+    // The held poll found nothing; the one right after it claimed the task.
+    expect(claimed[0]).toBe(t.assetId);
+    expect(state.claims).toBeGreaterThanOrEqual(2);
   } finally {
     await worker.stop();
   }
