@@ -10,7 +10,7 @@ import type { MetadataStore } from '../../ports/metadata-store.js';
 import { releaseMarker, type OutboxEntry } from '../../ports/rule-store.js';
 import type { KeyRing } from './key-ring.js';
 import type { ReplicationService } from './replication-service.js';
-import { deliveryLifetimeSeconds, type DeliveryAnswer, type DeliveryBatchBody, type DeliveryBody, type DeliveryPayload } from './rule-delivery.js';
+import { deliveryLifetimeSeconds, maxRetryAfterMs, type DeliveryAnswer, type DeliveryBatchBody, type DeliveryBody, type DeliveryPayload } from './rule-delivery.js';
 import { sealDelivery } from './seal.js';
 
 /** How a delivery reaches region B: its answer, or a fault to retry (unreachable, 5xx, 429). */
@@ -349,7 +349,7 @@ export class RuleDeliverer {
       if (this.asks.size > 100_000) this.asks.clear();
       this.asks.set(key, asked + 1);
       // B says how long its queue of copies is: no sense asking before.
-      const delay = Math.max(pollDelayMs(asked), Math.min(5_000, typeof answer.retry_after_ms === 'number' ? answer.retry_after_ms : 0));
+      const delay = Math.max(pollDelayMs(asked), Math.min(maxRetryAfterMs, typeof answer.retry_after_ms === 'number' ? answer.retry_after_ms : 0));
       await this.o.store.rules.reschedule(entry, this.owner, isoTime(new Date(this.o.clock.now().getTime() + delay)), null);
       return;
     }

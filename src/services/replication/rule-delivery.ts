@@ -62,6 +62,9 @@ export interface DeliveryAnswer {
   retry_after_ms?: number;
 }
 
+/** The longest wait region B asks for before the next question about a running copy (A never waits longer). */
+export const maxRetryAfterMs = 30_000;
+
 /** How long a sealed delivery opens: it is sealed afresh at every attempt, so a short life costs nothing. */
 export const deliveryLifetimeSeconds = 900;
 

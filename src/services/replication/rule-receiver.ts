@@ -14,7 +14,7 @@ import type { AssetService } from '../asset-service.js';
 import type { KeyRing } from './key-ring.js';
 import type { ReplicationManifest } from './manifest.js';
 import { onceMoreIfRaced, type ReplicationService } from './replication-service.js';
-import { parsePayload, type DeliveryAnswer, type DeliveryBody, type DeliveryItemAnswer, type DeliveryPayload } from './rule-delivery.js';
+import { maxRetryAfterMs, parsePayload, type DeliveryAnswer, type DeliveryBody, type DeliveryItemAnswer, type DeliveryPayload } from './rule-delivery.js';
 import { openDelivery } from './seal.js';
 
 /** Refusals of B that are the replica's fate, not the delivery's: answered as FAILED with their code. */
@@ -143,10 +143,14 @@ export class RuleReceiver {
     return { state: 'COMPLETED', version, completed_time: appliedAt ?? task?.finishedAt ?? asset.updatedAt };
   }
 
-  /** COPYING, with how soon to ask again: 10 ms per copy waiting in this region, from 250 ms to 5 s. */
+  /**
+   * COPYING, with how soon to ask again: 10 ms per copy waiting in this region, from 250 ms to
+   * `maxRetryAfterMs` (a backfill of thousands of copies is asked about every few seconds, not
+   * every 250 ms: each question costs both regions).
+   */
   private async copying(tx: MetadataStore, version: number, batch: Batch): Promise<DeliveryAnswer> {
     batch.queued ??= (await tx.copyTasks.countByState()).CREATING ?? 0;
-    return { state: 'COPYING', version, retry_after_ms: Math.min(5_000, Math.max(250, batch.queued * 10)) };
+    return { state: 'COPYING', version, retry_after_ms: Math.min(maxRetryAfterMs, Math.max(250, batch.queued * 10)) };
   }
 
   /**
