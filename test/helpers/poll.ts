@@ -11,3 +11,12 @@ export async function pollUntil<T>(read: () => Promise<T>, check: (v: T) => bool
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Waits until a synchronous `check` passes (every 10 ms), failing after `timeoutMs` with `what`. */
+export async function untilTrue(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,13 +1,13 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/adapters/system-clock.js';
-import type { ApiClient } from '../helpers/api-client.js';
 import { startTwoRegions, type TwoRegions } from '../helpers/two-regions.js';
 import { parseKeyRing, type KeyRing } from '../../src/services/replication/key-ring.js';
 import { openDelivery, sealDelivery } from '../../src/services/replication/seal.js';
 import { httpDeliveryTransport, RuleDeliverer, type DeliveryTransport } from '../../src/services/replication/rule-deliverer.js';
 import { parsePayload, type DeliveryBody, type DeliveryItemAnswer, type DeliveryPayload } from '../../src/services/replication/rule-delivery.js';
 import { pollUntil } from '../helpers/poll.js';
+import { activeAsset, show, stateIn } from '../helpers/rule-assets.js';
 
 /**
  * Rule deliveries in batches: one request carries several deliveries, each sealed for its own
@@ -17,16 +17,8 @@ import { pollUntil } from '../helpers/poll.js';
 
 let r: TwoRegions;
 let ring: KeyRing;
-const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001', 'hex');
 const until = pollUntil;
-const show = (client: ApiClient, id: string) => client.call('GET', `/digital-assets/${id}`);
-const stateIn = (client: ApiClient, id: string, states: string[]) => until(() => show(client, id), (res) => res.status === 200 && states.includes(res.body.asset_state));
 
-async function activeAsset(client: ApiClient, body: Record<string, unknown>): Promise<string> {
-  const id = await client.createAsset(body);
-  await client.addFile(id, 'main.png', png);
-  return id;
-}
 
 const ruleIdOf = () => Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32);
 

@@ -7,6 +7,7 @@ import { sealDelivery } from '../../src/services/replication/seal.js';
 import type { DeliveryAnswer, DeliveryPayload } from '../../src/services/replication/rule-delivery.js';
 import { CHUNK_SIZE } from '../../src/domain/chunks.js';
 import { pollUntil } from '../helpers/poll.js';
+import { activeAsset, show } from '../helpers/rule-assets.js';
 
 /**
  * Replication rules, the harder cases: deliveries out of order, rules both ways without a loop,
@@ -14,18 +15,11 @@ import { pollUntil } from '../helpers/poll.js';
  */
 
 let r: TwoRegions;
-const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001', 'hex');
 
 const until = pollUntil;
 
-const show = (client: ApiClient, id: string) => client.call('GET', `/digital-assets/${id}`);
 const activeIn = (client: ApiClient, id: string) => until(() => show(client, id), (res) => res.status === 200 && res.body.asset_state === 'ACTIVED');
 
-async function activeAsset(client: ApiClient, body: Record<string, unknown>): Promise<string> {
-  const id = await client.createAsset(body);
-  await client.addFile(id, 'main.png', png);
-  return id;
-}
 
 async function rule(client: ApiClient, target: string, body: Record<string, unknown> = {}): Promise<string> {
   const res = await client.call('POST', '/replication-rules', { body: { rule_name: `rule-${Math.random().toString(16).slice(2)}`, target_region: target, ...body } });

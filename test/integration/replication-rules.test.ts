@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiClient, ApiResponse } from '../helpers/api-client.js';
+import type { ApiResponse } from '../helpers/api-client.js';
 import { startTwoRegions, type TwoRegions } from '../helpers/two-regions.js';
 import { pollUntil } from '../helpers/poll.js';
+import { activeAsset, png, show, stateIn } from '../helpers/rule-assets.js';
 
 /**
  * Replication rules between two regions of one deployment (A cn-north-4, B ap-southeast-3),
@@ -11,7 +12,6 @@ import { pollUntil } from '../helpers/poll.js';
  */
 
 let r: TwoRegions;
-const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001', 'hex');
 
 const expectError = (res: ApiResponse, status: number, code: string) => {
   expect({ status: res.status, code: res.body?.error_code }).toEqual({ status, code });
@@ -19,14 +19,7 @@ const expectError = (res: ApiResponse, status: number, code: string) => {
 
 const until = pollUntil;
 
-const show = (client: ApiClient, id: string) => client.call('GET', `/digital-assets/${id}`);
-const stateIn = (client: ApiClient, id: string, states: string[]) => until(() => show(client, id), (res) => res.status === 200 && states.includes(res.body.asset_state));
 
-async function activeAsset(client: ApiClient, body: Record<string, unknown>): Promise<string> {
-  const id = await client.createAsset(body);
-  await client.addFile(id, 'main.png', png);
-  return id;
-}
 
 async function rule(body: Record<string, unknown>): Promise<string> {
   const res = await r.a.client.call('POST', '/replication-rules', { body: { rule_name: `rule-${Math.random().toString(16).slice(2)}`, target_region: 'ap-southeast-3', ...body } });

@@ -14,6 +14,7 @@ import { newId } from '../../src/domain/ids.js';
 import type { MetadataStore } from '../../src/ports/metadata-store.js';
 import { systemClock } from '../../src/adapters/system-clock.js';
 import { CopyWorker } from '../../src/services/replication/copy-worker.js';
+import { untilTrue as until } from '../helpers/poll.js';
 
 let database: OpenDatabase;
 let dir: string;
@@ -41,13 +42,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 it('logs and counts failed lease renewals, and keeps copying', async () => {
   const real = new KyselyMetadataStore(database.db, database.engine);

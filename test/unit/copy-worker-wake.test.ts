@@ -12,6 +12,7 @@ import { newId } from '../../src/domain/ids.js';
 import type { MetadataStore } from '../../src/ports/metadata-store.js';
 import { systemClock } from '../../src/adapters/system-clock.js';
 import { CopyWorker } from '../../src/services/replication/copy-worker.js';
+import { untilTrue as until } from '../helpers/poll.js';
 
 let database: OpenDatabase;
 let dir: string;
@@ -26,13 +27,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const task = (): CopyTask => {
   const at = new Date().toISOString();
