@@ -119,8 +119,9 @@ export class KyselyMetadataStore implements MetadataStore {
     try {
       await this.inTransaction(async (db) => {
         await db.insertInto('assets').values(assetToRow(asset)).execute();
-        await indexTags(db, asset.projectId, asset.assetId, asset.tags);
-        await indexProperties(db, asset.projectId, asset.assetId, asset.systemProperties);
+        const listed = { asset_state: asset.assetState, created_at: asset.createdAt };
+        await indexTags(db, asset.projectId, asset.assetId, asset.tags, listed);
+        await indexProperties(db, asset.projectId, asset.assetId, asset.systemProperties, listed);
         await this.countHeld(db, asset.projectId, 1);
         if (asset.sharedConfig) await this.indexShares(db, asset.projectId, asset.assetId, asset.sharedConfig);
         await indexSchedule(db, asset.projectId, asset.assetId, asset.autoOperationConfig);
