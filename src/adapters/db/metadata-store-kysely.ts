@@ -325,6 +325,8 @@ export class KyselyMetadataStore implements MetadataStore {
       count = known;
     } else if (plain && untimed && q.tag === undefined && !q.systemProperties?.length) {
       count = await this.countByState(q.projectId, states);
+    } else if (term && untimed) {
+      count = await this.countByTerm(q, states);
     } else if (term) {
       const row = await term
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -366,6 +368,30 @@ export class KyselyMetadataStore implements MetadataStore {
       .where('project_id', '=', projectId)
       .where('asset_state', 'in', [...states])
       .executeTakeFirstOrThrow();
+    return Number(row.n ?? 0);
+  }
+
+  /** How many assets of the project with the list's one exact tag or `KEY:VALUE` are in one of `states` (kept counts). */
+  private async countByTerm(q: AssetQuery, states: readonly AssetState[]): Promise<number> {
+    const property = q.systemProperties?.[0];
+    const sum = (eb: ExpressionBuilder<Database, 'project_tag_counts' | 'project_property_counts'>) => eb.fn.sum<number | string | null>('assets').as('n');
+    const row =
+      q.tag !== undefined
+        ? await this.db
+            .selectFrom('project_tag_counts')
+            .select(sum)
+            .where('project_id', '=', q.projectId)
+            .where('tag', '=', q.tag)
+            .where('asset_state', 'in', [...states])
+            .executeTakeFirstOrThrow()
+        : await this.db
+            .selectFrom('project_property_counts')
+            .select(sum)
+            .where('project_id', '=', q.projectId)
+            .where('prop_key', '=', property?.key ?? '')
+            .where('prop_value', '=', property?.value ?? '')
+            .where('asset_state', 'in', [...states])
+            .executeTakeFirstOrThrow();
     return Number(row.n ?? 0);
   }
 
