@@ -35,7 +35,8 @@ export interface Listed {
 /** Replaces the tag rows of one asset (and adds its tags to the project's vocabulary). */
 export async function indexTags(db: Kysely<Database>, projectId: string, assetId: string, tags: readonly string[], given?: Listed): Promise<void> {
   await db.deleteFrom('asset_tags').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-  const distinct = [...new Set(tags)];
+  // In one order everywhere: on PostgreSQL each row locks its count (migration 017) until commit.
+  const distinct = [...new Set(tags)].sort();
   if (distinct.length === 0) return;
   const listed = given ?? (await listedAs(db, projectId, assetId));
   if (!listed) return;
@@ -52,7 +53,9 @@ export async function indexProperties(
   given?: Listed,
 ): Promise<void> {
   await db.deleteFrom('asset_properties').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-  const distinct = [...new Map(properties.map((p) => [`${p.key}\u0000${p.value ?? ''}`, { key: p.key, value: p.value ?? '' }])).values()];
+  const distinct = [...new Map(properties.map((p) => [`${p.key}\u0000${p.value ?? ''}`, { key: p.key, value: p.value ?? '' }])).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, p]) => p);
   if (distinct.length === 0) return;
   const listed = given ?? (await listedAs(db, projectId, assetId));
   if (!listed) return;
