@@ -107,17 +107,32 @@ export class KyselyMetadataStore implements MetadataStore {
       .execute();
   }
 
+  /**
+   * Takes the projects' quota locks (PostgreSQL; in name order) before a change that moves the
+   * counts kept for their lists (migration 017: rows of per-project counts, changed by triggers
+   * in an order of their own): two such changes in one project wait for each other instead of
+   * locking count rows in opposite orders. The quota lock, so that no transaction takes the two
+   * in turn both ways.
+   */
+  private async lockCounts(db: Kysely<Database>, ...projectIds: string[]): Promise<void> {
+    for (const projectId of [...new Set(projectIds)].sort()) await lockUntilCommit(this.engine, db, `quota:${projectId}`);
+  }
+
   async removeDeletedAsset(projectId: string, assetId: string): Promise<void> {
-    await unindexAsset(this.db, projectId, assetId);
-    await this.db.deleteFrom('files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-    await this.db.deleteFrom('asset_shares').where('owner_project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-    await this.db.deleteFrom('scheduled_operations').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-    await this.db.deleteFrom('assets').where('project_id', '=', projectId).where('asset_id', '=', assetId).where('asset_state', 'in', endAssetStates).execute();
+    await this.inTransaction(async (db) => {
+      await this.lockCounts(db, projectId);
+      await unindexAsset(db, projectId, assetId);
+      await db.deleteFrom('files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+      await db.deleteFrom('asset_shares').where('owner_project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+      await db.deleteFrom('scheduled_operations').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+      await db.deleteFrom('assets').where('project_id', '=', projectId).where('asset_id', '=', assetId).where('asset_state', 'in', endAssetStates).execute();
+    });
   }
 
   async insertAsset(asset: Asset): Promise<void> {
     try {
       await this.inTransaction(async (db) => {
+        await this.lockCounts(db, asset.projectId);
         await db.insertInto('assets').values(assetToRow(asset)).execute();
         const listed = { asset_state: asset.assetState, created_at: asset.createdAt };
         await indexTags(db, asset.projectId, asset.assetId, asset.tags, listed);
@@ -152,6 +167,7 @@ export class KyselyMetadataStore implements MetadataStore {
     onlyIn: readonly AssetState[],
   ): Promise<boolean> {
     return this.inTransaction(async (db) => {
+      await this.lockCounts(db, from.projectId, toProjectId);
       let moved: bigint;
       try {
         const result = await db
@@ -193,6 +209,7 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async updateAsset(projectId: string, assetId: string, patch: AssetPatch, onlyIn?: readonly AssetState[]): Promise<boolean> {
     const update = async (db: Kysely<Database>) => {
+      if (patch.assetState !== undefined || patch.tags !== undefined || patch.systemProperties !== undefined) await this.lockCounts(db, projectId);
       let query = db
         .updateTable('assets')
         .set({ ...assetPatchToRow(patch), version: sql<number>`version + 1` })
