@@ -26,23 +26,38 @@ export function tagSetOf(tags: readonly string[]): { tag_set: string; tag_set_ke
 const listedAs = (db: Kysely<Database>, projectId: string, assetId: string) =>
   db.selectFrom('assets').select(['asset_state', 'created_at']).where('project_id', '=', projectId).where('asset_id', '=', assetId).executeTakeFirst();
 
+/** What term rows copy of their asset (read from the asset row when not given). */
+export interface Listed {
+  asset_state: string;
+  created_at: string;
+}
+
 /** Replaces the tag rows of one asset (and adds its tags to the project's vocabulary). */
-export async function indexTags(db: Kysely<Database>, projectId: string, assetId: string, tags: readonly string[]): Promise<void> {
+export async function indexTags(db: Kysely<Database>, projectId: string, assetId: string, tags: readonly string[], given?: Listed): Promise<void> {
   await db.deleteFrom('asset_tags').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-  const distinct = [...new Set(tags)];
+  // In one order everywhere: on PostgreSQL each row locks its count (migration 017) until commit.
+  const distinct = [...new Set(tags)].sort();
   if (distinct.length === 0) return;
-  const listed = await listedAs(db, projectId, assetId);
+  const listed = given ?? (await listedAs(db, projectId, assetId));
   if (!listed) return;
   await db.insertInto('asset_tags').values(distinct.map((tag) => ({ project_id: projectId, asset_id: assetId, tag, ...listed }))).execute();
   await db.insertInto('project_tags').values(distinct.map((tag) => ({ project_id: projectId, tag }))).onConflict((oc) => oc.doNothing()).execute();
 }
 
 /** Replaces the system-property rows of one asset. */
-export async function indexProperties(db: Kysely<Database>, projectId: string, assetId: string, properties: readonly { key: string; value?: string | null }[]): Promise<void> {
+export async function indexProperties(
+  db: Kysely<Database>,
+  projectId: string,
+  assetId: string,
+  properties: readonly { key: string; value?: string | null }[],
+  given?: Listed,
+): Promise<void> {
   await db.deleteFrom('asset_properties').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-  const distinct = [...new Map(properties.map((p) => [`${p.key}\u0000${p.value ?? ''}`, { key: p.key, value: p.value ?? '' }])).values()];
+  const distinct = [...new Map(properties.map((p) => [`${p.key}\u0000${p.value ?? ''}`, { key: p.key, value: p.value ?? '' }])).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, p]) => p);
   if (distinct.length === 0) return;
-  const listed = await listedAs(db, projectId, assetId);
+  const listed = given ?? (await listedAs(db, projectId, assetId));
   if (!listed) return;
   await db
     .insertInto('asset_properties')

@@ -135,20 +135,36 @@ export class KyselyMetadataStore implements MetadataStore {
       .execute();
   }
 
+  /**
+   * Takes the projects' quota locks (PostgreSQL; in name order) before a change that moves the
+   * counts kept for their lists (migration 017: rows of per-project counts, changed by triggers
+   * in an order of their own): two such changes in one project wait for each other instead of
+   * locking count rows in opposite orders. The quota lock, so that no transaction takes the two
+   * in turn both ways.
+   */
+  private async lockCounts(db: Kysely<Database>, ...projectIds: string[]): Promise<void> {
+    for (const projectId of [...new Set(projectIds)].sort()) await lockUntilCommit(this.engine, db, `quota:${projectId}`);
+  }
+
   async removeDeletedAsset(projectId: string, assetId: string): Promise<void> {
-    await unindexAsset(this.db, projectId, assetId);
-    await this.db.deleteFrom('files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-    await this.db.deleteFrom('asset_shares').where('owner_project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-    await this.db.deleteFrom('scheduled_operations').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
-    await this.db.deleteFrom('assets').where('project_id', '=', projectId).where('asset_id', '=', assetId).where('asset_state', 'in', endAssetStates).execute();
+    await this.inTransaction(async (db) => {
+      await this.lockCounts(db, projectId);
+      await unindexAsset(db, projectId, assetId);
+      await db.deleteFrom('files').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+      await db.deleteFrom('asset_shares').where('owner_project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+      await db.deleteFrom('scheduled_operations').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+      await db.deleteFrom('assets').where('project_id', '=', projectId).where('asset_id', '=', assetId).where('asset_state', 'in', endAssetStates).execute();
+    });
   }
 
   async insertAsset(asset: Asset): Promise<void> {
     try {
       await this.inTransaction(async (db) => {
+        await this.lockCounts(db, asset.projectId);
         await db.insertInto('assets').values(assetToRow(asset)).execute();
-        await indexTags(db, asset.projectId, asset.assetId, asset.tags);
-        await indexProperties(db, asset.projectId, asset.assetId, asset.systemProperties);
+        const listed = { asset_state: asset.assetState, created_at: asset.createdAt };
+        await indexTags(db, asset.projectId, asset.assetId, asset.tags, listed);
+        await indexProperties(db, asset.projectId, asset.assetId, asset.systemProperties, listed);
         await this.countHeld(db, asset.projectId, 1);
         if (asset.sharedConfig) await this.indexShares(db, asset.projectId, asset.assetId, asset.sharedConfig);
         await indexSchedule(db, asset.projectId, asset.assetId, asset.autoOperationConfig);
@@ -179,6 +195,7 @@ export class KyselyMetadataStore implements MetadataStore {
     onlyIn: readonly AssetState[],
   ): Promise<boolean> {
     return this.inTransaction(async (db) => {
+      await this.lockCounts(db, from.projectId, toProjectId);
       let moved: bigint;
       try {
         const result = await db
@@ -225,6 +242,7 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async updateAsset(projectId: string, assetId: string, patch: AssetPatch, onlyIn?: readonly AssetState[]): Promise<boolean> {
     const update = async (db: Kysely<Database>) => {
+      if (patch.assetState !== undefined || patch.tags !== undefined || patch.systemProperties !== undefined) await this.lockCounts(db, projectId);
       let query = db
         .updateTable('assets')
         .set({ ...assetPatchToRow(patch), version: sql<number>`version + 1` })
@@ -357,6 +375,8 @@ export class KyselyMetadataStore implements MetadataStore {
       count = known;
     } else if (plain && untimed && q.tag === undefined && !q.systemProperties?.length) {
       count = await this.countByState(q.projectId, states);
+    } else if (term && untimed) {
+      count = await this.countByTerm(q, states);
     } else if (term) {
       const row = await term
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -398,6 +418,30 @@ export class KyselyMetadataStore implements MetadataStore {
       .where('project_id', '=', projectId)
       .where('asset_state', 'in', [...states])
       .executeTakeFirstOrThrow();
+    return Number(row.n ?? 0);
+  }
+
+  /** How many assets of the project with the list's one exact tag or `KEY:VALUE` are in one of `states` (kept counts). */
+  private async countByTerm(q: AssetQuery, states: readonly AssetState[]): Promise<number> {
+    const property = q.systemProperties?.[0];
+    const sum = (eb: ExpressionBuilder<Database, 'project_tag_counts' | 'project_property_counts'>) => eb.fn.sum<number | string | null>('assets').as('n');
+    const row =
+      q.tag !== undefined
+        ? await this.db
+            .selectFrom('project_tag_counts')
+            .select(sum)
+            .where('project_id', '=', q.projectId)
+            .where('tag', '=', q.tag)
+            .where('asset_state', 'in', [...states])
+            .executeTakeFirstOrThrow()
+        : await this.db
+            .selectFrom('project_property_counts')
+            .select(sum)
+            .where('project_id', '=', q.projectId)
+            .where('prop_key', '=', property?.key ?? '')
+            .where('prop_value', '=', property?.value ?? '')
+            .where('asset_state', 'in', [...states])
+            .executeTakeFirstOrThrow();
     return Number(row.n ?? 0);
   }
 

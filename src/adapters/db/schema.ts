@@ -178,6 +178,23 @@ export interface ProjectTagSetCountsTable {
   assets: number;
 }
 
+/** Each project's number of assets per exact tag and state (migration 017: kept by triggers on `asset_tags`). */
+export interface ProjectTagCountsTable {
+  project_id: string;
+  tag: string;
+  asset_state: string;
+  assets: number;
+}
+
+/** Each project's number of assets per property key, value and state (migration 017: triggers on `asset_properties`). */
+export interface ProjectPropertyCountsTable {
+  project_id: string;
+  prop_key: string;
+  prop_value: string;
+  asset_state: string;
+  assets: number;
+}
+
 /** Each project's number of assets in each state (migration 017: kept by triggers on `assets`). */
 export interface ProjectAssetCountsTable {
   project_id: string;
@@ -293,6 +310,8 @@ export interface Database {
   project_usage: ProjectUsageTable;
   project_asset_counts: ProjectAssetCountsTable;
   project_tag_set_counts: ProjectTagSetCountsTable;
+  project_tag_counts: ProjectTagCountsTable;
+  project_property_counts: ProjectPropertyCountsTable;
   large_uploads: LargeUploadsTable;
   large_upload_parts: LargeUploadPartsTable;
   scheduled_operations: ScheduledOperationsTable;
@@ -320,6 +339,8 @@ export const primaryKeyNames = {
   project_usage: 'project_usage_pkey',
   project_asset_counts: 'project_asset_counts_pk',
   project_tag_set_counts: 'project_tag_set_counts_pk',
+  project_tag_counts: 'project_tag_counts_pk',
+  project_property_counts: 'project_property_counts_pk',
   large_uploads: 'large_uploads_pk',
   large_upload_parts: 'large_upload_parts_pk',
   scheduled_operations: 'scheduled_operations_pk',

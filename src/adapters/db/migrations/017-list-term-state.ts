@@ -17,8 +17,19 @@ import type { Database } from '../schema.js';
  *   each project per tag set and state (kept by the same triggers): a tag substring counts by
  *   matching the project's few tag sets, not by removing duplicates among thousands of tag
  *   rows, and a page of a common substring walks the sort order checking the row's own tag set.
+ * - `project_tag_counts` and `project_property_counts` hold the number of assets per project,
+ *   exact tag (or property key and value) and state, kept by triggers on the term rows (which
+ *   are written with the asset and follow its state): an exact tag or `KEY:VALUE` counts in
+ *   constant time.
  * Existing rows are filled in here.
  */
+
+/** The term tables, the counts kept of each, and the columns that name a term. */
+const termCounts = [
+  { table: 'asset_tags', counts: 'project_tag_counts', term: ['tag'] },
+  { table: 'asset_properties', counts: 'project_property_counts', term: ['prop_key', 'prop_value'] },
+] as const;
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   const postgres = engineOfDb(db) === 'postgres';
   for (const table of ['asset_tags', 'asset_properties']) {
@@ -79,6 +90,48 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await sql`INSERT INTO project_tag_set_counts (project_id, tag_set_key, asset_state, tag_set, assets)
     SELECT project_id, tag_set_key, asset_state, min(tag_set), count(*) FROM assets GROUP BY project_id, tag_set_key, asset_state`.execute(db);
+
+  for (const { table, counts, term } of termCounts) {
+    let create = db.schema.createTable(counts).addColumn('project_id', 'varchar(32)', (c) => c.notNull());
+    for (const column of term) create = create.addColumn(column, column === 'prop_value' ? 'varchar(256)' : 'varchar(64)', (c) => c.notNull());
+    await create
+      .addColumn('asset_state', 'varchar(16)', (c) => c.notNull())
+      .addColumn('assets', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint(`${counts}_pk`, ['project_id', ...term, 'asset_state'] as never[])
+      .execute();
+    const columns = ['project_id', ...term, 'asset_state'].join(', ');
+    await sql.raw(`INSERT INTO ${counts} (${columns}, assets) SELECT ${columns}, count(*) FROM ${table} GROUP BY ${columns}`).execute(db);
+    const key = ['project_id', ...term, 'asset_state'];
+    const upsert = (row: string, delta: string) =>
+      `INSERT INTO ${counts} (${key.join(', ')}, assets) VALUES (${key.map((k) => `${row}.${k}`).join(', ')}, ${delta})
+         ON CONFLICT (${key.join(', ')}) DO UPDATE SET assets = ${counts}.assets + ${delta};`;
+    const dropEmpty = (row: string) => `DELETE FROM ${counts} WHERE ${key.map((k) => `${k} = ${row}.${k}`).join(' AND ')} AND assets = 0;`;
+    if (postgres) {
+      await sql
+        .raw(
+          `CREATE FUNCTION ${table}_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             IF TG_OP IN ('UPDATE', 'DELETE') THEN ${upsert('OLD', '-1')} ${dropEmpty('OLD')} END IF;
+             IF TG_OP IN ('UPDATE', 'INSERT') THEN ${upsert('NEW', '1')} END IF;
+             RETURN NULL;
+           END $$`,
+        )
+        .execute(db);
+      await sql
+        .raw(`CREATE TRIGGER ${table}_counts AFTER INSERT OR DELETE OR UPDATE OF ${key.join(', ')} ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_counts()`)
+        .execute(db);
+    } else {
+      await sql.raw(`CREATE TRIGGER ${table}_counts_ai AFTER INSERT ON ${table} BEGIN ${upsert('new', '1')} END`).execute(db);
+      await sql.raw(`CREATE TRIGGER ${table}_counts_ad AFTER DELETE ON ${table} BEGIN ${upsert('old', '-1')} ${dropEmpty('old')} END`).execute(db);
+      await sql
+        .raw(
+          `CREATE TRIGGER ${table}_counts_au AFTER UPDATE OF ${key.join(', ')} ON ${table}
+           WHEN ${key.map((k) => `old.${k} IS NOT new.${k}`).join(' OR ')}
+           BEGIN ${upsert('old', '-1')} ${dropEmpty('old')} ${upsert('new', '1')} END`,
+        )
+        .execute(db);
+    }
+  }
 
   if (postgres) {
     await sql`CREATE FUNCTION assets_list_terms() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -142,6 +195,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  for (const { table, counts } of termCounts) {
+    if (engineOfDb(db) === 'postgres') {
+      await sql.raw(`DROP TRIGGER ${table}_counts ON ${table}`).execute(db);
+      await sql.raw(`DROP FUNCTION ${table}_counts()`).execute(db);
+    } else {
+      for (const t of ['ai', 'ad', 'au']) await sql.raw(`DROP TRIGGER ${table}_counts_${t}`).execute(db);
+    }
+    await db.schema.dropTable(counts).execute();
+  }
   if (engineOfDb(db) === 'postgres') {
     await sql`DROP TRIGGER assets_list_terms_upd ON assets`.execute(db);
     await sql`DROP TRIGGER assets_list_terms_ins ON assets`.execute(db);
