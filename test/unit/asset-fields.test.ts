@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { assetPatchToRow, assetToRow, rowToAsset } from '../../src/adapters/db/row-mapping.js';
+import { tagSetOf } from '../../src/adapters/db/asset-terms.js';
+import { createHash } from 'node:crypto';
 import {
   assetFields,
   changesFromBody,
@@ -113,10 +115,12 @@ describe('rows', () => {
     expect(rowToAsset(assetToRow(bare))).toEqual(bare);
   });
 
-  it('write only the patched columns, a null as NULL', () => {
+  it('write only the patched columns, a null as NULL; new tags also write their tag set', () => {
     expect(assetPatchToRow({ tags: ['x'], reviewConfig: null, assetState: 'ACTIVED', updatedAt: 't' })).toEqual({
-      tags: '["x"]', review_config: null, asset_state: 'ACTIVED', updated_at: 't',
+      tags: '["x"]', review_config: null, asset_state: 'ACTIVED', updated_at: 't', ...tagSetOf(['x']),
     });
+    expect(tagSetOf(['b', 'a', 'b'])).toEqual({ tag_set: 'a\nb', tag_set_key: createHash('sha256').update('a\nb').digest('hex') });
+    expect(assetPatchToRow({ assetState: 'ACTIVED' })).not.toHaveProperty('tag_set');
   });
 });
 
