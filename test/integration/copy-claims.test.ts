@@ -101,12 +101,13 @@ describe('claiming copy tasks', () => {
   });
 
   it('hands a running copy back when its worker stops: lease released, the claim uncounted', async () => {
-    // A source that sends a few bytes, then nothing: the copy stays in progress.
+    // A source that answers the headers of the 1-byte file, then nothing: the copy stays in
+    // progress (bytes sent beyond the file's size would be hashed at once and fail it).
     let started = false;
     const peer = http.createServer((_req, res) => {
       started = true;
-      res.writeHead(200, { 'content-length': '1000' });
-      res.write(Buffer.alloc(10));
+      res.writeHead(200, { 'content-length': '1' });
+      res.flushHeaders();
     });
     await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
     try {
