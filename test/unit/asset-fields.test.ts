@@ -120,7 +120,7 @@ describe('rows', () => {
       tags: '["x"]', review_config: null, asset_state: 'ACTIVED', updated_at: 't', ...tagSetOf(['x']),
     });
     expect(tagSetOf(['b', 'a', 'b'])).toEqual({ tag_set: 'a\nb', tag_set_key: createHash('sha256').update('a\nb').digest('hex') });
-    expect(assetPatchToRow({ assetState: 'ACTIVED' })).not.toHaveProperty('tag_set');
+    expect(assetPatchToRow({ assetState: 'ACTIVED', updatedAt: 't' })).not.toHaveProperty('tag_set');
   });
 });
 

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { engineOfDb } from '../engine.js';
-import { tagSetOf } from '../asset-terms.js';
+import { createHash } from 'node:crypto';
 import type { Database } from '../schema.js';
 
 /**
@@ -30,6 +30,12 @@ const termCounts = [
   { table: 'asset_properties', counts: 'project_property_counts', term: ['prop_key', 'prop_value'] },
 ] as const;
 
+/** Distinct tags, sorted, one per line, and the SHA-256 of that text. */
+function tagSetOf(tags: readonly string[]): { tag_set: string; tag_set_key: string } {
+  const text = [...new Set(tags)].sort().join('\n');
+  return { tag_set: text, tag_set_key: createHash('sha256').update(text).digest('hex') };
+}
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   const postgres = engineOfDb(db) === 'postgres';
   for (const table of ['asset_tags', 'asset_properties']) {
@@ -39,7 +45,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       asset_state = (SELECT a.asset_state FROM assets a WHERE a.project_id = ${sql.table(table)}.project_id AND a.asset_id = ${sql.table(table)}.asset_id),
       created_at = (SELECT a.created_at FROM assets a WHERE a.project_id = ${sql.table(table)}.project_id AND a.asset_id = ${sql.table(table)}.asset_id)`.execute(db);
   }
-  // Each asset's tag set, computed as the store computes it (`tagSetOf`), page by page.
+  // Each asset's tag set, computed as the store computed it when this migration was written
+  // (`tagSetOf` in asset-terms.ts; kept here as it was, so a later change there cannot change
+  // what this migration writes), page by page.
   await db.schema.alterTable('assets').addColumn('tag_set', 'text', (c) => c.notNull().defaultTo('')).execute();
   await db.schema.alterTable('assets').addColumn('tag_set_key', 'varchar(64)', (c) => c.notNull().defaultTo('')).execute();
   const rows = db as unknown as Kysely<Database>;
