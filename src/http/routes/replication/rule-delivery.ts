@@ -29,16 +29,12 @@ export const maxBatchItems = 100;
 
 const BatchBody = Type.Object({ items: Type.Array(Body, { minItems: 1, maxItems: maxBatchItems }) }, { additionalProperties: false });
 
-const ItemAnswer = Type.Object({
-  status: Type.Integer({ description: "200 with the item's answer, or the status the item alone would have had (its error_code and error_msg)" }),
-  state: Type.Optional(Type.String()),
-  version: Type.Optional(Type.Integer()),
-  reason: Type.Optional(Type.String()),
-  completed_time: Type.Optional(Type.String()),
-  retry_after_ms: Type.Optional(Type.Integer()),
-  error_code: Type.Optional(Type.String()),
-  error_msg: Type.Optional(Type.String()),
-});
+/** One item's answer: a single delivery's answer, or the error that item alone would have had. */
+const ItemAnswer = Type.Composite([
+  Type.Object({ status: Type.Integer({ description: "200 with the item's answer, or the status the item alone would have had (its error_code and error_msg)" }) }),
+  Type.Partial(Answer),
+  Type.Object({ error_code: Type.Optional(Type.String()), error_msg: Type.Optional(Type.String()) }),
+]);
 
 /**
  * Region B receives a replication rule's delivery from region A. No user credentials: the seal
