@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { cpuSeconds, eventLoopDelayMs } from './process-figures.mjs';
+import { cpuSeconds, eventLoopDelayMs, formatMemory, memoryFigures } from './process-figures.mjs';
 import { signSdkRequest } from '../dist/auth/sdk-signature.js';
 import { parseIdentityConfig, SettingsReader } from '../dist/config/index.js';
 import { openIdentity } from '../dist/start/identity.js';
@@ -25,6 +25,11 @@ const connections = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 200);
 const assetCount = Number(process.env.BENCH_LOAD_ASSETS ?? 1000);
 const badLogins = Number(process.env.BENCH_LOAD_BAD_LOGINS ?? 100);
 const warmupSeconds = Number(process.env.BENCH_LOAD_WARMUP_SECONDS ?? 5);
+// BENCH_LOAD_MIX: the weights of ShowAsset, ListAssets and CreateAsset (e.g. 0,100,0: lists only).
+const mix = (process.env.BENCH_LOAD_MIX ?? '60,30,10').split(',').map(Number);
+if (mix.length !== 3 || mix.some((w) => !(w >= 0)) || mix[0] + mix[1] + mix[2] <= 0) throw new Error('BENCH_LOAD_MIX: three weights, e.g. 60,30,10');
+const showShare = mix[0] / (mix[0] + mix[1] + mix[2]);
+const listShare = mix[1] / (mix[0] + mix[1] + mix[2]);
 
 const dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-bench-load-'));
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
@@ -36,7 +41,13 @@ const env = {
   ASSETBRIDGE_DATA_DIR: dir,
   ASSETBRIDGE_LOG_LEVEL: 'warn',
 };
-const server = spawn(process.execPath, ['dist/bin/server.js', 'region'], {
+// BENCH_PROFILE_DIR: the region writes a CPU profile there when it stops (the bench prints the
+// measured window in the profile's clock, to cut the seeding and the warm-up off).
+const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+// BENCH_HEAP_SNAPSHOT_DIR: the region writes a heap snapshot there after the warm-up and after the run.
+const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT_DIR;
+if (snapshotDir) profile.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`);
+const server = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...profile, 'dist/bin/server.js', 'region'], {
   env: { ...process.env, ...env, ASSETBRIDGE_DATABASE_URL: database.url, ASSETBRIDGE_PORT: String(port), ASSETBRIDGE_URL_SECRET: randomBytes(32).toString('hex') },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
@@ -101,8 +112,8 @@ const mixedLoad = (duration) => autocannon({
     // A fresh request and headers each time: autocannon writes Content-Length into the headers it is given.
     setupRequest() {
       const r = Math.random();
-      if (r < 0.6) return { method: 'GET', path: `/v1/${projectId}/digital-assets/${ids[Math.floor(Math.random() * ids.length)]}`, headers: { ...headers } };
-      if (r < 0.9) return { method: 'GET', path: `/v1/${projectId}/digital-assets?limit=10`, headers: { ...headers } };
+      if (r < showShare) return { method: 'GET', path: `/v1/${projectId}/digital-assets/${ids[Math.floor(Math.random() * ids.length)]}`, headers: { ...headers } };
+      if (r < showShare + listShare) return { method: 'GET', path: `/v1/${projectId}/digital-assets?limit=10`, headers: { ...headers } };
       created += 1;
       const body = JSON.stringify({ asset_name: `load-${String(created).padStart(9, '0')}`, asset_type: 'IMAGE' });
       return { method: 'POST', path: `/v1/${projectId}/digital-assets`, headers: { ...headers }, body };
@@ -112,14 +123,22 @@ const mixedLoad = (duration) => autocannon({
 // A short warm-up at the same load first: the heap's young generation and the databases' page
 // caches grow to their working size then; the growth measured after it is what the load adds.
 const rssAfterSeed = rssMiB();
+const memAfterSeed = await memoryFigures(endpoint, server.pid);
 await mixedLoad(warmupSeconds);
 const rssBefore = rssMiB();
+const memBefore = await memoryFigures(endpoint, server.pid);
+const snapshot = async () => { if (snapshotDir) { server.kill('SIGUSR2'); await fetch(`${endpoint}/metrics`).then((r) => r.text()); } };
+await snapshot();
 await eventLoopDelayMs(endpoint); // starts the server's event-loop delay window
 const cpuBefore = cpuSeconds(server.pid);
+const windowStartUs = process.hrtime.bigint() / 1000n;
 const result = await mixedLoad(seconds);
+const windowEndUs = process.hrtime.bigint() / 1000n;
 const cpuUs = ((cpuSeconds(server.pid) - cpuBefore) / result.requests.total) * 1e6;
 const rssAfter = rssMiB();
 const delay = await eventLoopDelayMs(endpoint);
+const memAfter = await memoryFigures(endpoint, server.pid);
+await snapshot();
 
 // 3. A download's latency, quiet and under a flood of bad logins.
 async function downloadMs() {
@@ -149,12 +168,17 @@ flooding = false;
 await Promise.all(flood);
 
 const fivexx = result['5xx'] ?? 0;
-console.log(`load: ${connections} connections, ${seconds} s, ${assetCount} assets seeded (60% show, 30% list limit=10, 10% create; token auth; metadata on ${database.engine})`);
+const pct = (w) => `${((100 * w) / (mix[0] + mix[1] + mix[2])).toFixed(0)}%`;
+console.log(`load: ${connections} connections, ${seconds} s, ${assetCount} assets seeded (${pct(mix[0])} show, ${pct(mix[1])} list limit=10, ${pct(mix[2])} create; token auth; metadata on ${database.engine})`);
 console.log(`requests/s ${result.requests.average.toFixed(0)}   latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms   total ${result.requests.total}`);
 console.log(`server CPU per request ${cpuUs.toFixed(0)} µs (user + system over the run; robust to a shared machine, unlike requests/s)`);
 console.log(`errors ${result.errors}   timeouts ${result.timeouts}   5xx ${fivexx}   non-2xx ${result.non2xx}`);
 console.log(`server event-loop delay during the run: p99 ${delay.p99.toFixed(1)} ms, max ${delay.max.toFixed(1)} ms`);
 console.log(`server RSS after seeding ${rssAfterSeed.toFixed(0)} MiB, after a ${warmupSeconds} s warm-up ${rssBefore.toFixed(0)} MiB, after ${rssAfter.toFixed(0)} MiB (growth ${(rssAfter - rssBefore).toFixed(0)} MiB)`);
+if (process.env.BENCH_PROFILE_DIR) console.log(`profile: measured window ${windowStartUs}-${windowEndUs} µs (the profile's clock)`);
+console.log(`server memory, MiB, after seeding: ${formatMemory(memAfterSeed)}`);
+console.log(`  after the warm-up: ${formatMemory(memBefore)}`);
+console.log(`  after the run:     ${formatMemory(memAfter)}`);
 console.log(`download 1 MiB (median of 5): quiet ${quiet.toFixed(1)} ms, under ${badLogins} concurrent bad logins ${underFlood.toFixed(1)} ms (x${(underFlood / quiet).toFixed(2)}); login answers ${JSON.stringify(loginStatuses)}`);
 
 server.kill('SIGTERM');
