@@ -1,4 +1,5 @@
 import { ConfigError, endpointFor, parseLocalSettings, parseRegionSettings, type Env } from '../config/index.js';
+import { boundHeapGrowth } from './heap.js';
 import { createLogger } from './logger.js';
 import { startLocal } from './local.js';
 import { startRegion } from './region.js';
@@ -8,6 +9,7 @@ import { startRegion } from './region.js';
  * `region` (one region from its settings). Resolves once every region listens.
  */
 export async function runServer(mode: string, env: Env): Promise<void> {
+  boundHeapGrowth();
   let close: () => Promise<void>;
   if (mode === 'region') {
     const settings = parseRegionSettings(env);
