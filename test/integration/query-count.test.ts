@@ -75,4 +75,16 @@ describe('queries per request', () => {
     const summaryEight = await queriesOf('asset.summary', summary(ids));
     expect(summaryEight).toBe(summaryOne);
   });
+
+  it('CreateAsset writes a new asset without first reading or removing rows it cannot have', async () => {
+    let n = 0;
+    const create = (body: Record<string, unknown>) => () => t.client.call('POST', '/digital-assets', { body: { asset_name: `counted-${(n += 1)}`, asset_type: 'IMAGE', ...body } });
+    // The quota count, the asset row, the project's count of held assets, and the transaction's
+    // begin and commit: no removal of term rows nor read of scheduled operations first.
+    const plain = await queriesOf('asset.create', create({}));
+    expect(plain).toBe(5);
+    // One insert each for the tag rows, the project's tag vocabulary and the property rows.
+    const terms = await queriesOf('asset.create', create({ tags: ['a', 'b'], system_properties: [{ key: 'STYLE_ID', value: 's1' }] }));
+    expect(terms).toBe(plain + 3);
+  });
 });

@@ -32,9 +32,13 @@ export interface Listed {
   created_at: string;
 }
 
-/** Replaces the tag rows of one asset (and adds its tags to the project's vocabulary). */
-export async function indexTags(db: Kysely<Database>, projectId: string, assetId: string, tags: readonly string[], given?: Listed): Promise<void> {
-  await db.deleteFrom('asset_tags').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+/**
+ * Replaces the tag rows of one asset (and adds its tags to the project's vocabulary). `fresh`:
+ * the asset row was inserted in this transaction, so it has no rows to remove (term rows are
+ * written and removed only in the transactions of their asset row).
+ */
+export async function indexTags(db: Kysely<Database>, projectId: string, assetId: string, tags: readonly string[], given?: Listed, fresh = false): Promise<void> {
+  if (!fresh) await db.deleteFrom('asset_tags').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
   // In one order everywhere: on PostgreSQL each row locks its count (migration 017) until commit.
   const distinct = [...new Set(tags)].sort();
   if (distinct.length === 0) return;
@@ -44,15 +48,16 @@ export async function indexTags(db: Kysely<Database>, projectId: string, assetId
   await db.insertInto('project_tags').values(distinct.map((tag) => ({ project_id: projectId, tag }))).onConflict((oc) => oc.doNothing()).execute();
 }
 
-/** Replaces the system-property rows of one asset. */
+/** Replaces the system-property rows of one asset (`fresh`: as for `indexTags`). */
 export async function indexProperties(
   db: Kysely<Database>,
   projectId: string,
   assetId: string,
   properties: readonly { key: string; value?: string | null }[],
   given?: Listed,
+  fresh = false,
 ): Promise<void> {
-  await db.deleteFrom('asset_properties').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+  if (!fresh) await db.deleteFrom('asset_properties').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
   const distinct = [...new Map(properties.map((p) => [`${p.key}\u0000${p.value ?? ''}`, { key: p.key, value: p.value ?? '' }])).entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, p]) => p);

@@ -11,7 +11,7 @@ import { KyselyTransferJobStore } from './transfer-job-store-kysely.js';
 import { KyselyLargeUploadStore } from './large-upload-store-kysely.js';
 import { indexSchedule, KyselyScheduleStore } from './schedule-store-kysely.js';
 import { KyselyRuleStore, noteAssetChange } from './rule-store-kysely.js';
-import type { Database } from './schema.js';
+import type { AssetsTable, Database } from './schema.js';
 import { isPrimaryKeyViolation, isUniqueViolation, lockUntilCommit, nameContains, type Engine } from './engine.js';
 import { indexProperties, indexTags, moveTerms, unindexAsset } from './asset-terms.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
@@ -51,6 +51,30 @@ const showStampQuery = (aggregate: 'group_concat' | 'string_agg') =>
       .where('a.asset_id', '=', assetId),
   );
 const showStampOf = { sqlite: showStampQuery('group_concat'), postgres: showStampQuery('string_agg') } as const;
+
+/**
+ * An asset row's insert, prepared once per set of columns (`assetToRow` gives every column but
+ * the origin's to each asset, and those to a replica's).
+ */
+const assetInserts = new Map<string, ReturnType<typeof assetInsert>>();
+const assetInsert = (columns: readonly string[]) =>
+  preparedQuery((db: Kysely<Database>, ...values: unknown[]) =>
+    db.insertInto('assets').values(Object.fromEntries(columns.map((c, i) => [c, values[i]])) as unknown as AssetsTable),
+  );
+async function insertAssetRow(db: Kysely<Database>, engine: Engine, row: AssetsTable): Promise<void> {
+  const columns = Object.keys(row);
+  const key = columns.join(',');
+  let insert = assetInserts.get(key);
+  if (!insert) assetInserts.set(key, (insert = assetInsert(columns)));
+  await insert(db, engine, ...Object.values(row));
+}
+const assetCount = preparedQuery((db: Kysely<Database>, projectId: string) => db.selectFrom('project_usage').select('assets').where('project_id', '=', projectId));
+const countHeldBy = preparedQuery((db: Kysely<Database>, projectId: string, delta: number) =>
+  db
+    .insertInto('project_usage')
+    .values({ project_id: projectId, assets: delta })
+    .onConflict((oc) => oc.column('project_id').doUpdateSet({ assets: sql<number>`project_usage.assets + ${delta}` })),
+);
 
 const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_order: 'asset_order', asset_name: 'asset_name' } as const;
 
@@ -128,11 +152,7 @@ export class KyselyMetadataStore implements MetadataStore {
 
   /** Moves a project's count of held assets by `delta` (in the caller's transaction). */
   private async countHeld(db: Kysely<Database>, projectId: string, delta: number): Promise<void> {
-    await db
-      .insertInto('project_usage')
-      .values({ project_id: projectId, assets: delta })
-      .onConflict((oc) => oc.column('project_id').doUpdateSet({ assets: sql<number>`project_usage.assets + ${delta}` }))
-      .execute();
+    await countHeldBy(db, this.engine, projectId, delta);
   }
 
   /**
@@ -161,13 +181,15 @@ export class KyselyMetadataStore implements MetadataStore {
     try {
       await this.inTransaction(async (db) => {
         await this.lockCounts(db, asset.projectId);
-        await db.insertInto('assets').values(assetToRow(asset)).execute();
+        await insertAssetRow(db, this.engine, assetToRow(asset));
+        // The row is new (its insert did not collide), so it has no term rows, shares or
+        // scheduled operations to replace: each is only added.
         const listed = { asset_state: asset.assetState, created_at: asset.createdAt };
-        await indexTags(db, asset.projectId, asset.assetId, asset.tags, listed);
-        await indexProperties(db, asset.projectId, asset.assetId, asset.systemProperties, listed);
+        await indexTags(db, asset.projectId, asset.assetId, asset.tags, listed, true);
+        await indexProperties(db, asset.projectId, asset.assetId, asset.systemProperties, listed, true);
         await this.countHeld(db, asset.projectId, 1);
         if (asset.sharedConfig) await this.indexShares(db, asset.projectId, asset.assetId, asset.sharedConfig);
-        await indexSchedule(db, asset.projectId, asset.assetId, asset.autoOperationConfig);
+        await indexSchedule(db, asset.projectId, asset.assetId, asset.autoOperationConfig, true);
       });
     } catch (err) {
       if (isPrimaryKeyViolation(err, 'assets')) throw new DuplicateAssetIdError();
@@ -492,7 +514,7 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async countAssets(projectId: string): Promise<number> {
-    const row = await this.db.selectFrom('project_usage').select('assets').where('project_id', '=', projectId).executeTakeFirst();
+    const [row] = await assetCount(this.db, this.engine, projectId);
     return Number(row?.assets ?? 0);
   }
 

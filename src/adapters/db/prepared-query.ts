@@ -18,7 +18,7 @@ interface Compiled {
  * on the values: no `in` lists, no optional clauses. Runs on whatever database or transaction
  * it is given, and counts as a query like any other (same executor).
  */
-export function preparedQuery<DB, A extends string[], R>(
+export function preparedQuery<DB, A extends unknown[], R>(
   build: (db: Kysely<DB>, ...args: A) => Compilable<R>,
 ): (db: Kysely<DB>, engine: Engine, ...args: A) => Promise<R[]> {
   const byEngine = new Map<Engine, Compiled>();

@@ -14,11 +14,14 @@ const toOperation = (r: Selectable<ScheduledOperationsTable>): ScheduledOperatio
  * Brings the schedule of one asset in step with its `auto_operation_config` (the truth):
  * pending entries no longer in it are dropped, new ones added; entries that already ran stay
  * as they are, so one entry runs at most once however often the config is sent again.
+ * `fresh`: the asset row was inserted in this transaction, so it has no entries yet (they are
+ * written and removed only in the transactions of their asset row).
  */
-export async function indexSchedule(db: Kysely<Database>, projectId: string, assetId: string, config: unknown): Promise<void> {
+export async function indexSchedule(db: Kysely<Database>, projectId: string, assetId: string, config: unknown, fresh = false): Promise<void> {
   const wanted = scheduleEntries(config);
+  if (fresh && wanted.length === 0) return;
   const wantedKeys = new Set(wanted.map(keyOf));
-  const rows = await db.selectFrom('scheduled_operations').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+  const rows = fresh ? [] : await db.selectFrom('scheduled_operations').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
   const held = new Set(rows.map((r) => keyOf({ operation: r.operation, runAt: r.run_at })));
   for (const r of rows) {
     if (r.state !== 'PENDING' || wantedKeys.has(keyOf({ operation: r.operation, runAt: r.run_at }))) continue;
