@@ -10,8 +10,13 @@ import {
 import type { CopyTaskFilter, CopyTaskStore } from '../../ports/copy-task-store.js';
 import { lockForClaim, type Engine } from './engine.js';
 import type { CopyTasksTable, Database } from './schema.js';
-import { preparedQuery } from './prepared-query.js';
+import { perShape, preparedListLength, preparedQuery } from './prepared-query.js';
 
+const tasksOfAssets = perShape((_length: number) =>
+  preparedQuery((db: Kysely<Database>, projectId: string, ...assetIds: string[]) =>
+    db.selectFrom('copy_tasks').selectAll().where('project_id', '=', projectId).where('asset_id', 'in', assetIds),
+  ),
+);
 const taskOfAsset = preparedQuery((db: Kysely<Database>, projectId: string, assetId: string) =>
   db.selectFrom('copy_tasks').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId),
 );
@@ -92,7 +97,10 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
 
   async listTasks(projectId: string, assetIds: readonly string[]): Promise<CopyTask[]> {
     if (assetIds.length === 0) return [];
-    const rows = await this.db.selectFrom('copy_tasks').selectAll().where('project_id', '=', projectId).where('asset_id', 'in', [...assetIds]).execute();
+    const rows =
+      assetIds.length <= preparedListLength
+        ? await tasksOfAssets(assetIds.length)(this.db, this.engine, projectId, ...assetIds)
+        : await this.db.selectFrom('copy_tasks').selectAll().where('project_id', '=', projectId).where('asset_id', 'in', [...assetIds]).execute();
     return rows.map(toTask);
   }
 

@@ -15,7 +15,7 @@ import type { AssetsTable, Database } from './schema.js';
 import { isPrimaryKeyViolation, isUniqueViolation, lockUntilCommit, nameContains, type Engine } from './engine.js';
 import { indexProperties, indexTags, moveTerms, unindexAsset } from './asset-terms.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
-import { preparedQuery } from './prepared-query.js';
+import { perShape, preparedListLength, preparedQuery } from './prepared-query.js';
 
 const assetById = preparedQuery((db: Kysely<Database>, projectId: string, assetId: string) =>
   db.selectFrom('assets').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId),
@@ -77,6 +77,38 @@ const countHeldBy = preparedQuery((db: Kysely<Database>, projectId: string, delt
 );
 
 const sortColumns = { create_time: 'created_at', update_time: 'updated_at', asset_order: 'asset_order', asset_name: 'asset_name' } as const;
+
+/** A list's rows in its sort order. */
+function inListOrder<O>(query: SelectQueryBuilder<Database, 'assets', O>, sortKey: AssetQuery['sortKey'], sortDir: AssetQuery['sortDir']): SelectQueryBuilder<Database, 'assets', O> {
+  // NULLs last on both engines (each puts them elsewhere by default): `IS NULL` sorts false first.
+  if (sortKey === 'asset_order') return query.orderBy(sql`asset_order IS NULL`).orderBy('asset_order', sortDir).orderBy('created_at', 'desc').orderBy('asset_id', 'desc');
+  return query.orderBy(sortColumns[sortKey], sortDir).orderBy('asset_id', sortDir);
+}
+
+/**
+ * The most common lists, prepared: a project's own assets in the visible states, unfiltered
+ * (ListAssets without parameters), counted from the per-state counts and paged in each sort order.
+ */
+const visibleCount = preparedQuery((db: Kysely<Database>, projectId: string) =>
+  db
+    .selectFrom('project_asset_counts')
+    .select((eb) => eb.fn.sum<number | string | null>('assets').as('n'))
+    .where('project_id', '=', projectId)
+    .where('asset_state', 'in', [...visibleAssetStates]),
+);
+const visiblePage = perShape((order: `${AssetQuery['sortKey']} ${AssetQuery['sortDir']}`) => {
+  const [sortKey, sortDir] = order.split(' ') as [AssetQuery['sortKey'], AssetQuery['sortDir']];
+  return preparedQuery((db: Kysely<Database>, projectId: string, limit: number, offset: number) =>
+    inListOrder(db.selectFrom('assets').selectAll().where('project_id', '=', projectId).where('asset_state', 'in', [...visibleAssetStates]), sortKey, sortDir)
+      .limit(limit)
+      .offset(offset),
+  );
+});
+const filesOfAssets = perShape((_length: number) =>
+  preparedQuery((db: Kysely<Database>, projectId: string, ...assetIds: string[]) =>
+    db.selectFrom('files').selectAll().where('project_id', '=', projectId).where('asset_id', 'in', assetIds).orderBy('created_at').orderBy('file_id'),
+  ),
+);
 
 /** `LIKE` pattern matching `needle` literally (backslash escapes). */
 const likeContaining = (needle: string): string => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -392,9 +424,14 @@ export class KyselyMetadataStore implements MetadataStore {
     if (q.endTime !== undefined) base = base.where('created_at', '<=', q.endTime);
 
     const term = plain && known === undefined ? this.termRange(q, states) : undefined;
+    // Nothing but the project and the visible states: the prepared count and page.
+    const visibleOnly = plain && untimed && q.tag === undefined && !q.systemProperties?.length && !q.assetStates?.length;
     let count: number;
     if (known !== undefined) {
       count = known;
+    } else if (visibleOnly) {
+      const [row] = await visibleCount(this.db, this.engine, q.projectId);
+      count = Number(row?.n ?? 0);
     } else if (plain && untimed && q.tag === undefined && !q.systemProperties?.length) {
       count = await this.countByState(q.projectId, states);
     } else if (term && untimed) {
@@ -421,14 +458,9 @@ export class KyselyMetadataStore implements MetadataStore {
       const byId = new Map(rows.map((r) => [r.asset_id, r]));
       return { count, assets: ids.flatMap((r) => (byId.has(r.asset_id) ? [rowToAsset(byId.get(r.asset_id) as (typeof rows)[number])] : [])) };
     }
-    let ordered = base.selectAll();
-    // NULLs last on both engines (each puts them elsewhere by default): `IS NULL` sorts false first.
-    if (q.sortKey === 'asset_order') ordered = ordered.orderBy(sql`asset_order IS NULL`).orderBy('asset_order', q.sortDir).orderBy('created_at', 'desc').orderBy('asset_id', 'desc');
-    else ordered = ordered.orderBy(sortColumns[q.sortKey], q.sortDir).orderBy('asset_id', q.sortDir);
-    const rows = await ordered
-      .limit(q.limit)
-      .offset(q.offset)
-      .execute();
+    const rows = visibleOnly
+      ? await visiblePage(`${q.sortKey} ${q.sortDir}`)(this.db, this.engine, q.projectId, q.limit, q.offset)
+      : await inListOrder(base.selectAll(), q.sortKey, q.sortDir).limit(q.limit).offset(q.offset).execute();
     return { count, assets: rows.map(rowToAsset) };
   }
 
@@ -572,6 +604,7 @@ export class KyselyMetadataStore implements MetadataStore {
   async listFiles(projectId: string, assetIds: readonly string[]): Promise<AssetFile[]> {
     if (assetIds.length === 0) return [];
     if (assetIds.length === 1) return (await filesOfAsset(this.db, this.engine, projectId, assetIds[0] as string)).map(rowToFile);
+    if (assetIds.length <= preparedListLength) return (await filesOfAssets(assetIds.length)(this.db, this.engine, projectId, ...assetIds)).map(rowToFile);
     const rows = await this.db
       .selectFrom('files')
       .selectAll()

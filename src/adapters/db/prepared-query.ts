@@ -41,3 +41,19 @@ export function preparedQuery<DB, A extends unknown[], R>(
     return result.rows;
   };
 }
+
+/**
+ * One prepared query per shape (a sort order, the length of an `in` list), made on first use.
+ * Shapes must come from a small fixed set, never from free input: each is kept for good.
+ */
+export function perShape<K, Q>(make: (shape: K) => Q): (shape: K) => Q {
+  const made = new Map<K, Q>();
+  return (shape) => {
+    let query = made.get(shape);
+    if (query === undefined) made.set(shape, (query = make(shape)));
+    return query;
+  };
+}
+
+/** `in` lists up to this length are prepared per length (a page of ListAssets holds at most 100). */
+export const preparedListLength = 100;

@@ -6,6 +6,14 @@ import { releaseMarker, type OutboxEntry, type RulePatch, type RuleStore } from 
 import { isUniqueViolation, lockForClaim, type Engine } from './engine.js';
 import { rowToAsset } from './row-mapping.js';
 import type { Database, ReplicaStatusTable, ReplicationRulesTable, RuleOutboxTable } from './schema.js';
+import { perShape, preparedListLength, preparedQuery } from './prepared-query.js';
+
+/** The replicas of some assets of one project, in the order ShowAsset and ListAssets show them. */
+const statusQuery = (db: Kysely<Database>, projectId: string, assetIds: string[]) =>
+  db.selectFrom('replica_status').selectAll().where('project_id', '=', projectId).where('asset_id', 'in', assetIds).orderBy('asset_id').orderBy('target_region').orderBy('rule_id');
+const statusOfAssets = perShape((_length: number) =>
+  preparedQuery((db: Kysely<Database>, projectId: string, ...assetIds: string[]) => statusQuery(db, projectId, assetIds)),
+);
 
 const toRule = (r: Selectable<ReplicationRulesTable>): ReplicationRule & { deletedAt: string | null } => ({
   ruleId: r.rule_id,
@@ -328,15 +336,10 @@ export class KyselyRuleStore implements RuleStore {
 
   async listStatus(projectId: string, assetIds: readonly string[]): Promise<ReplicaStatus[]> {
     if (assetIds.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('replica_status')
-      .selectAll()
-      .where('project_id', '=', projectId)
-      .where('asset_id', 'in', [...assetIds])
-      .orderBy('asset_id')
-      .orderBy('target_region')
-      .orderBy('rule_id')
-      .execute();
+    const rows =
+      assetIds.length <= preparedListLength
+        ? await statusOfAssets(assetIds.length)(this.db, this.engine, projectId, ...assetIds)
+        : await statusQuery(this.db, projectId, [...assetIds]).execute();
     return rows.map(toStatus);
   }
 
