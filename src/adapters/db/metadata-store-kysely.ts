@@ -66,7 +66,7 @@ async function insertAssetRow(db: Kysely<Database>, engine: Engine, row: AssetsT
   const key = columns.join(',');
   let insert = assetInserts.get(key);
   if (!insert) assetInserts.set(key, (insert = assetInsert(columns)));
-  await insert(db, engine, ...Object.values(row));
+  await insert(db, engine, ...(Object.values(row) as unknown[]));
 }
 const assetCount = preparedQuery((db: Kysely<Database>, projectId: string) => db.selectFrom('project_usage').select('assets').where('project_id', '=', projectId));
 const countHeldBy = preparedQuery((db: Kysely<Database>, projectId: string, delta: number) =>
