@@ -6,6 +6,9 @@
 // (BENCH_LOAD_WARMUP_SECONDS, 5) of the same mix and after the run, and a signed
 // download's latency quiet and under BENCH_LOAD_BAD_LOGINS (100) concurrent bad logins.
 // BENCH_DATABASE_URL=postgres://... puts the region's metadata on PostgreSQL (bench/database.mjs).
+// It also prints where the region's memory is (RSS split, V8 heap, outside the heap) after
+// seeding, after the warm-up and after the run. BENCH_LOAD_MIX: the weights of show, list and
+// create (60,30,10); BENCH_NODE_ARGS: options for the region's node (e.g. V8 flags).
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
