@@ -61,6 +61,8 @@ const d = await startDeployment(dir, regions);
 let copyDisk = 0;
 /** CPU seconds regions A and B spent during the copy into B. */
 let copyCpu = { a: { user: NaN, system: NaN }, b: { user: NaN, system: NaN } };
+/** CPU seconds region A spent serving the sequential curls to /dev/null. */
+let serveCpu = { user: NaN, system: NaN };
 let curlDisk = 0;
 let curlNull = 0;
 let curlPar = 0;
@@ -83,7 +85,9 @@ if (withBig) {
     for (const [i, u] of urls.entries()) await run('curl', ['-sf', '-o', path.join(refDir, `f${i}`), u]);
     await run('sync');
   });
+  const cpuServe = cpuSplit(d.pid('a'));
   curlNull = await timed(async () => { for (const u of urls) await run('curl', ['-sf', '-o', '/dev/null', u]); });
+  serveCpu = (({ user, system }) => ({ user: user - cpuServe.user, system: system - cpuServe.system }))(cpuSplit(d.pid('a')));
   curlPar = await timed(() => Promise.all(urls.map((u) => run('curl', ['-sf', '-o', '/dev/null', u]))));
 
   // 3. The copy into region B (disk), with the CPU time each region spent on it.
@@ -155,6 +159,7 @@ if (withBig) {
   const gib = bigBytes / 2 ** 30;
   const perGiB = ({ user, system }) => `${((user + system) / gib).toFixed(2)} (user ${(user / gib).toFixed(2)}, kernel ${(system / gib).toFixed(2)})`;
   console.log(`  CPU s per GiB during the copy: region A ${perGiB(copyCpu.a)}, region B ${perGiB(copyCpu.b)} (all threads)`);
+  console.log(`  CPU s per GiB of region A serving sequential curl to /dev/null: ${perGiB(serveCpu)}`);
   console.log(`  sequential curl -o to disk + sync: ${mbs(curlDisk).toFixed(1)} MB/s; copy ratio ${ratio(copyDisk, curlDisk)} (target >= 1.5x)`);
   console.log(`  sequential curl to /dev/null: ${mbs(curlNull).toFixed(1)} MB/s; copy ratio ${ratio(copyDisk, curlNull)}`);
   console.log(`  4 parallel curls to /dev/null: ${mbs(curlPar).toFixed(1)} MB/s; copy ratio ${ratio(copyDisk, curlPar)}`);
