@@ -36,8 +36,8 @@ export type RangeOutcome =
 
 // Plain CommonJS evaluated in each thread (a worker thread cannot load the TypeScript sources
 // under test). A transfer: open the file, GET the range on a kept-alive connection, hash every
-// chunk as it arrives, write ~1 MiB batches at their offsets (one write in flight while the next
-// batch fills; the socket is paused only when a second one waits), check length and hash at the
+// chunk as it arrives, copy it into a 512 KiB batch buffer written at its offset when full (one
+// write in flight while the next batch fills; the socket is paused only when a second one waits), check length and hash at the
 // end, fdatasync, close, and only then answer. An abort destroys the request and answers once
 // no write of it is left in flight.
 const threadSource = `
@@ -53,12 +53,17 @@ const agents = {
 const batchBytes = workerData.batchBytes;
 const jobs = new Map();
 
-function writeAll(fd, bufs, length, position, callback) {
-  fs.writev(fd, bufs, position, (err, written) => {
+// Batch buffers, reused by every transfer: a network chunk is copied into one as it arrives and
+// dropped at once (young garbage, freed by the next scavenge), instead of being held until its
+// write completed (which got it promoted, its memory kept until a full collection).
+const spare = [];
+const takeBuffer = () => spare.pop() || Buffer.allocUnsafeSlow(batchBytes);
+
+function writeAll(fd, buf, length, position, callback) {
+  fs.write(fd, buf, 0, length, position, (err, written) => {
     if (err) return callback(err);
     if (written >= length) return callback(null);
-    const rest = Buffer.concat(bufs, length).subarray(written);
-    writeAll(fd, [rest], rest.length, position + written, callback);
+    writeAll(fd, buf.subarray(written), length - written, position + written, callback);
   });
 }
 
@@ -68,7 +73,7 @@ function start(m) {
   const hash = createHash('sha256');
   let received = 0;
   let at = m.offset;
-  let batch = [];
+  let batch;
   let batched = 0;
   const finish = () => {
     if (job.result === undefined || job.opening || job.writing > 0 || job.finished) return;
@@ -80,6 +85,7 @@ function start(m) {
   const stop = (result) => {
     if (job.result !== undefined) return;
     job.result = result;
+    job.release();
     if (job.req) job.req.destroy();
     if (job.res) job.res.destroy();
     finish();
@@ -97,21 +103,37 @@ function start(m) {
   };
   const write = () => {
     if (batched === 0) return;
-    const bufs = batch;
+    const buf = batch;
     const length = batched;
     const position = at;
-    batch = [];
+    batch = undefined;
     batched = 0;
     at += length;
     job.writing += 1;
     if (job.writing > 1 && job.res) job.res.pause();
-    writeAll(job.fd, bufs, length, position, (err) => {
+    writeAll(job.fd, buf, length, position, (err) => {
       job.writing -= 1;
+      spare.push(buf);
       if (err) return stop({ outcome: 'error', file: true, message: 'cannot write the staging file: ' + err.message });
       if (job.result !== undefined) return finish();
       if (job.res && !job.ended) job.res.resume();
       sync();
     });
+  };
+  const take = (chunk) => {
+    for (let from = 0; from < chunk.length; ) {
+      if (batch === undefined) batch = takeBuffer();
+      const n = chunk.copy(batch, batched, from);
+      batched += n;
+      from += n;
+      if (batched === batchBytes) write();
+    }
+  };
+  // A stopped transfer's partly filled buffer goes back at once (no write of it is pending).
+  job.release = () => {
+    if (batch !== undefined) spare.push(batch);
+    batch = undefined;
+    batched = 0;
   };
   fs.open(m.file, 'r+', (err, fd) => {
     job.opening = false;
@@ -141,9 +163,7 @@ function start(m) {
         received += chunk.length;
         if (received > m.length) return stop({ outcome: 'mismatch', received });
         hash.update(chunk);
-        batch.push(chunk);
-        batched += chunk.length;
-        if (batched >= batchBytes) write();
+        take(chunk);
       });
       res.on('end', () => {
         if (job.result !== undefined) return;
@@ -163,8 +183,8 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** Bytes written per call in a transfer thread (and at most twice that held per transfer). */
-const batchBytes = 1024 * 1024;
+/** Bytes written per call in a transfer thread (at most three such buffers per transfer). */
+const batchBytes = 512 * 1024;
 
 /**
  * Worker threads that move ranged GETs straight into local files: receiving, hashing, writing
