@@ -82,12 +82,18 @@ function start(m) {
     if (job.fd === undefined) return answer();
     fs.close(job.fd, answer);
   };
+  // The first outcome stands; a later one (a write or flush ending after an abort) only lets the
+  // answer go once nothing is in flight any more.
   const stop = (result) => {
-    if (job.result !== undefined) return;
+    if (job.result !== undefined) return finish();
     job.result = result;
     job.release();
-    if (job.req) job.req.destroy();
-    if (job.res) job.res.destroy();
+    // A response read to its end leaves its connection to the agent (kept alive, maybe already
+    // serving another transfer): only one stopped early is torn down.
+    if (!job.ended) {
+      if (job.req) job.req.destroy();
+      if (job.res) job.res.destroy();
+    }
     finish();
   };
   job.stop = stop;
@@ -154,7 +160,10 @@ function start(m) {
         if (status === 200) return stop({ outcome: 'changed' });
         let text = '';
         res.on('data', (c) => { if (text.length <= 4096) text += c.toString(); });
-        res.on('end', () => stop({ outcome: 'status', status, text }));
+        res.on('end', () => {
+          job.ended = true;
+          stop({ outcome: 'status', status, text });
+        });
         res.on('error', () => stop({ outcome: 'status', status, text }));
         return;
       }
@@ -167,8 +176,8 @@ function start(m) {
       });
       res.on('end', () => {
         if (job.result !== undefined) return;
-        if (received !== m.length) return stop({ outcome: 'mismatch', received });
         job.ended = true;
+        if (received !== m.length) return stop({ outcome: 'mismatch', received });
         write();
         sync();
       });
