@@ -37,9 +37,9 @@ export type RangeOutcome =
 // Plain CommonJS evaluated in each thread (a worker thread cannot load the TypeScript sources
 // under test). A transfer: open the file, GET the range on a kept-alive connection, hash every
 // chunk as it arrives, copy it into a 512 KiB batch buffer written at its offset when full (one
-// write in flight while the next batch fills; the socket is paused only when a second one waits), check length and hash at the
-// end, fdatasync, close, and only then answer. An abort destroys the request and answers once
-// no write of it is left in flight.
+// write in flight while the next batch fills; the response is paused only when a second one
+// waits), check length and hash at the end, fdatasync, close, and only then answer. An abort
+// destroys the request and answers once no write or flush of it is left in flight.
 const threadSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
