@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import S3rver from 's3rver';
-import { cpuSeconds } from './process-figures.mjs';
+import { cpuSeconds, cpuSplit } from './process-figures.mjs';
 import { bigFile, MiB, startDeployment } from './regions.mjs';
 
 const run = promisify(execFile);
@@ -59,6 +59,10 @@ if (withS3 && withBig) {
 const d = await startDeployment(dir, regions);
 
 let copyDisk = 0;
+/** CPU seconds regions A and B spent during the copy into B. */
+let copyCpu = { a: { user: NaN, system: NaN }, b: { user: NaN, system: NaN } };
+/** CPU seconds region A spent serving the sequential curls to /dev/null. */
+let serveCpu = { user: NaN, system: NaN };
 let curlDisk = 0;
 let curlNull = 0;
 let curlPar = 0;
@@ -81,11 +85,16 @@ if (withBig) {
     for (const [i, u] of urls.entries()) await run('curl', ['-sf', '-o', path.join(refDir, `f${i}`), u]);
     await run('sync');
   });
+  const cpuServe = cpuSplit(d.pid('a'));
   curlNull = await timed(async () => { for (const u of urls) await run('curl', ['-sf', '-o', '/dev/null', u]); });
+  serveCpu = (({ user, system }) => ({ user: user - cpuServe.user, system: system - cpuServe.system }))(cpuSplit(d.pid('a')));
   curlPar = await timed(() => Promise.all(urls.map((u) => run('curl', ['-sf', '-o', '/dev/null', u]))));
 
-  // 3. The copy into region B (disk).
+  // 3. The copy into region B (disk), with the CPU time each region spent on it.
+  const cpuCopy = { a: cpuSplit(d.pid('a')), b: cpuSplit(d.pid('b')) };
   copyDisk = await d.timedCopy(big.asset_id, 'b');
+  const spent = (name) => { const now = cpuSplit(d.pid(name)); return { user: now.user - cpuCopy[name].user, system: now.system - cpuCopy[name].system }; };
+  copyCpu = { a: spent('a'), b: spent('b') };
   rssB = d.peakRss('b');
 
   // 4. Region B3 on S3 vs the AWS SDK uploading the same files to the same server.
@@ -147,6 +156,10 @@ const ratio = (ours, ref) => `${(ref / ours).toFixed(2)}x`;
 if (withBig) {
   console.log(`large asset: ${bigFiles} x ${bigMiB} MiB`);
   console.log(`  copy into B (SQLite + disk): ${copyDisk.toFixed(2)} s, ${mbs(copyDisk).toFixed(1)} MB/s`);
+  const gib = bigBytes / 2 ** 30;
+  const perGiB = ({ user, system }) => `${((user + system) / gib).toFixed(2)} (user ${(user / gib).toFixed(2)}, kernel ${(system / gib).toFixed(2)})`;
+  console.log(`  CPU s per GiB during the copy: region A ${perGiB(copyCpu.a)}, region B ${perGiB(copyCpu.b)} (all threads)`);
+  console.log(`  CPU s per GiB of region A serving sequential curl to /dev/null: ${perGiB(serveCpu)}`);
   console.log(`  sequential curl -o to disk + sync: ${mbs(curlDisk).toFixed(1)} MB/s; copy ratio ${ratio(copyDisk, curlDisk)} (target >= 1.5x)`);
   console.log(`  sequential curl to /dev/null: ${mbs(curlNull).toFixed(1)} MB/s; copy ratio ${ratio(copyDisk, curlNull)}`);
   console.log(`  4 parallel curls to /dev/null: ${mbs(curlPar).toFixed(1)} MB/s; copy ratio ${ratio(copyDisk, curlPar)}`);

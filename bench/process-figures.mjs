@@ -13,11 +13,17 @@ export async function eventLoopDelayMs(endpoint) {
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux; NaN elsewhere). */
 export function cpuSeconds(pid) {
+  const { user, system } = cpuSplit(pid);
+  return user + system;
+}
+
+/** CPU seconds a process has used so far in user space and in the kernel, from /proc. */
+export function cpuSplit(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
   } catch {
-    return NaN;
+    return { user: NaN, system: NaN };
   }
 }
 

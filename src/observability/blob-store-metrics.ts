@@ -17,6 +17,8 @@ export class MeteredBlobStore implements BlobStore {
       writePart: (key, id, part, body, signal) => this.count('put', () => up.writePart(key, id, part, body, signal)),
       complete: (key, id, parts) => this.count('put', () => up.complete(key, id, parts)),
       abort: (key, id) => this.count('delete', () => up.abort(key, id)),
+      // A direct writer's failures surface in the copy (its transport), not here.
+      ...(up.localPart ? { localPart: up.localPart.bind(up) } : {}),
     };
   }
 

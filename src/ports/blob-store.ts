@@ -35,6 +35,12 @@ export interface SegmentedUploads {
   begin(key: string, size: number): Promise<string>;
   /** Stores one part from `body` (exactly `part.length` bytes); resolves once durable, with its ETag. */
   writePart(key: string, uploadId: string, part: UploadPart, body: Readable, signal?: AbortSignal): Promise<string>;
+  /**
+   * Optional (a store that stages parts in a local file): where a part's bytes may be written
+   * directly, at `part.start` in `file`, by a writer that flushes them (fdatasync) before the
+   * part counts; answers the file and the ETag `writePart` would have answered.
+   */
+  localPart?(key: string, uploadId: string, part: UploadPart): { file: string; etag: string };
   /** Makes the blob visible from these parts (every part of the blob, by index). */
   complete(key: string, uploadId: string, parts: readonly { index: number; etag: string }[]): Promise<BlobStat>;
   /** Drops an unfinished upload and its parts; idempotent, and a no-op where the server cannot. */

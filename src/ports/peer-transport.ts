@@ -37,11 +37,25 @@ export interface PeerRangeRequest {
   signal: AbortSignal;
 }
 
+/** A local file a range is written into, at `offset`; its bytes must hash to `sha256` (hex). */
+export interface RangeFileTarget {
+  file: string;
+  offset: number;
+  sha256: string;
+}
+
 /**
  * How a copy reads a source region's file: one byte range per call, over kept-alive
  * connections. Throws PeerFault (reachability, refusals) or SourceChangedError.
  */
 export interface PeerTransport {
   fetchRange(request: PeerRangeRequest): Promise<Readable>;
+  /**
+   * Optional: the range written straight into a local file off the event loop, hashed as it
+   * arrives. `durable` once exactly the range's bytes arrived, hash to `target.sha256`, and
+   * were written and flushed (fdatasync); false when the length or hash differ (what was
+   * written then counts for nothing). Rejects on abort only once nothing of it writes any more.
+   */
+  fetchRangeInto?(request: PeerRangeRequest, target: RangeFileTarget): Promise<{ durable: boolean; received: number }>;
   close?(): void;
 }

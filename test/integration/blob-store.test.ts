@@ -343,6 +343,23 @@ describe('disk blob store specifics', () => {
     expect(existsSync(path.join(root, '.tmp'))).toBe(true);
     expect(await collect(store.list(''))).toEqual(['k']);
   });
+
+  it('streams a blob out in reads of 256 KiB, not 64 KiB', async () => {
+    const bytes = randomBytes(MiB + 5);
+    await store.put('big', bodyOf(bytes));
+    const sizes: number[] = [];
+    for await (const chunk of await store.get('big', { start: 5 })) sizes.push((chunk as Buffer).length);
+    expect(sizes).toEqual([256 * 1024, 256 * 1024, 256 * 1024, 256 * 1024]);
+  });
+
+  it('names the staging file a segment may be written into directly, and the ETag its part takes', async () => {
+    const id = await store.segmented.begin('direct', 2 * MiB);
+    const local = store.segmented.localPart?.('direct', id, { index: 1, start: MiB, length: MiB });
+    expect(local?.etag).toBe(`"1-${MiB}"`);
+    expect((await statPath(local?.file ?? '')).size).toBe(2 * MiB);
+    expect(() => store.segmented.localPart?.('direct', '../x', { index: 0, start: 0, length: 1 })).toThrow(InvalidBlobKeyError);
+    await store.segmented.abort('direct', id);
+  });
 });
 
 describe('s3 blob store specifics', () => {

@@ -3,9 +3,9 @@ import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { planSegments, type Segment } from '../../domain/chunks.js';
 import type { CopyFileProgress, CopySegment, CopyTask, ManifestFile } from '../../domain/copy-task.js';
-import type { BlobStore } from '../../ports/blob-store.js';
+import type { BlobStore, SegmentedUploads } from '../../ports/blob-store.js';
 import type { CopyTaskStore } from '../../ports/copy-task-store.js';
-import { SourceChangedError, type PeerTransport } from '../../ports/peer-transport.js';
+import { SourceChangedError, type PeerRangeRequest, type PeerTransport } from '../../ports/peer-transport.js';
 import type { HashSession } from './hash-pool.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { Semaphore } from './semaphore.js';
@@ -82,6 +82,9 @@ const stageBytes = 256 * 1024;
  * Copies a run's files: every segment over its own ranged request (at most `lanes` at once,
  * within and across files, under the peer's stream cap), hashed off the event loop as it
  * arrives and checked against the sealed chunk hash, stored durably, and only then recorded.
+ * Where the transport and the store allow it (disk), a segment's receiving, hashing, writing
+ * and flushing all happen in the transport's worker thread: the event loop sends the request
+ * and records the outcome.
  * A segment that fails its hash is fetched once more; a second failure is `checksum_mismatch`.
  * The first failure of any segment aborts every other one, and the run ends only once all
  * have stopped: nothing of this run writes after it returned.
@@ -180,60 +183,94 @@ function uploadOf(ctx: Ctx, file: ManifestFile): Promise<string> {
 async function transferOnce(ctx: Ctx, job: Job): Promise<boolean> {
   const { run, signal } = ctx;
   const { file, segment } = job;
-  const length = segment.end - segment.start;
-  const key = run.blobKey(file.id);
   const uploadId = job.whole ? undefined : await uploadOf(ctx, file);
   await run.streams.acquire(signal);
   try {
-    let body: Readable;
+    const request: PeerRangeRequest = {
+      endpoint: run.endpoint, sourceProjectId: run.task.sourceProjectId, fileId: file.id, capability: file.cap,
+      targetRegion: run.region, start: segment.start, end: segment.end, size: file.size, etag: `"${file.sha256}"`, signal,
+    };
+    let etag: string | false;
     try {
-      body = await run.transport.fetchRange({
-        endpoint: run.endpoint, sourceProjectId: run.task.sourceProjectId, fileId: file.id, capability: file.cap,
-        targetRegion: run.region, start: segment.start, end: segment.end, size: file.size, etag: `"${file.sha256}"`, signal,
-      });
+      etag = uploadId !== undefined && canMoveDirectly(run) ? await moveDirectly(run, job, uploadId, request) : await moveStreamed(run, job, uploadId, request);
     } catch (err) {
       if (err instanceof SourceChangedError) return false;
       throw err;
     }
-    const hash = run.hashes.session(length);
-    let received = 0;
-    const meter = new Transform({
-      highWaterMark: stageBytes,
-      transform(chunk: Buffer, _enc, callback) {
-        received += chunk.length;
-        if (received > length) return callback(new LengthExceeded());
-        run.onBytes?.(chunk.length);
-        hash.update(chunk).then(() => callback(null, chunk), callback);
-      },
-    });
-    const sink = new PassThrough({ highWaterMark: stageBytes });
-    const stages: (Readable | Transform | PassThrough)[] = run.limiter.unlimited ? [body, meter, sink] : [body, run.limiter.throttle(), meter, sink];
-    const piped = pipeline(stages, { signal });
-    const stored = uploadId === undefined
-      ? run.blobs.put(key, sink).then(() => '')
-      : run.blobs.segmented.writePart(key, uploadId, { index: segment.index, start: segment.start, length }, sink, signal);
-    const [pipe, store] = await Promise.allSettled([piped, stored]);
-    if (pipe.status === 'rejected' || store.status === 'rejected' || received !== length) hash.discard();
-    if (pipe.status === 'rejected') {
-      if (pipe.reason instanceof LengthExceeded) return false;
-      throw pipe.reason;
-    }
-    if (received !== length) return false;
-    if (store.status === 'rejected') throw store.reason;
-    if ((await hash.digest()) !== job.expected) return false;
+    if (etag === false) return false;
     signal.throwIfAborted();
     const ok = job.whole
       ? ctx.unrecorded === job || (await run.store.recordProgress(run.task, file.id, file.size, true))
-      : await run.store.recordSegment(run.task, { fileId: file.id, index: segment.index, bytes: length, etag: store.value });
+      : await run.store.recordSegment(run.task, { fileId: file.id, index: segment.index, bytes: segment.end - segment.start, etag });
     if (!ok) throw new LostLeaseError();
     if (!job.whole) {
       const parts = ctx.recorded.get(file.id) ?? new Map<number, string>();
-      ctx.recorded.set(file.id, parts.set(segment.index, store.value));
+      ctx.recorded.set(file.id, parts.set(segment.index, etag));
     }
     return true;
   } finally {
     run.streams.release();
   }
+}
+
+/**
+ * A segment can skip the event loop when the transport writes ranges into local files and the
+ * store stages parts in one (the disk store), and no rate limit paces its bytes here.
+ */
+const canMoveDirectly = (run: SegmentCopyRun): boolean =>
+  run.limiter.unlimited && run.transport.fetchRangeInto !== undefined && run.blobs.segmented.localPart !== undefined;
+
+/**
+ * The segment received, hashed, written at its offset and flushed in the transport's worker
+ * thread: its ETag once durable and verified, false when its bytes are wrong.
+ */
+async function moveDirectly(run: SegmentCopyRun, job: Job, uploadId: string, request: PeerRangeRequest): Promise<string | false> {
+  const { segment } = job;
+  const part = { index: segment.index, start: segment.start, length: segment.end - segment.start };
+  const local = (run.blobs.segmented.localPart as NonNullable<SegmentedUploads['localPart']>)(run.blobKey(job.file.id), uploadId, part);
+  const fetchInto = (run.transport.fetchRangeInto as NonNullable<PeerTransport['fetchRangeInto']>).bind(run.transport);
+  const moved = await fetchInto(request, { file: local.file, offset: segment.start, sha256: job.expected });
+  run.onBytes?.(moved.received);
+  return moved.durable ? local.etag : false;
+}
+
+/**
+ * The segment streamed through the event loop: metered, hashed (off the event loop when large)
+ * and stored; its ETag once stored and verified, false when its bytes are wrong.
+ */
+async function moveStreamed(run: SegmentCopyRun, job: Job, uploadId: string | undefined, request: PeerRangeRequest): Promise<string | false> {
+  const { file, segment } = job;
+  const { signal } = request;
+  const length = segment.end - segment.start;
+  const key = run.blobKey(file.id);
+  const body = await run.transport.fetchRange(request);
+  const hash = run.hashes.session(length);
+  let received = 0;
+  const meter = new Transform({
+    highWaterMark: stageBytes,
+    transform(chunk: Buffer, _enc, callback) {
+      received += chunk.length;
+      if (received > length) return callback(new LengthExceeded());
+      run.onBytes?.(chunk.length);
+      hash.update(chunk).then(() => callback(null, chunk), callback);
+    },
+  });
+  const sink = new PassThrough({ highWaterMark: stageBytes });
+  const stages: (Readable | Transform | PassThrough)[] = run.limiter.unlimited ? [body, meter, sink] : [body, run.limiter.throttle(), meter, sink];
+  const piped = pipeline(stages, { signal });
+  const stored = uploadId === undefined
+    ? run.blobs.put(key, sink).then(() => '')
+    : run.blobs.segmented.writePart(key, uploadId, { index: segment.index, start: segment.start, length }, sink, signal);
+  const [pipe, store] = await Promise.allSettled([piped, stored]);
+  if (pipe.status === 'rejected' || store.status === 'rejected' || received !== length) hash.discard();
+  if (pipe.status === 'rejected') {
+    if (pipe.reason instanceof LengthExceeded) return false;
+    throw pipe.reason;
+  }
+  if (received !== length) return false;
+  if (store.status === 'rejected') throw store.reason;
+  if ((await hash.digest()) !== job.expected) return false;
+  return store.value;
 }
 
 /** Every segment of a file is stored and recorded: the blob becomes whole under the copy's key. */
