@@ -94,6 +94,12 @@ export class DuplicateAssetIdError extends Error {
  */
 export interface MetadataStore {
   transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a savepoint of the current transaction (call it on a transaction's store):
+   * when `fn` throws, its writes are undone, the error is rethrown and the transaction goes on,
+   * so one piece of work of several grouped in one transaction can fail alone.
+   */
+  savepoint<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T>;
   /** Copy tasks, in the same transaction as the rest. */
   readonly copyTasks: CopyTaskStore;
   /** Transfer jobs, in the same transaction as the rest. */

@@ -87,6 +87,8 @@ export class KyselyMetadataStore implements MetadataStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: Engine,
+    /** How many savepoints enclose this store (names its next one). */
+    private readonly savepoints = 0,
   ) {
     this.copyTasks = new KyselyCopyTaskStore(db, engine);
     this.transfers = new KyselyTransferJobStore(db);
@@ -98,6 +100,25 @@ export class KyselyMetadataStore implements MetadataStore {
   async transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
     return this.db.transaction().execute((trx) => fn(new KyselyMetadataStore(trx, this.engine)));
+  }
+
+  async savepoint<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {
+    if (!this.db.isTransaction) throw new Error('savepoint outside a transaction');
+    // Savepoints of one transaction run one after another (its queries are awaited in turn): a
+    // name per nesting depth is enough, and the innermost of a name is the one rolled back.
+    const name = sql.id(`work_${this.savepoints}`);
+    await sql`SAVEPOINT ${name}`.execute(this.db);
+    const inner = new KyselyMetadataStore(this.db, this.engine, this.savepoints + 1);
+    let result: T;
+    try {
+      result = await fn(inner);
+    } catch (err) {
+      await sql`ROLLBACK TO SAVEPOINT ${name}`.execute(this.db);
+      await sql`RELEASE SAVEPOINT ${name}`.execute(this.db);
+      throw err;
+    }
+    await sql`RELEASE SAVEPOINT ${name}`.execute(this.db);
+    return result;
   }
 
   /** `fn` on this store's transaction, or on a new one. */
