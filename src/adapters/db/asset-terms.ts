@@ -26,7 +26,11 @@ export function tagSetOf(tags: readonly string[]): { tag_set: string; tag_set_ke
 const listedAs = (db: Kysely<Database>, projectId: string, assetId: string) =>
   db.selectFrom('assets').select(['asset_state', 'created_at']).where('project_id', '=', projectId).where('asset_id', '=', assetId).executeTakeFirst();
 
-/** What term rows copy of their asset (read from the asset row when not given). */
+/**
+ * What term rows copy of their asset (read from the asset row when not given). Given only for
+ * an asset inserted in the caller's transaction: it has no rows to replace yet (an asset row
+ * leaves with its term rows: `unindexAsset`, `moveTerms`).
+ */
 export interface Listed {
   asset_state: string;
   created_at: string;
@@ -34,7 +38,7 @@ export interface Listed {
 
 /** Replaces the tag rows of one asset (and adds its tags to the project's vocabulary). */
 export async function indexTags(db: Kysely<Database>, projectId: string, assetId: string, tags: readonly string[], given?: Listed): Promise<void> {
-  await db.deleteFrom('asset_tags').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+  if (!given) await db.deleteFrom('asset_tags').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
   // In one order everywhere: on PostgreSQL each row locks its count (migration 017) until commit.
   const distinct = [...new Set(tags)].sort();
   if (distinct.length === 0) return;
@@ -52,7 +56,7 @@ export async function indexProperties(
   properties: readonly { key: string; value?: string | null }[],
   given?: Listed,
 ): Promise<void> {
-  await db.deleteFrom('asset_properties').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+  if (!given) await db.deleteFrom('asset_properties').where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
   const distinct = [...new Map(properties.map((p) => [`${p.key}\u0000${p.value ?? ''}`, { key: p.key, value: p.value ?? '' }])).entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, p]) => p);

@@ -5,7 +5,7 @@ import { AppError } from '../../domain/errors.js';
 import { listedFileStates, uploadableFileStates } from '../../domain/file-states.js';
 import { shareOf } from '../../domain/sharing.js';
 import { isoTime } from '../../domain/time.js';
-import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch, type MetadataStore } from '../../ports/metadata-store.js';
+import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch, type FileWriteOptions, type MetadataStore } from '../../ports/metadata-store.js';
 import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
 import { KyselyTransferJobStore } from './transfer-job-store-kysely.js';
 import { KyselyLargeUploadStore } from './large-upload-store-kysely.js';
@@ -188,7 +188,7 @@ export class KyselyMetadataStore implements MetadataStore {
         await indexProperties(db, asset.projectId, asset.assetId, asset.systemProperties, listed);
         await this.countHeld(db, asset.projectId, 1);
         if (asset.sharedConfig) await this.indexShares(db, asset.projectId, asset.assetId, asset.sharedConfig);
-        await indexSchedule(db, asset.projectId, asset.assetId, asset.autoOperationConfig);
+        await indexSchedule(db, asset.projectId, asset.assetId, asset.autoOperationConfig, true);
       });
     } catch (err) {
       if (isPrimaryKeyViolation(err, 'assets')) throw new DuplicateAssetIdError();
@@ -551,7 +551,11 @@ export class KyselyMetadataStore implements MetadataStore {
     return rows.map(rowToFile);
   }
 
-  async insertFile(file: AssetFile): Promise<void> {
+  async insertFile(file: AssetFile, options: FileWriteOptions = {}): Promise<void> {
+    if (options.assetTouched) {
+      await this.db.insertInto('files').values(fileToRow(file)).execute();
+      return;
+    }
     await this.inTransaction(async (db) => {
       await db.insertInto('files').values(fileToRow(file)).execute();
       await this.touchAsset(db, file.projectId, file.assetId, file.updatedAt);
@@ -587,14 +591,16 @@ export class KyselyMetadataStore implements MetadataStore {
     return row ? rowToFile(row) : undefined;
   }
 
-  async updateFile(fileId: string, patch: FilePatch, onlyIn?: readonly FileState[]): Promise<boolean> {
-    return this.inTransaction(async (db) => {
+  async updateFile(fileId: string, patch: FilePatch, onlyIn?: readonly FileState[], options: FileWriteOptions = {}): Promise<boolean> {
+    const update = async (db: Kysely<Database>) => {
       let query = db.updateTable('files').set(filePatchToRow(patch)).where('file_id', '=', fileId);
       if (onlyIn) query = query.where('state', 'in', [...onlyIn]);
       const updated = (await query.returning(['project_id', 'asset_id']).execute())[0];
-      if (updated) await this.touchAsset(db, updated.project_id, updated.asset_id, patch.updatedAt);
+      if (updated && !options.assetTouched) await this.touchAsset(db, updated.project_id, updated.asset_id, patch.updatedAt);
       return updated !== undefined;
-    });
+    };
+    // One statement needs no transaction of its own.
+    return options.assetTouched ? update(this.db) : this.inTransaction(update);
   }
 
   async deleteFile(fileId: string): Promise<void> {

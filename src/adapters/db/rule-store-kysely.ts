@@ -3,7 +3,8 @@ import { assetTypes, type AssetType } from '../../domain/asset.js';
 import { AppError } from '../../domain/errors.js';
 import { replicaStates, ruleMatches, type ReplicaState, type ReplicaStatus, type ReplicationRule, type RuleFilter, type RuleProgress } from '../../domain/replication-rule.js';
 import { releaseMarker, type OutboxEntry, type RulePatch, type RuleStore } from '../../ports/rule-store.js';
-import { isUniqueViolation, lockForClaim, type Engine } from './engine.js';
+import { engineOfDb, isUniqueViolation, lockForClaim, type Engine } from './engine.js';
+import { preparedQuery } from './prepared-query.js';
 import { rowToAsset } from './row-mapping.js';
 import type { Database, ReplicaStatusTable, ReplicationRulesTable, RuleOutboxTable } from './schema.js';
 
@@ -86,8 +87,13 @@ const outboxRow = (e: { ruleId: string; projectId: string; assetId: string; vers
  * its filter selects, or one that already has a replica there (an update or a delete). A
  * replica never feeds a rule. One query when the project has no rule.
  */
+/** A project's live rules: read by every change of an asset (compiled once). */
+const enabledRulesOf = preparedQuery((db: Kysely<Database>, projectId: string) =>
+  db.selectFrom('replication_rules').selectAll().where('project_id', '=', projectId).where('enabled', '=', 1).where('deleted_at', 'is', null),
+);
+
 export async function noteAssetChange(db: Kysely<Database>, projectId: string, assetId: string, now: string): Promise<void> {
-  const rules = await db.selectFrom('replication_rules').selectAll().where('project_id', '=', projectId).where('enabled', '=', 1).where('deleted_at', 'is', null).execute();
+  const rules = await enabledRulesOf(db, engineOfDb(db as Kysely<unknown>), projectId);
   if (rules.length === 0) return;
   const row = await db.selectFrom('assets').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).executeTakeFirst();
   if (!row || row.origin_region) return;

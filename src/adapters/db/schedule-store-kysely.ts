@@ -15,10 +15,11 @@ const toOperation = (r: Selectable<ScheduledOperationsTable>): ScheduledOperatio
  * pending entries no longer in it are dropped, new ones added; entries that already ran stay
  * as they are, so one entry runs at most once however often the config is sent again.
  */
-export async function indexSchedule(db: Kysely<Database>, projectId: string, assetId: string, config: unknown): Promise<void> {
+export async function indexSchedule(db: Kysely<Database>, projectId: string, assetId: string, config: unknown, newAsset = false): Promise<void> {
   const wanted = scheduleEntries(config);
   const wantedKeys = new Set(wanted.map(keyOf));
-  const rows = await db.selectFrom('scheduled_operations').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
+  // An asset inserted in the caller's transaction has no entries yet (they leave with its row).
+  const rows = newAsset ? [] : await db.selectFrom('scheduled_operations').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).execute();
   const held = new Set(rows.map((r) => keyOf({ operation: r.operation, runAt: r.run_at })));
   for (const r of rows) {
     if (r.state !== 'PENDING' || wantedKeys.has(keyOf({ operation: r.operation, runAt: r.run_at }))) continue;

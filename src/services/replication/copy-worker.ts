@@ -268,7 +268,8 @@ export class CopyWorker {
     if (asset?.origin && (asset.assetState === 'ACTIVED' || asset.assetState === 'UNACTIVED')) return this.switchFiles(tx, task, asset.assetState, at);
     const activated = { assetState: 'ACTIVED', updatedAt: at } as const;
     if (!(await tx.updateAsset(task.projectId, task.assetId, activated, assetActions.copyActivated.from))) throw new LostLeaseError();
-    for (const f of task.files) await tx.updateFile(f.id, { state: 'CREATED', updatedAt: at }, fileActions.copyVerified.from);
+    // The asset's update above moved its version on and told the rules, for its files too.
+    for (const f of task.files) await tx.updateFile(f.id, { state: 'CREATED', updatedAt: at }, fileActions.copyVerified.from, { assetTouched: true });
     // Every upload was completed: no part rows stay behind (only segmented files have any).
     if (task.files.some(isSegmented)) await tx.copyTasks.clearSegments(task.projectId, task.assetId);
     return [];

@@ -7,7 +7,7 @@ import { allows } from '../../domain/state-machine.js';
 import type { CopyTask } from '../../domain/copy-task.js';
 import { copyTaskStateRules } from '../../domain/copy-task-states.js';
 import { AppError } from '../../domain/errors.js';
-import { DuplicateAssetIdError, type MetadataStore } from '../../ports/metadata-store.js';
+import { DuplicateAssetIdError, type FileWriteOptions, type MetadataStore } from '../../ports/metadata-store.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { AssetService } from '../asset-service.js';
 import { chunkHashesOf } from '../chunk-hasher.js';
@@ -192,7 +192,8 @@ export class ReplicationService {
     await this.deps.quota.admit(tx, { projectId: principal.projectId, assets: 1 });
     const owner = { projectId: principal.projectId, assetId, appUserId: principal.appUserId ?? m.meta.app_user_id, at: isoTime(now) };
     await tx.insertAsset(newAsset(owner, fieldsFromCopy(m.meta)));
-    await this.resetFiles(tx, principal, m, now);
+    // A new asset has no files to remove, and its row was written in this transaction.
+    await this.insertCopyFiles(tx, principal, m, m.files, now, { assetTouched: true });
     // The task of a force-deleted copy is restarted, never deleted and re-inserted: its epoch
     // keeps growing, so a worker still running the old copy cannot write to the new one.
     if (task) await tx.copyTasks.restartTask(this.newTask(principal, m, now, requestId));
@@ -207,7 +208,14 @@ export class ReplicationService {
   }
 
   /** File rows for `files` of the manifest, CREATING until the copy verifies them (quota checked first). */
-  async insertCopyFiles(tx: MetadataStore, principal: Principal, m: ReplicationManifest, files: ReplicationManifest['files'], now: Date): Promise<void> {
+  async insertCopyFiles(
+    tx: MetadataStore,
+    principal: Principal,
+    m: ReplicationManifest,
+    files: ReplicationManifest['files'],
+    now: Date,
+    options: FileWriteOptions = {},
+  ): Promise<void> {
     await this.deps.quota.admit(tx, { projectId: principal.projectId, files: { assetId: m.src.asset, count: files.length, uploadBytes: 0 } });
     for (const f of files) {
       const file: AssetFile = {
@@ -232,7 +240,7 @@ export class ReplicationService {
         createdAt: isoTime(now),
         updatedAt: isoTime(now),
       };
-      await tx.insertFile(file);
+      await tx.insertFile(file, options);
     }
   }
 
