@@ -3,7 +3,10 @@ import type { MetadataStore } from '../ports/metadata-store.js';
 /** Options of a `CommitGroup`. */
 export interface CommitGroupOptions {
   store: MetadataStore;
-  /** How long the first piece of work of a group waits for others to join it, ms (default 5). */
+  /**
+   * How long the first piece of work of a group waits for others to join it, ms (default 5);
+   * 0: until the end of the current turn of the event loop (the pieces started in that turn).
+   */
   windowMs?: number;
   /** A group this large commits at once (default 32). */
   maxSize?: number;
@@ -27,7 +30,7 @@ interface Pending {
  */
 export class CommitGroup {
   private waiting: Pending[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private readonly windowMs: number;
   private readonly maxSize: number;
 
@@ -49,14 +52,17 @@ export class CommitGroup {
   run<T>(key: string, work: (tx: MetadataStore) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ key, work, resolve: resolve as (value: unknown) => void, reject });
-      if (this.waiting.length >= this.maxSize || this.windowMs <= 0) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+      if (this.waiting.length >= this.maxSize) this.flush();
+      else this.timer ??= this.windowMs > 0 ? setTimeout(() => this.flush(), this.windowMs) : setImmediate(() => this.flush());
     });
   }
 
   /** Commits what waits now, without waiting for the window to end (e.g. nothing else can join). */
   flush(): void {
-    clearTimeout(this.timer);
+    if (this.timer !== undefined) {
+      if (this.windowMs > 0) clearTimeout(this.timer as NodeJS.Timeout);
+      else clearImmediate(this.timer as NodeJS.Immediate);
+    }
     this.timer = undefined;
     const group = this.waiting.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.waiting = [];

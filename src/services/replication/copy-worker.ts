@@ -49,7 +49,8 @@ export interface CopyWorkerOptions {
   onLeaseRenewFailed?: (err: unknown) => void;
   /**
    * How long a finished run's activation waits for others to share its transaction, ms
-   * (default 10; 0 commits each alone). It commits at once when every running copy waits.
+   * (default 10; 0: only those finishing in the same turn of the event loop). It commits at
+   * once when every running copy waits.
    */
   activationGroupMs?: number;
 }

@@ -17,6 +17,7 @@ import type { Principal } from '../../domain/principal.js';
 import { updateAssetIn } from '../conditional-update.js';
 import { refuseIfInTransfer } from '../transfers/pending-transfer.js';
 import type { QuotaGuard } from '../quota-guard.js';
+import { CommitGroup } from '../commit-group.js';
 import type { CapabilitySigner } from './capability.js';
 import type { CopyLeftovers } from './copy-leftovers.js';
 import type { KeyRing } from './key-ring.js';
@@ -60,7 +61,15 @@ export class ReplicationService {
       /** Removes what an ended run stored before an import starts the copy again. */
       leftovers: Pick<CopyLeftovers, 'remove'>;
     },
-  ) {}
+  ) {
+    this.imports = new CommitGroup({ store: deps.store, windowMs: 0 });
+  }
+
+  /**
+   * Imports started in one turn of the event loop (requests are started several per turn) share
+   * one transaction, each in a savepoint: one refused import changes nothing and fails alone.
+   */
+  private readonly imports: CommitGroup;
 
   private ring(): KeyRing {
     if (!this.deps.keyRing) throw new AppError('replicationNotConfigured', 'no replication key ring is configured');
@@ -154,7 +163,8 @@ export class ReplicationService {
   async import(principal: Principal, info: SealedInfo, requestId: string): Promise<{ assetId: string; assetState: string }> {
     const manifest = this.open(principal, info);
     await this.removeLeftovers(principal.projectId, manifest);
-    const result = await onceMoreIfRaced(() => this.deps.store.transaction((tx) => this.createOrReuse(tx, principal, manifest, requestId)));
+    const key = `${principal.projectId}/${manifest.src.asset}`;
+    const result = await onceMoreIfRaced(() => this.imports.run(key, (tx) => this.createOrReuse(tx, principal, manifest, requestId)));
     if (result.assetState === 'CREATING') this.deps.onImported?.();
     return result;
   }
