@@ -15,7 +15,7 @@ import type { Database } from './schema.js';
 import { isPrimaryKeyViolation, isUniqueViolation, lockUntilCommit, nameContains, type Engine } from './engine.js';
 import { indexProperties, indexTags, moveTerms, unindexAsset } from './asset-terms.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
-import { preparedQuery } from './prepared-query.js';
+import { insertRow, preparedQuery } from './prepared-query.js';
 
 const assetById = preparedQuery((db: Kysely<Database>, projectId: string, assetId: string) =>
   db.selectFrom('assets').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId),
@@ -182,7 +182,7 @@ export class KyselyMetadataStore implements MetadataStore {
     try {
       await this.inTransaction(async (db) => {
         await this.lockCounts(db, asset.projectId);
-        await db.insertInto('assets').values(assetToRow(asset)).execute();
+        await insertRow(db, this.engine, 'assets', assetToRow(asset));
         const listed = { asset_state: asset.assetState, created_at: asset.createdAt };
         await indexTags(db, asset.projectId, asset.assetId, asset.tags, listed);
         await indexProperties(db, asset.projectId, asset.assetId, asset.systemProperties, listed);
@@ -553,11 +553,11 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async insertFile(file: AssetFile, options: FileWriteOptions = {}): Promise<void> {
     if (options.assetTouched) {
-      await this.db.insertInto('files').values(fileToRow(file)).execute();
+      await insertRow(this.db, this.engine, 'files', fileToRow(file));
       return;
     }
     await this.inTransaction(async (db) => {
-      await db.insertInto('files').values(fileToRow(file)).execute();
+      await insertRow(db, this.engine, 'files', fileToRow(file));
       await this.touchAsset(db, file.projectId, file.assetId, file.updatedAt);
     });
   }
