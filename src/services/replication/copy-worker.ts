@@ -215,9 +215,12 @@ export class CopyWorker {
     try {
       const endpoint = this.o.peers[task.sourceRegion];
       if (!endpoint) throw new PeerFault('permanent', 'source_refused', `region ${task.sourceRegion} is no longer a peer`);
-      const progress = new Map((await this.o.store.copyTasks.fileProgress(task.projectId, task.assetId)).map((p) => [p.fileId, p]));
-      // Segments are recorded for segmented files only.
+      // Segments (and segmented uploads) are recorded for segmented files only.
       const segmented = task.files.some(isSegmented);
+      // A whole file's progress moves the task's totals in the same transaction: with none
+      // counted (the claim read them), no file of an unsegmented copy has any to resume from.
+      const fresh = !segmented && task.bytesDone === 0 && task.filesDone === 0;
+      const progress = new Map(fresh ? [] : (await this.o.store.copyTasks.fileProgress(task.projectId, task.assetId)).map((p) => [p.fileId, p]));
       await copySegments({
         task,
         files: task.files.filter((f) => !progress.get(f.id)?.done),
