@@ -88,12 +88,28 @@ export class DuplicateAssetIdError extends Error {
   }
 }
 
+/** How a file's write treats its asset. */
+export interface FileWriteOptions {
+  /**
+   * The caller writes the asset's row itself in the same transaction (inserts it, or updates it
+   * through `updateAsset`, which moves its version on and lets the rules hear of it): the file's
+   * write does not touch the asset again. Default false.
+   */
+  assetTouched?: boolean;
+}
+
 /**
  * Metadata repositories. Methods run in the current transaction when called on the
  * store handed to `transaction`'s callback.
  */
 export interface MetadataStore {
   transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a savepoint of the current transaction (call it on a transaction's store):
+   * when `fn` throws, its writes are undone, the error is rethrown and the transaction goes on,
+   * so one piece of work of several grouped in one transaction can fail alone.
+   */
+  savepoint<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T>;
   /** Copy tasks, in the same transaction as the rest. */
   readonly copyTasks: CopyTaskStore;
   /** Transfer jobs, in the same transaction as the rest. */
@@ -159,12 +175,13 @@ export interface MetadataStore {
   /** Files awaiting their upload whose upload URL expired before `before` (ISO time), oldest first. */
   listExpiredUploads(before: string, limit: number): Promise<AssetFile[]>;
 
-  insertFile(file: AssetFile): Promise<void>;
+  /** Adds a file row; the asset's version moves on and the rules hear of it (unless `options.assetTouched`). */
+  insertFile(file: AssetFile, options?: FileWriteOptions): Promise<void>;
   getFile(projectId: string, fileId: string): Promise<AssetFile | undefined>;
   listFiles(projectId: string, assetIds: readonly string[]): Promise<AssetFile[]>;
   /** A file by its id alone, in whichever project holds it (file ids are unique). */
   findFile(fileId: string): Promise<AssetFile | undefined>;
   /** Returns false when the file is gone or not in one of `onlyIn` states. */
-  updateFile(fileId: string, patch: FilePatch, onlyIn?: readonly FileState[]): Promise<boolean>;
+  updateFile(fileId: string, patch: FilePatch, onlyIn?: readonly FileState[], options?: FileWriteOptions): Promise<boolean>;
   deleteFile(fileId: string): Promise<void>;
 }

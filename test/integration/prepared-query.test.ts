@@ -2,7 +2,7 @@
 // the database or inside a transaction, on the backend under test.
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preparedQuery } from '../../src/adapters/db/prepared-query.js';
+import { insertRow, preparedQuery } from '../../src/adapters/db/prepared-query.js';
 import type { Database } from '../../src/adapters/db/schema.js';
 import type { OpenDatabase } from '../../src/adapters/db/database.js';
 import { openTestDatabase } from '../helpers/backend.js';
@@ -55,5 +55,27 @@ describe('a query compiled once', () => {
       db.selectFrom('copy_tasks').select('state').where('project_id', '=', projectId),
     );
     await expect(unused(database.db, database.engine, id('p1'), id('a1'))).rejects.toThrow(/does not use all its arguments/);
+  });
+
+  it('inserts rows with one statement per set of columns, each row with its own values, undefined columns left out', async () => {
+    const db = database.db;
+    const engine = database.engine;
+    const row = (asset: string, state: string, lastError?: string | null) => ({
+      project_id: id('p3'), asset_id: id(asset), state, source_region: 'cn-north-4', source_project_id: 'f'.repeat(32),
+      source_asset_id: 'e'.repeat(32), token_id: 't', manifest: '{}', epoch: 0, next_run_at: 'n', attempts: 0, files_done: 0,
+      bytes_done: 0, bytes_total: 7, deadline: 'd', started_at: 's', last_error: lastError,
+    });
+    await insertRow(db, engine, 'copy_tasks', row('b1', 'CREATING', 'first'));
+    await insertRow(db, engine, 'copy_tasks', row('b2', 'FAILED', null));
+    await insertRow(db, engine, 'copy_tasks', row('b3', 'ACTIVED'));
+    await db.transaction().execute((trx) => insertRow<Database, 'copy_tasks'>(trx, engine, 'copy_tasks', row('b4', 'CANCELLED', 'fourth')));
+    const rows = await db.selectFrom('copy_tasks').select(['asset_id', 'state', 'last_error']).where('project_id', '=', id('p3')).orderBy('asset_id').execute();
+    expect(rows).toEqual([
+      { asset_id: id('b1'), state: 'CREATING', last_error: 'first' },
+      { asset_id: id('b2'), state: 'FAILED', last_error: null },
+      { asset_id: id('b3'), state: 'ACTIVED', last_error: null },
+      { asset_id: id('b4'), state: 'CANCELLED', last_error: 'fourth' },
+    ]);
+    await expect(insertRow(db, engine, 'copy_tasks', row('b1', 'CREATING'))).rejects.toThrow();
   });
 });

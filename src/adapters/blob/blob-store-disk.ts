@@ -63,6 +63,8 @@ async function fsyncPath(file: string): Promise<void> {
 export class DiskBlobStore implements BlobStore {
   readonly kind = 'disk' as const;
   private readonly root: string;
+  /** The temp folder, made once (again after a put failed: it may have been removed). */
+  private tmpFolderMade: Promise<void> | undefined;
 
   constructor({ root }: { root: string }) {
     this.root = path.resolve(root);
@@ -164,16 +166,18 @@ export class DiskBlobStore implements BlobStore {
     try {
       const target = this.pathOf(key);
       const tmpDir = path.join(this.root, tmpFolder);
-      await mkdir(tmpDir, { recursive: true, mode: privateDirMode });
+      this.tmpFolderMade ??= mkdir(tmpDir, { recursive: true, mode: privateDirMode }).then(() => undefined);
+      await this.tmpFolderMade;
       tmp = path.join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
-      await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: privateFileMode }));
-      await fsyncPath(tmp);
+      // `flush`: fsynced on its own descriptor before it closes (no second open to fsync it).
+      await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: privateFileMode, flush: true }));
       await mkdir(path.dirname(target), { recursive: true, mode: privateDirMode });
       await rename(tmp, target);
       tmp = undefined;
       await fsyncPath(path.dirname(target));
       return await this.statOf(target);
     } catch (err) {
+      this.tmpFolderMade = undefined;
       // A writer piping into `body` must not stall on a store that stopped reading.
       body.destroy();
       if (tmp) await rm(tmp, { force: true });

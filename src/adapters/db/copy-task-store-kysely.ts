@@ -10,7 +10,7 @@ import {
 import type { CopyTaskFilter, CopyTaskStore } from '../../ports/copy-task-store.js';
 import { lockForClaim, type Engine } from './engine.js';
 import type { CopyTasksTable, Database } from './schema.js';
-import { perShape, preparedListLength, preparedQuery } from './prepared-query.js';
+import { insertRow, perShape, preparedListLength, preparedQuery } from './prepared-query.js';
 
 const tasksOfAssets = perShape((_length: number) =>
   preparedQuery((db: Kysely<Database>, projectId: string, ...assetIds: string[]) =>
@@ -74,7 +74,7 @@ export class KyselyCopyTaskStore implements CopyTaskStore {
   }
 
   async insertTask(task: CopyTask): Promise<void> {
-    await this.db.insertInto('copy_tasks').values(toRow(task)).execute();
+    await insertRow(this.db, this.engine, 'copy_tasks', toRow(task));
     // A task row is never deleted (a later copy of the asset restarts it): a new one has no file rows yet.
     await this.insertFiles(task, false);
   }

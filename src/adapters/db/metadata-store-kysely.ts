@@ -5,17 +5,17 @@ import { AppError } from '../../domain/errors.js';
 import { listedFileStates, uploadableFileStates } from '../../domain/file-states.js';
 import { shareOf } from '../../domain/sharing.js';
 import { isoTime } from '../../domain/time.js';
-import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch, type MetadataStore } from '../../ports/metadata-store.js';
+import { DuplicateAssetIdError, type AssetPatch, type AssetQuery, type FilePatch, type FileWriteOptions, type MetadataStore } from '../../ports/metadata-store.js';
 import { KyselyCopyTaskStore } from './copy-task-store-kysely.js';
 import { KyselyTransferJobStore } from './transfer-job-store-kysely.js';
 import { KyselyLargeUploadStore } from './large-upload-store-kysely.js';
 import { indexSchedule, KyselyScheduleStore } from './schedule-store-kysely.js';
 import { KyselyRuleStore, noteAssetChange } from './rule-store-kysely.js';
-import type { AssetsTable, Database } from './schema.js';
+import type { Database } from './schema.js';
 import { isPrimaryKeyViolation, isUniqueViolation, lockUntilCommit, nameContains, type Engine } from './engine.js';
 import { indexProperties, indexTags, moveTerms, unindexAsset } from './asset-terms.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
-import { perShape, preparedListLength, preparedQuery } from './prepared-query.js';
+import { insertRow, perShape, preparedListLength, preparedQuery } from './prepared-query.js';
 
 const assetById = preparedQuery((db: Kysely<Database>, projectId: string, assetId: string) =>
   db.selectFrom('assets').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId),
@@ -52,22 +52,6 @@ const showStampQuery = (aggregate: 'group_concat' | 'string_agg') =>
   );
 const showStampOf = { sqlite: showStampQuery('group_concat'), postgres: showStampQuery('string_agg') } as const;
 
-/**
- * An asset row's insert, prepared once per set of columns (`assetToRow` gives every column but
- * the origin's to each asset, and those to a replica's).
- */
-const assetInserts = new Map<string, ReturnType<typeof assetInsert>>();
-const assetInsert = (columns: readonly string[]) =>
-  preparedQuery((db: Kysely<Database>, ...values: unknown[]) =>
-    db.insertInto('assets').values(Object.fromEntries(columns.map((c, i) => [c, values[i]])) as unknown as AssetsTable),
-  );
-async function insertAssetRow(db: Kysely<Database>, engine: Engine, row: AssetsTable): Promise<void> {
-  const columns = Object.keys(row);
-  const key = columns.join(',');
-  let insert = assetInserts.get(key);
-  if (!insert) assetInserts.set(key, (insert = assetInsert(columns)));
-  await insert(db, engine, ...(Object.values(row) as unknown[]));
-}
 const assetCount = preparedQuery((db: Kysely<Database>, projectId: string) => db.selectFrom('project_usage').select('assets').where('project_id', '=', projectId));
 const countHeldBy = preparedQuery((db: Kysely<Database>, projectId: string, delta: number) =>
   db
@@ -143,6 +127,8 @@ export class KyselyMetadataStore implements MetadataStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: Engine,
+    /** How many savepoints enclose this store (names its next one). */
+    private readonly savepoints = 0,
   ) {
     this.copyTasks = new KyselyCopyTaskStore(db, engine);
     this.transfers = new KyselyTransferJobStore(db);
@@ -154,6 +140,25 @@ export class KyselyMetadataStore implements MetadataStore {
   async transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
     return this.db.transaction().execute((trx) => fn(new KyselyMetadataStore(trx, this.engine)));
+  }
+
+  async savepoint<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {
+    if (!this.db.isTransaction) throw new Error('savepoint outside a transaction');
+    // Savepoints of one transaction run one after another (its queries are awaited in turn): a
+    // name per nesting depth is enough, and the innermost of a name is the one rolled back.
+    const name = sql.id(`work_${this.savepoints}`);
+    await sql`SAVEPOINT ${name}`.execute(this.db);
+    const inner = new KyselyMetadataStore(this.db, this.engine, this.savepoints + 1);
+    let result: T;
+    try {
+      result = await fn(inner);
+    } catch (err) {
+      await sql`ROLLBACK TO SAVEPOINT ${name}`.execute(this.db);
+      await sql`RELEASE SAVEPOINT ${name}`.execute(this.db);
+      throw err;
+    }
+    await sql`RELEASE SAVEPOINT ${name}`.execute(this.db);
+    return result;
   }
 
   /** `fn` on this store's transaction, or on a new one. */
@@ -213,7 +218,7 @@ export class KyselyMetadataStore implements MetadataStore {
     try {
       await this.inTransaction(async (db) => {
         await this.lockCounts(db, asset.projectId);
-        await insertAssetRow(db, this.engine, assetToRow(asset));
+        await insertRow(db, this.engine, 'assets', assetToRow(asset));
         // The row is new (its insert did not collide), so it has no term rows, shares or
         // scheduled operations to replace: each is only added.
         const listed = { asset_state: asset.assetState, created_at: asset.createdAt };
@@ -584,9 +589,13 @@ export class KyselyMetadataStore implements MetadataStore {
     return rows.map(rowToFile);
   }
 
-  async insertFile(file: AssetFile): Promise<void> {
+  async insertFile(file: AssetFile, options: FileWriteOptions = {}): Promise<void> {
+    if (options.assetTouched) {
+      await insertRow(this.db, this.engine, 'files', fileToRow(file));
+      return;
+    }
     await this.inTransaction(async (db) => {
-      await db.insertInto('files').values(fileToRow(file)).execute();
+      await insertRow(db, this.engine, 'files', fileToRow(file));
       await this.touchAsset(db, file.projectId, file.assetId, file.updatedAt);
     });
   }
@@ -621,14 +630,16 @@ export class KyselyMetadataStore implements MetadataStore {
     return row ? rowToFile(row) : undefined;
   }
 
-  async updateFile(fileId: string, patch: FilePatch, onlyIn?: readonly FileState[]): Promise<boolean> {
-    return this.inTransaction(async (db) => {
+  async updateFile(fileId: string, patch: FilePatch, onlyIn?: readonly FileState[], options: FileWriteOptions = {}): Promise<boolean> {
+    const update = async (db: Kysely<Database>) => {
       let query = db.updateTable('files').set(filePatchToRow(patch)).where('file_id', '=', fileId);
       if (onlyIn) query = query.where('state', 'in', [...onlyIn]);
       const updated = (await query.returning(['project_id', 'asset_id']).execute())[0];
-      if (updated) await this.touchAsset(db, updated.project_id, updated.asset_id, patch.updatedAt);
+      if (updated && !options.assetTouched) await this.touchAsset(db, updated.project_id, updated.asset_id, patch.updatedAt);
       return updated !== undefined;
-    });
+    };
+    // One statement needs no transaction of its own.
+    return options.assetTouched ? update(this.db) : this.inTransaction(update);
   }
 
   async deleteFile(fileId: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { Compilable, CompiledQuery, Insertable, Kysely } from 'kysely';
 import type { Engine } from './engine.js';
 
 /** A value no caller passes: it marks where argument `i` lands among the compiled parameters. */
@@ -57,3 +57,30 @@ export function perShape<K, Q>(make: (shape: K) => Q): (shape: K) => Q {
 
 /** `in` lists up to this length are prepared per length (a page of ListAssets holds at most 100). */
 export const preparedListLength = 100;
+
+const inserts = new Map<string, Compiled>();
+
+/**
+ * Inserts one row, its statement compiled once per engine, table and set of columns (in their
+ * order; columns whose value is `undefined` are left out, as Kysely leaves them out): a hot
+ * path's insert of a row mapped from a domain value (always the same columns) is not built and
+ * compiled by Kysely at every call. Every value is bound as it is (no SQL expressions).
+ */
+export async function insertRow<DB, T extends keyof DB & string>(db: Kysely<DB>, engine: Engine, table: T, row: Insertable<DB[T]>): Promise<void> {
+  const entries: [string, unknown][] = Object.entries(row as object).filter(([, v]) => v !== undefined);
+  const key = `${engine}\u0000${table}\u0000${entries.map(([c]) => c).join(',')}`;
+  let compiled = inserts.get(key);
+  if (!compiled) {
+    const slots = entries.map((_, i) => slot(i));
+    const values = Object.fromEntries(entries.map(([c], i) => [c, slots[i]]));
+    const query = db.insertInto(table).values(values as never).compile();
+    compiled = { query, argumentAt: query.parameters.map((p) => slots.indexOf(p as string)) };
+    inserts.set(key, compiled);
+  }
+  const { query, argumentAt } = compiled;
+  const parameters = query.parameters.map((p, i) => {
+    const at = argumentAt[i] as number;
+    return at < 0 ? p : entries[at]?.[1];
+  });
+  await db.executeQuery({ ...query, parameters });
+}

@@ -3,7 +3,7 @@ import { assetTypes, type AssetType } from '../../domain/asset.js';
 import { AppError } from '../../domain/errors.js';
 import { replicaStates, ruleMatches, type ReplicaState, type ReplicaStatus, type ReplicationRule, type RuleFilter, type RuleProgress } from '../../domain/replication-rule.js';
 import { releaseMarker, type OutboxEntry, type RulePatch, type RuleStore } from '../../ports/rule-store.js';
-import { isUniqueViolation, lockForClaim, type Engine } from './engine.js';
+import { engineOfDb, isUniqueViolation, lockForClaim, type Engine } from './engine.js';
 import { rowToAsset } from './row-mapping.js';
 import type { Database, ReplicaStatusTable, ReplicationRulesTable, RuleOutboxTable } from './schema.js';
 import { perShape, preparedListLength, preparedQuery } from './prepared-query.js';
@@ -88,6 +88,11 @@ const outboxRow = (e: { ruleId: string; projectId: string; assetId: string; vers
   last_error: null,
 });
 
+/** A project's live rules: read by every change of an asset (compiled once). */
+const enabledRulesOf = preparedQuery((db: Kysely<Database>, projectId: string) =>
+  db.selectFrom('replication_rules').selectAll().where('project_id', '=', projectId).where('enabled', '=', 1).where('deleted_at', 'is', null),
+);
+
 /**
  * In the transaction of a change to an asset of `projectId` (its version already moved on):
  * queues a delivery under every enabled rule of the project that sends it — an ACTIVED asset
@@ -95,7 +100,7 @@ const outboxRow = (e: { ruleId: string; projectId: string; assetId: string; vers
  * replica never feeds a rule. One query when the project has no rule.
  */
 export async function noteAssetChange(db: Kysely<Database>, projectId: string, assetId: string, now: string): Promise<void> {
-  const rules = await db.selectFrom('replication_rules').selectAll().where('project_id', '=', projectId).where('enabled', '=', 1).where('deleted_at', 'is', null).execute();
+  const rules = await enabledRulesOf(db, engineOfDb(db as Kysely<unknown>), projectId);
   if (rules.length === 0) return;
   const row = await db.selectFrom('assets').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).executeTakeFirst();
   if (!row || row.origin_region) return;

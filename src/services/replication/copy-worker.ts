@@ -9,6 +9,7 @@ import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { Clock } from '../../ports/clock.js';
 import { isoTime } from '../../domain/time.js';
 import { PeerFault, type PeerTransport } from '../../ports/peer-transport.js';
+import { CommitGroup } from '../commit-group.js';
 import { CopyLeftovers } from './copy-leftovers.js';
 import { HashPool } from './hash-pool.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -46,6 +47,12 @@ export interface CopyWorkerOptions {
   onFinished?: (task: CopyTask, failureCode?: CopyFailureCode) => void;
   /** Called when renewing a lease failed with an error (metrics); the run goes on and renews again. */
   onLeaseRenewFailed?: (err: unknown) => void;
+  /**
+   * How long a finished run's activation waits for others to share its transaction, ms
+   * (default 10; 0: only those finishing in the same turn of the event loop). It commits at
+   * once when every running copy waits.
+   */
+  activationGroupMs?: number;
 }
 
 type Running = { task: CopyTask; abort: AbortController; done: Promise<void> };
@@ -67,10 +74,12 @@ export class CopyWorker {
   private woken = false;
   private readonly leaseMs: number;
   private readonly leftovers: CopyLeftovers;
+  private readonly activations: CommitGroup;
 
   constructor(private readonly o: CopyWorkerOptions) {
     this.leaseMs = o.leaseMs ?? 30_000;
     this.leftovers = new CopyLeftovers(o);
+    this.activations = new CommitGroup({ store: o.store, windowMs: o.activationGroupMs ?? 10 });
   }
 
   start(): void {
@@ -206,9 +215,12 @@ export class CopyWorker {
     try {
       const endpoint = this.o.peers[task.sourceRegion];
       if (!endpoint) throw new PeerFault('permanent', 'source_refused', `region ${task.sourceRegion} is no longer a peer`);
-      const progress = new Map((await this.o.store.copyTasks.fileProgress(task.projectId, task.assetId)).map((p) => [p.fileId, p]));
-      // Segments are recorded for segmented files only.
+      // Segments (and segmented uploads) are recorded for segmented files only.
       const segmented = task.files.some(isSegmented);
+      // A whole file's progress moves the task's totals in the same transaction: with none
+      // counted (the claim read them), no file of an unsegmented copy has any to resume from.
+      const fresh = !segmented && task.bytesDone === 0 && task.filesDone === 0;
+      const progress = new Map(fresh ? [] : (await this.o.store.copyTasks.fileProgress(task.projectId, task.assetId)).map((p) => [p.fileId, p]));
       await copySegments({
         task,
         files: task.files.filter((f) => !progress.get(f.id)?.done),
@@ -238,22 +250,33 @@ export class CopyWorker {
     }
   }
 
-  /** All files verified: task, asset and files turn final in one conditional transaction. */
+  /**
+   * All files verified: task, asset and files turn final in one conditional transaction, shared
+   * with the activations of other runs finishing at about the same time (group commit, each in a
+   * savepoint: a run whose lease was lost or whose write failed is undone alone).
+   */
   private async activate(task: CopyTask): Promise<void> {
-    const at = isoTime(this.o.clock.now());
-    const replaced = await this.o.store.transaction(async (tx) => {
-      // The stored manifest loses its capabilities in the same statement (`files`).
-      if (!(await tx.copyTasks.finish(task, { state: 'ACTIVED', at, files: task.files }))) throw new LostLeaseError();
-      const asset = await tx.getAsset(task.projectId, task.assetId);
-      if (asset?.origin && (asset.assetState === 'ACTIVED' || asset.assetState === 'UNACTIVED')) return this.switchFiles(tx, task, asset.assetState, at);
-      const activated = { assetState: 'ACTIVED', updatedAt: at } as const;
-      if (!(await tx.updateAsset(task.projectId, task.assetId, activated, assetActions.copyActivated.from))) throw new LostLeaseError();
-      for (const f of task.files) await tx.updateFile(f.id, { state: 'CREATED', updatedAt: at }, fileActions.copyVerified.from);
-      // Every upload was completed: no part rows stay behind (only segmented files have any).
-      if (task.files.some(isSegmented)) await tx.copyTasks.clearSegments(task.projectId, task.assetId);
-      return [];
-    });
+    const activated = this.activations.run(`${task.projectId}/${task.assetId}`, (tx) => this.activateIn(tx, task));
+    // Every running copy waits in the group: no other can join it before the window ends.
+    if (this.activations.size >= this.running.size) this.activations.flush();
+    const replaced = await activated;
     for (const key of replaced) await this.o.blobs.delete(key);
+  }
+
+  /** The activation's writes, in the caller's transaction; returns the blobs to remove once committed. */
+  private async activateIn(tx: MetadataStore, task: CopyTask): Promise<string[]> {
+    const at = isoTime(this.o.clock.now());
+    // The stored manifest loses its capabilities in the same statement (`files`).
+    if (!(await tx.copyTasks.finish(task, { state: 'ACTIVED', at, files: task.files }))) throw new LostLeaseError();
+    const asset = await tx.getAsset(task.projectId, task.assetId);
+    if (asset?.origin && (asset.assetState === 'ACTIVED' || asset.assetState === 'UNACTIVED')) return this.switchFiles(tx, task, asset.assetState, at);
+    const activated = { assetState: 'ACTIVED', updatedAt: at } as const;
+    if (!(await tx.updateAsset(task.projectId, task.assetId, activated, assetActions.copyActivated.from))) throw new LostLeaseError();
+    // The asset's update above moved its version on and told the rules, for its files too.
+    for (const f of task.files) await tx.updateFile(f.id, { state: 'CREATED', updatedAt: at }, fileActions.copyVerified.from, { assetTouched: true });
+    // Every upload was completed: no part rows stay behind (only segmented files have any).
+    if (task.files.some(isSegmented)) await tx.copyTasks.clearSegments(task.projectId, task.assetId);
+    return [];
   }
 
   /**

@@ -7,7 +7,7 @@ import { allows } from '../../domain/state-machine.js';
 import type { CopyTask } from '../../domain/copy-task.js';
 import { copyTaskStateRules } from '../../domain/copy-task-states.js';
 import { AppError } from '../../domain/errors.js';
-import { DuplicateAssetIdError, type MetadataStore } from '../../ports/metadata-store.js';
+import { DuplicateAssetIdError, type FileWriteOptions, type MetadataStore } from '../../ports/metadata-store.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { AssetService } from '../asset-service.js';
 import { chunkHashesOf } from '../chunk-hasher.js';
@@ -17,6 +17,7 @@ import type { Principal } from '../../domain/principal.js';
 import { updateAssetIn } from '../conditional-update.js';
 import { refuseIfInTransfer } from '../transfers/pending-transfer.js';
 import type { QuotaGuard } from '../quota-guard.js';
+import { CommitGroup } from '../commit-group.js';
 import type { CapabilitySigner } from './capability.js';
 import type { CopyLeftovers } from './copy-leftovers.js';
 import type { KeyRing } from './key-ring.js';
@@ -60,7 +61,15 @@ export class ReplicationService {
       /** Removes what an ended run stored before an import starts the copy again. */
       leftovers: Pick<CopyLeftovers, 'remove'>;
     },
-  ) {}
+  ) {
+    this.imports = new CommitGroup({ store: deps.store, windowMs: 0 });
+  }
+
+  /**
+   * Imports started in one turn of the event loop (requests are started several per turn) share
+   * one transaction, each in a savepoint: one refused import changes nothing and fails alone.
+   */
+  private readonly imports: CommitGroup;
 
   private ring(): KeyRing {
     if (!this.deps.keyRing) throw new AppError('replicationNotConfigured', 'no replication key ring is configured');
@@ -154,7 +163,8 @@ export class ReplicationService {
   async import(principal: Principal, info: SealedInfo, requestId: string): Promise<{ assetId: string; assetState: string }> {
     const manifest = this.open(principal, info);
     await this.removeLeftovers(principal.projectId, manifest);
-    const result = await onceMoreIfRaced(() => this.deps.store.transaction((tx) => this.createOrReuse(tx, principal, manifest, requestId)));
+    const key = `${principal.projectId}/${manifest.src.asset}`;
+    const result = await onceMoreIfRaced(() => this.imports.run(key, (tx) => this.createOrReuse(tx, principal, manifest, requestId)));
     if (result.assetState === 'CREATING') this.deps.onImported?.();
     return result;
   }
@@ -192,7 +202,8 @@ export class ReplicationService {
     await this.deps.quota.admit(tx, { projectId: principal.projectId, assets: 1 });
     const owner = { projectId: principal.projectId, assetId, appUserId: principal.appUserId ?? m.meta.app_user_id, at: isoTime(now) };
     await tx.insertAsset(newAsset(owner, fieldsFromCopy(m.meta)));
-    await this.resetFiles(tx, principal, m, now);
+    // A new asset has no files to remove, and its row was written in this transaction.
+    await this.insertCopyFiles(tx, principal, m, m.files, now, { assetTouched: true });
     // The task of a force-deleted copy is restarted, never deleted and re-inserted: its epoch
     // keeps growing, so a worker still running the old copy cannot write to the new one.
     if (task) await tx.copyTasks.restartTask(this.newTask(principal, m, now, requestId));
@@ -207,7 +218,14 @@ export class ReplicationService {
   }
 
   /** File rows for `files` of the manifest, CREATING until the copy verifies them (quota checked first). */
-  async insertCopyFiles(tx: MetadataStore, principal: Principal, m: ReplicationManifest, files: ReplicationManifest['files'], now: Date): Promise<void> {
+  async insertCopyFiles(
+    tx: MetadataStore,
+    principal: Principal,
+    m: ReplicationManifest,
+    files: ReplicationManifest['files'],
+    now: Date,
+    options: FileWriteOptions = {},
+  ): Promise<void> {
     await this.deps.quota.admit(tx, { projectId: principal.projectId, files: { assetId: m.src.asset, count: files.length, uploadBytes: 0 } });
     for (const f of files) {
       const file: AssetFile = {
@@ -232,7 +250,7 @@ export class ReplicationService {
         createdAt: isoTime(now),
         updatedAt: isoTime(now),
       };
-      await tx.insertFile(file);
+      await tx.insertFile(file, options);
     }
   }
 
