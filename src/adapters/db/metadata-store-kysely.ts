@@ -16,6 +16,7 @@ import { isPrimaryKeyViolation, isUniqueViolation, lockUntilCommit, nameContains
 import { indexProperties, indexTags, moveTerms, unindexAsset } from './asset-terms.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
 import { preparedQuery } from './prepared-query.js';
+import type { DirectReads } from './direct-reads.js';
 
 const assetById = preparedQuery((db: Kysely<Database>, projectId: string, assetId: string) =>
   db.selectFrom('assets').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId),
@@ -84,9 +85,14 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly schedule: KyselyScheduleStore;
   readonly rules: KyselyRuleStore;
 
+  /**
+   * @param direct the hot path's reads past Kysely's executor (ShowAsset's stamp); without it,
+   * or inside a transaction, every read goes through Kysely.
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: Engine,
+    private readonly direct?: DirectReads,
   ) {
     this.copyTasks = new KyselyCopyTaskStore(db, engine);
     this.transfers = new KyselyTransferJobStore(db);
@@ -231,7 +237,10 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async showStamp(projectId: string, assetId: string): Promise<string | undefined> {
-    const [row] = await showStampOf[this.engine](this.db, this.engine, projectId, assetId);
+    const query = showStampOf[this.engine];
+    const [row] = this.direct && !this.db.isTransaction
+      ? await query.direct(this.direct, this.db, this.engine, projectId, assetId)
+      : await query(this.db, this.engine, projectId, assetId);
     return row && `${row.version ?? 1}:${row.produce_id}\n${row.c ?? '-'}\n${row.r ?? '-'}`;
   }
 
