@@ -42,11 +42,49 @@ export function sqliteDirectReads(db: SQLite.Database, onQuery?: () => void): Di
   };
 }
 
-export function postgresDirectReads(pool: pg.Pool, onQuery?: () => void): DirectReads {
+/** What `postgresDirectReads` needs of a `pg.Pool`. */
+export type DirectPool = Pick<pg.Pool, 'connect'>;
+
+/**
+ * PostgreSQL: a named prepared statement on a pooled connection. Reads of the same statement
+ * and parameters that are waiting for a connection are made once for all of them: a read
+ * joins another only until that one has its connection, so the query runs after every request
+ * it answers arrived, and sees every change committed before any of them (a change in any
+ * process of the region is seen by the next request, as with a read of its own). Each request
+ * still counts its read as a query.
+ */
+export function postgresDirectReads(pool: DirectPool, onQuery?: () => void): DirectReads {
+  const waiting = new Map<string, Promise<unknown[]>>();
   return {
     rows(name, sql, parameters) {
       onQuery?.();
-      return pool.query({ name, text: sql, values: parameters as unknown[] }).then((result) => result.rows as unknown[]);
+      const key = `${name}\u0000${parameters.join('\u0000')}`;
+      const joined = waiting.get(key);
+      if (joined) return joined;
+      let read: Promise<unknown[]> | undefined;
+      const stopJoining = (): void => {
+        if (read !== undefined && waiting.get(key) === read) waiting.delete(key);
+      };
+      read = (async () => {
+        let client: pg.PoolClient;
+        try {
+          client = await pool.connect();
+        } finally {
+          // From here on the read is under way: a request arriving now needs one of its own.
+          stopJoining();
+        }
+        try {
+          const result = await client.query({ name, text: sql, values: parameters as unknown[] });
+          client.release();
+          return result.rows as unknown[];
+        } catch (err) {
+          // A connection that failed a query is not reused (as `pool.query` does).
+          client.release(err as Error);
+          throw err;
+        }
+      })();
+      waiting.set(key, read);
+      return read;
     },
   };
 }
