@@ -51,8 +51,8 @@ describe('PostgreSQL direct reads', () => {
     // The first read has its connection: a request arriving now makes a read of its own.
     const second = reads.rows('stamp', 'SELECT $1', ['p']);
     await handOut();
-    expect((await first)[0]).toMatchObject({ read: 1 });
-    expect((await second)[0]).toMatchObject({ read: 2 });
+    expect(await first).toMatchObject([{ read: 1 }]);
+    expect(await second).toMatchObject([{ read: 2 }]);
     expect(queries).toHaveLength(2);
   });
 
@@ -68,6 +68,6 @@ describe('PostgreSQL direct reads', () => {
     expect(released[0]).toBeInstanceOf(Error);
     const again = reads.rows('stamp', 'SELECT $1', ['ok']);
     await handOut();
-    expect((await again)[0]).toMatchObject({ values: ['ok'] });
+    expect(await again).toMatchObject([{ values: ['ok'] }]);
   });
 });
