@@ -60,6 +60,7 @@ export class IdentityAuthenticator implements Authenticator {
       // An unknown key is refused inside the precheck, after the date checks.
       const pre = precheckSdkRequest({
         headers: request.headers,
+        authorization: parsed,
         now: this.deps.clock.now(),
         lookupSecret: () => (resolved.status === 'ok' ? resolved.secretKey : undefined),
       });
