@@ -59,10 +59,10 @@ function track(batch: LineBatch): void {
  * Structured logs to stdout; credentials are redacted wherever they could appear. Lines are
  * written asynchronously (no synchronous write on a request's path; lines written while one
  * write is under way go out together), in batches of 16 KiB or every 100 ms, whichever comes
- * first, and flushed when the process exits.
+ * first, and flushed when the process exits. `fd`: where the lines go (stdout by default).
  */
-export function createLogger(level: string, bindings: Record<string, string> = {}): Logger {
-  const batch = new LineBatch(pino.destination({ dest: 1, sync: false, periodicFlush: logFlushMs }));
+export function createLogger(level: string, bindings: Record<string, string> = {}, fd = 1): Logger {
+  const batch = new LineBatch(pino.destination({ dest: fd, sync: false, periodicFlush: logFlushMs }));
   track(batch);
   return pino({
     level,
