@@ -18,7 +18,7 @@ function fakePool() {
     },
     release: (err?: Error) => void released.push(err),
   } as unknown as pg.PoolClient;
-  const pool: DirectPool = { connect: () => new Promise<pg.PoolClient>((resolve) => waiting.push(resolve)) } as DirectPool;
+  const pool: DirectPool = { connect: () => new Promise<pg.PoolClient>((resolve) => waiting.push(resolve)) };
   const handOut = async () => {
     for (const give of waiting.splice(0)) give(client);
     await new Promise((r) => setImmediate(r));

@@ -34,9 +34,9 @@ export function sqliteDirectReads(db: SQLite.Database, onQuery?: () => void): Di
       onQuery?.();
       const run = statement;
       try {
-        return Promise.resolve(busyAsUnavailable(() => run.all(parameters as unknown[])));
+        return Promise.resolve(busyAsUnavailable(() => run.all(parameters)));
       } catch (err) {
-        return Promise.reject(err as Error);
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     },
   };
@@ -54,24 +54,23 @@ export type DirectPool = Pick<pg.Pool, 'connect'>;
  * still counts its read as a query.
  */
 export function postgresDirectReads(pool: DirectPool, onQuery?: () => void): DirectReads {
-  const waiting = new Map<string, Promise<unknown[]>>();
+  /** Reads waiting for a connection, by statement and parameters. */
+  const waiting = new Map<string, { read?: Promise<unknown[]> }>();
   return {
     rows(name, sql, parameters) {
       onQuery?.();
       const key = `${name}\u0000${parameters.join('\u0000')}`;
-      const joined = waiting.get(key);
+      const joined = waiting.get(key)?.read;
       if (joined) return joined;
-      let read: Promise<unknown[]> | undefined;
-      const stopJoining = (): void => {
-        if (read !== undefined && waiting.get(key) === read) waiting.delete(key);
-      };
-      read = (async () => {
+      const entry: { read?: Promise<unknown[]> } = {};
+      waiting.set(key, entry);
+      entry.read = (async () => {
         let client: pg.PoolClient;
         try {
           client = await pool.connect();
         } finally {
           // From here on the read is under way: a request arriving now needs one of its own.
-          stopJoining();
+          if (waiting.get(key) === entry) waiting.delete(key);
         }
         try {
           const result = await client.query({ name, text: sql, values: parameters as unknown[] });
@@ -83,8 +82,7 @@ export function postgresDirectReads(pool: DirectPool, onQuery?: () => void): Dir
           throw err;
         }
       })();
-      waiting.set(key, read);
-      return read;
+      return entry.read;
     },
   };
 }

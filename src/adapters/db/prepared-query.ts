@@ -63,5 +63,5 @@ export function preparedQuery<DB, A extends string[], R>(
     const compiled = compiledFor(db, engine, args);
     return (reads.rows(name, compiled.query.sql, bind(compiled, args)) as Promise<R[]> | undefined) ?? run(db, engine, ...args);
   };
-  return Object.assign(run, { direct }) as PreparedQuery<DB, A, R>;
+  return Object.assign(run, { direct });
 }
