@@ -106,7 +106,10 @@ function sdkUrlEncode(s: string): string {
 // The SDK encodes the path as legacy url.parse() left it: non-ASCII raw (so
 // encoded once), but existing %XX escapes and LEGACY_PATH_ESCAPES encoded twice.
 // On the wire non-ASCII arrives as %XX (>= 0x80), which we keep as is.
+// A segment of unreserved characters only (ids, names: nearly every path) is its own encoding.
+const UNRESERVED_SEGMENT_RE = /^[A-Za-z0-9._~-]*$/;
 function canonicalSegment(segment: string): string {
+  if (UNRESERVED_SEGMENT_RE.test(segment)) return segment;
   return segment.replace(/%[89a-f][0-9a-f]|[\s\S]/giu, (t) => {
     if (t.length === 3) return t.toUpperCase();
     return LEGACY_PATH_ESCAPES.has(t) ? `%25${pct(t.charCodeAt(0)).slice(1)}` : sdkUrlEncode(t);
@@ -152,7 +155,10 @@ function headerValue(headers: HeaderMap, name: string): string | undefined {
   return (Array.isArray(v) ? v.join(', ') : v).trim();
 }
 
-const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+const sha256Hex = (data: string | Buffer): string => (data.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(data).digest('hex'));
+/** `localeCompare`'s order (the default collator), without a collator looked up per comparison. */
+const localeOrder = new Intl.Collator().compare;
 
 /** Throws if a signed header is absent or the URL has invalid percent-encoding. */
 export function canonicalRequest(input: CanonicalRequestInput): string {
@@ -160,7 +166,7 @@ export function canonicalRequest(input: CanonicalRequestInput): string {
   const segments = path.split('/').map(canonicalSegment).join('/');
   const uri = segments.endsWith('/') ? segments : `${segments}/`;
   // The SDK orders header lines with localeCompare but SignedHeaders by code units.
-  const headerLines = [...input.signedHeaders].sort((a, b) => a.localeCompare(b)).map((name) => {
+  const headerLines = [...input.signedHeaders].sort(localeOrder).map((name) => {
     const value = headerValue(input.headers, name);
     if (value === undefined) throw new Error(`signed header ${name} is missing`);
     return `${name}:${value}\n`;
@@ -190,11 +196,16 @@ const fail = (reason: SdkAuthFailureReason, message: string): SdkFailure => ({ o
  * Every check the headers allow, before the body is read: the Authorization header, the date
  * and its skew, a known access key, every signed header present.
  */
-export function precheckSdkRequest(input: Omit<SdkVerifyInput, 'method' | 'rawUrl' | 'body'>): SdkPrechecked | SdkFailure {
+export function precheckSdkRequest(
+  input: Omit<SdkVerifyInput, 'method' | 'rawUrl' | 'body'> & {
+    /** The request's Authorization header as the caller has parsed it already (not parsed twice). */
+    authorization?: ParsedAuthorization;
+  },
+): SdkPrechecked | SdkFailure {
   const auth = input.headers['authorization'];
   if (auth === undefined || auth === '') return fail('missing_authorization', 'Authorization header is required');
   if (typeof auth !== 'string') return fail('malformed_authorization', 'multiple Authorization headers');
-  const parsed = parseAuthorizationHeader(auth);
+  const parsed = input.authorization ?? parseAuthorizationHeader(auth);
   if ('error' in parsed) return fail('malformed_authorization', `malformed Authorization header: ${parsed.error}`);
 
   const rawDate = input.headers['x-sdk-date'];

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from '../domain/principal.js';
+import type { MaybePromise } from '../domain/maybe-promise.js';
 
 /** What the authentication step sees of a request. */
 export interface AuthRequest {
@@ -33,8 +34,10 @@ export interface Authenticator {
   /**
    * Every check the headers allow, before the body is read: a token whole; for AK/SK the
    * Authorization header, the date, a known, enabled, unlocked access key and every signed
-   * header present. Throws the refusal.
+   * header present. Throws (or rejects with) the refusal. Answers at once, without a promise,
+   * when every lookup it needs is remembered (the hot path's common case).
    */
-  precheck(request: Omit<AuthRequest, 'body'>): Promise<Precheck>;
-  authorizeProject(caller: Caller, projectId: string): Promise<Omit<Principal, 'appUserId'>>;
+  precheck(request: Omit<AuthRequest, 'body'>): MaybePromise<Precheck>;
+  /** Throws (or rejects with) the refusal; answers at once when the project is remembered. */
+  authorizeProject(caller: Caller, projectId: string): MaybePromise<Omit<Principal, 'appUserId'>>;
 }

@@ -125,7 +125,7 @@ export async function createRegion(config: RegionConfig, listener: Listener, log
   const identity = options.identity ?? (await openIdentity(config.identity, clock));
   const database = openDatabase(config.databaseUrl, { onQuery: countQuery });
   await migrate(database);
-  const store = new KyselyMetadataStore(database.db, database.engine);
+  const store = new KyselyMetadataStore(database.db, database.engine, database.direct);
   const metrics = new Metrics(config.region, { defaultMetrics: options.defaultMetrics ?? false });
   metrics.observeCopyTasks(() => store.copyTasks.countByState());
   const rawBlobs = await createBlobStore(config.blobStore);

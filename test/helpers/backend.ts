@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/adapters/db/database.js';
+import { migrate, openDatabase, type DatabaseOptions, type OpenDatabase } from '../../src/adapters/db/database.js';
 import { startS3Server } from './s3-server.js';
 
 /** Which storage the integration suite runs on: `sqlite` (+ disk, default) or `postgres` (+ S3). */
@@ -58,16 +58,16 @@ export async function backendSettings(): Promise<{ env: Record<string, string>; 
 }
 
 /** A fresh, migrated metadata database of the chosen backend (an SQLite file, or a PostgreSQL database), and its removal. */
-export async function openTestDatabase(): Promise<{ database: OpenDatabase; remove: () => Promise<void> }> {
+export async function openTestDatabase(options: DatabaseOptions = {}): Promise<{ database: OpenDatabase; remove: () => Promise<void> }> {
   let database: OpenDatabase;
   let drop: () => Promise<void>;
   if (testBackend() === 'postgres') {
     const pgDb = await createPgDatabase();
-    database = openDatabase(pgDb.url);
+    database = openDatabase(pgDb.url, options);
     drop = () => pgDb.drop();
   } else {
     const dir = await mkdtemp(path.join(tmpdir(), 'assetbridge-db-'));
-    database = openDatabase(`sqlite:${path.join(dir, 'metadata.db')}`);
+    database = openDatabase(`sqlite:${path.join(dir, 'metadata.db')}`, options);
     drop = () => rm(dir, { recursive: true, force: true });
   }
   await migrate(database);

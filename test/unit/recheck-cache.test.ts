@@ -47,4 +47,16 @@ describe('RecheckCache', () => {
     await c.get('a');
     expect(c.reads).toEqual(['a', 'a', 'b', 'c', 'a']);
   });
+
+  it('answers a remembered value at once (no promise), a value it must read through a promise', async () => {
+    let now = 0;
+    const cache = new RecheckCache<string>({ ttlMs: 2_000, maxEntries: 10, nowMs: () => now });
+    const load = () => Promise.resolve('a1');
+    const first = cache.lookup('a', load);
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toBe('a1');
+    expect(cache.lookup('a', load)).toBe('a1');
+    now += 2_000;
+    expect(cache.lookup('a', load)).toBeInstanceOf(Promise);
+  });
 });

@@ -2,12 +2,15 @@ import { Kysely, Migrator, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { dialectFor, type Engine } from './engine.js';
+import type { DirectReads } from './direct-reads.js';
 
 export interface OpenDatabase<T = Database> {
   db: Kysely<T>;
   engine: Engine;
   /** Switches the connection to its serving settings (called by `migrate` when done). */
   serving: () => void;
+  /** The hot path's reads past Kysely's executor, counted by `onQuery` like Kysely's queries. */
+  direct: DirectReads;
   close(): Promise<void>;
 }
 
@@ -18,10 +21,10 @@ export interface DatabaseOptions {
 
 /** Opens the metadata database named by a `sqlite:<file>` or `postgres://` URL. */
 export function openDatabase<T = Database>(url: string, options: DatabaseOptions = {}): OpenDatabase<T> {
-  const { engine, dialect, serving } = dialectFor(url);
+  const { engine, dialect, serving, directReads } = dialectFor(url);
   const onQuery = options.onQuery;
   const db = new Kysely<T>({ dialect, ...(onQuery ? { log: () => onQuery() } : {}) });
-  return { db, engine, serving, close: () => db.destroy() };
+  return { db, engine, serving, direct: directReads(onQuery), close: () => db.destroy() };
 }
 
 /** Applies pending migrations (Kysely runs them inside a transaction), then serves. */

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { makePrivateDatabaseFile, privateDirMode } from '../private-files.js';
 import { primaryKeyNames } from './schema.js';
 import { cachingDatabase } from './sqlite-statements.js';
+import { postgresDirectReads, sqliteDirectReads, type DirectReads } from './direct-reads.js';
 
 /**
  * Every difference between the two engines the stores run on, in one place: how to connect,
@@ -45,6 +46,8 @@ export interface EngineConnection {
   dialect: Dialect;
   /** Switches the connection from its migrating to its serving settings. */
   serving: () => void;
+  /** The hot path's direct reads on this connection (`onQuery` counts each). */
+  directReads: (onQuery?: () => void) => DirectReads;
 }
 
 /** The Kysely dialect of a `sqlite:<file>` or `postgres://` URL, with each engine's connection settings. */
@@ -55,7 +58,7 @@ export function dialectFor(url: string): EngineConnection {
     // pool and replaced on the next query; without a listener its error would end the process.
     pool.on('error', () => undefined);
     const dialect = new PostgresDialect({ pool });
-    return { engine: 'postgres', dialect, serving: () => undefined };
+    return { engine: 'postgres', dialect, serving: () => undefined, directReads: (onQuery) => postgresDirectReads(pool, onQuery) };
   }
   const file = url.replace(/^sqlite:/, '');
   if (file !== ':memory:') {
@@ -70,7 +73,7 @@ export function dialectFor(url: string): EngineConnection {
   sqlite.pragma(`busy_timeout = ${migratingBusyTimeoutMs}`);
   sqlite.pragma('synchronous = NORMAL');
   const dialect = new SqliteDialect({ database: cachingDatabase(sqlite) });
-  return { engine: 'sqlite', dialect, serving: () => {
+  return { engine: 'sqlite', dialect, directReads: (onQuery) => sqliteDirectReads(sqlite, onQuery), serving: () => {
       // Statistics for the query planner (which index serves a filter), bounded in cost.
       sqlite.pragma('analysis_limit = 1000');
       sqlite.pragma('optimize = 0x10002');

@@ -16,6 +16,7 @@ import { isPrimaryKeyViolation, isUniqueViolation, lockUntilCommit, nameContains
 import { indexProperties, indexTags, moveTerms, unindexAsset } from './asset-terms.js';
 import { assetPatchToRow, assetToRow, filePatchToRow, fileToRow, rowToAsset, rowToFile } from './row-mapping.js';
 import { insertRow, perShape, preparedListLength, preparedQuery } from './prepared-query.js';
+import type { DirectReads } from './direct-reads.js';
 
 const assetById = preparedQuery((db: Kysely<Database>, projectId: string, assetId: string) =>
   db.selectFrom('assets').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId),
@@ -124,9 +125,14 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly schedule: KyselyScheduleStore;
   readonly rules: KyselyRuleStore;
 
+  /**
+   * @param direct the hot path's reads past Kysely's executor (ShowAsset's stamp); without it,
+   * or inside a transaction, every read goes through Kysely.
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: Engine,
+    private readonly direct?: DirectReads,
     /** How many savepoints enclose this store (names its next one). */
     private readonly savepoints = 0,
   ) {
@@ -148,7 +154,7 @@ export class KyselyMetadataStore implements MetadataStore {
     // name per nesting depth is enough, and the innermost of a name is the one rolled back.
     const name = sql.id(`work_${this.savepoints}`);
     await sql`SAVEPOINT ${name}`.execute(this.db);
-    const inner = new KyselyMetadataStore(this.db, this.engine, this.savepoints + 1);
+    const inner = new KyselyMetadataStore(this.db, this.engine, undefined, this.savepoints + 1);
     let result: T;
     try {
       result = await fn(inner);
@@ -290,7 +296,10 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async showStamp(projectId: string, assetId: string): Promise<string | undefined> {
-    const [row] = await showStampOf[this.engine](this.db, this.engine, projectId, assetId);
+    const query = showStampOf[this.engine];
+    const [row] = this.direct && !this.db.isTransaction
+      ? await query.direct(this.direct, this.db, this.engine, projectId, assetId)
+      : await query(this.db, this.engine, projectId, assetId);
     return row && `${row.version ?? 1}:${row.produce_id}\n${row.c ?? '-'}\n${row.r ?? '-'}`;
   }
 

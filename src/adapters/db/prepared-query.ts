@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Insertable, Kysely } from 'kysely';
+import type { DirectReads } from './direct-reads.js';
 import type { Engine } from './engine.js';
 
 /** A value no caller passes: it marks where argument `i` lands among the compiled parameters. */
@@ -10,6 +11,26 @@ interface Compiled {
   argumentAt: number[];
 }
 
+/** A query compiled once: run through Kysely, or (`direct`) on the engine's driver. */
+export interface PreparedQuery<DB, A extends unknown[], R> {
+  (db: Kysely<DB>, engine: Engine, ...args: A): Promise<R[]>;
+  /**
+   * The same query run past Kysely's executor (`DirectReads`, counted like any query), or
+   * through Kysely when the direct read cannot be made now. `db` must not be a transaction:
+   * a direct read never joins one.
+   */
+  direct(reads: DirectReads, db: Kysely<DB>, engine: Engine, ...args: A): Promise<R[]>;
+}
+
+let named = 0;
+
+/** The compiled statement's parameters with the arguments in their places. */
+const bind = ({ query, argumentAt }: Compiled, args: readonly unknown[]): unknown[] =>
+  query.parameters.map((p, i) => {
+    const at = argumentAt[i] as number;
+    return at < 0 ? p : args[at];
+  });
+
 /**
  * A query of fixed shape on the hot path, built and compiled once per engine: every run binds
  * its arguments at the positions the first compilation found them and executes the SQL text
@@ -20,9 +41,10 @@ interface Compiled {
  */
 export function preparedQuery<DB, A extends unknown[], R>(
   build: (db: Kysely<DB>, ...args: A) => Compilable<R>,
-): (db: Kysely<DB>, engine: Engine, ...args: A) => Promise<R[]> {
+): PreparedQuery<DB, A, R> {
   const byEngine = new Map<Engine, Compiled>();
-  return async (db, engine, ...args) => {
+  const name = `assetbridge_prepared_${(named += 1)}`;
+  const compiledFor = (db: Kysely<DB>, engine: Engine, args: A): Compiled => {
     let compiled = byEngine.get(engine);
     if (!compiled) {
       const slots = args.map((_, i) => slot(i)) as A;
@@ -32,14 +54,18 @@ export function preparedQuery<DB, A extends unknown[], R>(
       compiled = { query, argumentAt };
       byEngine.set(engine, compiled);
     }
-    const { query, argumentAt } = compiled;
-    const parameters = query.parameters.map((p, i) => {
-      const at = argumentAt[i] as number;
-      return at < 0 ? p : args[at];
-    });
-    const result = await db.executeQuery<R>({ ...query, parameters });
+    return compiled;
+  };
+  const run = async (db: Kysely<DB>, engine: Engine, ...args: A): Promise<R[]> => {
+    const compiled = compiledFor(db, engine, args);
+    const result = await db.executeQuery<R>({ ...compiled.query, parameters: bind(compiled, args) });
     return result.rows;
   };
+  const direct = (reads: DirectReads, db: Kysely<DB>, engine: Engine, ...args: A): Promise<R[]> => {
+    const compiled = compiledFor(db, engine, args);
+    return (reads.rows(name, compiled.query.sql, bind(compiled, args)) as Promise<R[]> | undefined) ?? run(db, engine, ...args);
+  };
+  return Object.assign(run, { direct });
 }
 
 /**
@@ -77,10 +103,5 @@ export async function insertRow<DB, T extends keyof DB & string>(db: Kysely<DB>,
     compiled = { query, argumentAt: query.parameters.map((p) => slots.indexOf(p as string)) };
     inserts.set(key, compiled);
   }
-  const { query, argumentAt } = compiled;
-  const parameters = query.parameters.map((p, i) => {
-    const at = argumentAt[i] as number;
-    return at < 0 ? p : entries[at]?.[1];
-  });
-  await db.executeQuery({ ...query, parameters });
+  await db.executeQuery({ ...compiled.query, parameters: bind(compiled, entries.map(([, v]) => v)) });
 }

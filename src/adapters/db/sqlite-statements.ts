@@ -57,7 +57,8 @@ class CachedStatement implements SqliteStatement {
   }
 }
 
-function busyAsUnavailable<T>(run: () => T): T {
+/** Runs a statement; `SQLITE_BUSY` past the busy timeout becomes 503 `MSS.00000503`. */
+export function busyAsUnavailable<T>(run: () => T): T {
   try {
     return run();
   } catch (err) {

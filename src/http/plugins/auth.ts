@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { isId } from '../../domain/ids.js';
-import type { AuthRequest, Authenticator, Caller } from '../../ports/authenticator.js';
+import type { AuthRequest, Authenticator, Caller, Precheck } from '../../ports/authenticator.js';
+import type { Principal } from '../../domain/principal.js';
+import type { MaybePromise } from '../../domain/maybe-promise.js';
 
 const appUserIdPattern = /^[\x21-\x7e]{1,64}$/;
 
@@ -59,43 +61,81 @@ class UnverifiedBodies {
  */
 export function registerAuth(app: FastifyInstance, authenticator: Authenticator, options: { maxUnverifiedBodies: number }): void {
   const bodies = new UnverifiedBodies(options.maxUnverifiedBodies);
-  app.addHook('preParsing', async (request, reply, payload) => {
-    if (request.routeOptions.config.public) return payload;
-    try {
-      const params = request.params as { project_id?: string };
-      if (!isId(params.project_id ?? '')) throw new AppError('illegalUrlParameter', 'project_id must be 32 lowercase hex characters');
-      const pre = await authenticator.precheck(headOf(request));
+  // Callback hooks: when every lookup is remembered (the common case), a request passes both
+  // steps without a promise.
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    if (request.routeOptions.config.public) {
+      done(null, payload);
+      return;
+    }
+    const refuse = (err: unknown): void => {
+      // The body is never read: the connection cannot carry another request.
+      reply.header('Connection', 'close');
+      done(err as Error);
+    };
+    const passed = (pre: Precheck): void => {
       if ('caller' in pre) {
         request.caller = pre.caller;
-        return payload;
+        done(null, payload);
+        return;
       }
       // A body that has already arrived whole (small: a large one waits for us to read it) holds
       // nothing open; one still arriving holds a slot until it can be verified.
       if (hasBody(request) && !request.raw.complete) {
         const release = bodies.take(request.ip);
-        if (!release) throw new AppError('tooManyUnverifiedBodies', `more than ${options.maxUnverifiedBodies} signed requests from this address are sending their bodies; retry shortly`, { retryAfterSeconds: 1 });
+        if (!release) {
+          refuse(new AppError('tooManyUnverifiedBodies', `more than ${options.maxUnverifiedBodies} signed requests from this address are sending their bodies; retry shortly`, { retryAfterSeconds: 1 }));
+          return;
+        }
         request.releaseBodySlot = release;
         reply.raw.once('close', release);
       }
       request.verifySignature = pre.verify;
-      return payload;
+      done(null, payload);
+    };
+    let pre: MaybePromise<Precheck>;
+    try {
+      const params = request.params as { project_id?: string };
+      if (!isId(params.project_id ?? '')) throw new AppError('illegalUrlParameter', 'project_id must be 32 lowercase hex characters');
+      pre = authenticator.precheck(headOf(request));
     } catch (err) {
-      // The body is never read: the connection cannot carry another request.
-      reply.header('Connection', 'close');
-      throw err;
+      refuse(err);
+      return;
     }
+    // `done` is called outside the try: what it runs next must never see this hook's catch.
+    if (pre instanceof Promise) pre.then(passed, refuse);
+    else passed(pre);
   });
-  app.addHook('preValidation', async (request) => {
-    if (request.routeOptions.config.public) return;
-    request.releaseBodySlot?.();
-    const caller = request.caller ?? request.verifySignature?.(request.rawBody ?? Buffer.alloc(0));
-    if (!caller) throw new Error('authentication step skipped');
-    const pathProjectId = (request.params as { project_id: string }).project_id;
-    const headerProject = request.headers['x-project-id'];
-    if (headerProject !== undefined && headerProject !== pathProjectId) {
-      throw new AppError('projectMismatch', 'X-Project-Id differs from the project in the path');
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.routeOptions.config.public) {
+      done();
+      return;
     }
-    const principal = await authenticator.authorizeProject(caller, pathProjectId);
-    request.principal = { ...principal, appUserId: appUserIdOf(request) };
+    const authorized = (principal: Omit<Principal, 'appUserId'>): void => {
+      try {
+        request.principal = { ...principal, appUserId: appUserIdOf(request) };
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
+      done();
+    };
+    let principal: MaybePromise<Omit<Principal, 'appUserId'>>;
+    try {
+      request.releaseBodySlot?.();
+      const caller = request.caller ?? request.verifySignature?.(request.rawBody ?? Buffer.alloc(0));
+      if (!caller) throw new Error('authentication step skipped');
+      const pathProjectId = (request.params as { project_id: string }).project_id;
+      const headerProject = request.headers['x-project-id'];
+      if (headerProject !== undefined && headerProject !== pathProjectId) {
+        throw new AppError('projectMismatch', 'X-Project-Id differs from the project in the path');
+      }
+      principal = authenticator.authorizeProject(caller, pathProjectId);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    if (principal instanceof Promise) principal.then(authorized, (err: Error) => done(err));
+    else authorized(principal);
   });
 }

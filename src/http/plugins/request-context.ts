@@ -26,6 +26,7 @@ export function requestIdFor(req: IncomingMessage): string {
  * the request's asynchronous context).
  */
 export function registerRequestContext(app: FastifyInstance, metrics: Metrics): void {
+  const observe = requestObserver(metrics);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
     const tally = { queries: 0 };
@@ -39,9 +40,7 @@ export function registerRequestContext(app: FastifyInstance, metrics: Metrics): 
   app.addHook('onResponse', (request, reply, done) => {
     const operation = request.routeOptions.config.operation ?? 'unknown';
     const queries = request.queryTally?.queries ?? 0;
-    metrics.requests.inc({ operation, status: String(reply.statusCode) });
-    metrics.requestSeconds.observe({ operation }, reply.elapsedTime / 1000);
-    metrics.requestQueries.observe({ operation }, queries);
+    observe(operation, reply.statusCode, reply.elapsedTime / 1000, queries);
     request.log.info(
       {
         op: operation,
@@ -57,4 +56,32 @@ export function registerRequestContext(app: FastifyInstance, metrics: Metrics): 
     );
     done();
   });
+}
+
+/**
+ * Records one request in the request metrics. Each operation's series (and each status of it)
+ * are looked up once and kept: a labelled observation otherwise hashes its labels every time.
+ */
+function requestObserver(metrics: Metrics): (operation: string, status: number, seconds: number, queries: number) => void {
+  interface Series {
+    seconds: ReturnType<Metrics['requestSeconds']['labels']>;
+    queries: ReturnType<Metrics['requestQueries']['labels']>;
+    byStatus: Map<number, ReturnType<Metrics['requests']['labels']>>;
+  }
+  const byOperation = new Map<string, Series>();
+  return (operation, status, seconds, queries) => {
+    let series = byOperation.get(operation);
+    if (!series) {
+      series = { seconds: metrics.requestSeconds.labels(operation), queries: metrics.requestQueries.labels(operation), byStatus: new Map() };
+      byOperation.set(operation, series);
+    }
+    let requests = series.byStatus.get(status);
+    if (!requests) {
+      requests = metrics.requests.labels(operation, String(status));
+      series.byStatus.set(status, requests);
+    }
+    requests.inc();
+    series.seconds.observe(seconds);
+    series.queries.observe(queries);
+  };
 }

@@ -3,6 +3,8 @@ import type { AuthRequest, Authenticator, Caller, Precheck } from '../../ports/a
 import { parseAuthorizationHeader, precheckSdkRequest, verifyPrechecked } from '../../auth/sdk-signature.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Principal } from '../../domain/principal.js';
+import type { Project } from '../../domain/identity.js';
+import { andThen, type MaybePromise } from '../../domain/maybe-promise.js';
 import type { IdentityService } from './identity-service.js';
 import { FailureLock } from './failure-lock.js';
 
@@ -32,14 +34,16 @@ export class IdentityAuthenticator implements Authenticator {
     return 'caller' in pre ? pre.caller : pre.verify(request.body);
   }
 
-  async precheck(request: Omit<AuthRequest, 'body'>): Promise<Precheck> {
+  precheck(request: Omit<AuthRequest, 'body'>): MaybePromise<Precheck> {
     const token = request.headers['x-auth-token'];
     if (typeof token === 'string') {
       const result = this.deps.identity.tokens.verify(token, Math.floor(this.deps.clock.now().getTime() / 1000));
       if (!result.ok) throw new AppError('invalidToken', result.reason);
-      const revoked = await this.deps.identity.revokedToken(result.claims);
-      if (revoked) throw new AppError('invalidToken', revoked);
-      return { caller: { accountId: result.claims.accountId, via: 'token', tokenProjectId: result.claims.projectId } };
+      const { claims } = result;
+      return andThen(this.deps.identity.revokedTokenNow(claims), (revoked): Precheck => {
+        if (revoked) throw new AppError('invalidToken', revoked);
+        return { caller: { accountId: claims.accountId, via: 'token', tokenProjectId: claims.projectId } };
+      });
     }
     const authorization = request.headers.authorization;
     if (authorization === undefined) {
@@ -51,32 +55,37 @@ export class IdentityAuthenticator implements Authenticator {
     if (this.lock.isLocked(lockKey)) {
       throw new AppError('accessKeyLocked', 'too many consecutive bad signatures; try again in a few minutes');
     }
-    const resolved = await this.deps.identity.resolveAccessKey(parsed.accessKey);
-    if (resolved.status === 'disabled') throw new AppError('authenticationFailed', 'the access key is disabled');
-    // An unknown key is refused inside the precheck, after the date checks.
-    const pre = precheckSdkRequest({
-      headers: request.headers,
-      now: this.deps.clock.now(),
-      lookupSecret: () => (resolved.status === 'ok' ? resolved.secretKey : undefined),
+    return andThen(this.deps.identity.accessKeyNow(parsed.accessKey), (resolved): Precheck => {
+      if (resolved.status === 'disabled') throw new AppError('authenticationFailed', 'the access key is disabled');
+      // An unknown key is refused inside the precheck, after the date checks.
+      const pre = precheckSdkRequest({
+        headers: request.headers,
+        authorization: parsed,
+        now: this.deps.clock.now(),
+        lookupSecret: () => (resolved.status === 'ok' ? resolved.secretKey : undefined),
+      });
+      if (!pre.ok) throw new AppError('authenticationFailed', pre.message);
+      // A precheck passes only with a secret, and only a known, enabled key has one (above).
+      const accountId = (resolved as Extract<typeof resolved, { status: 'ok' }>).accountId;
+      return {
+        verify: (body) => {
+          const result = verifyPrechecked(pre, { method: request.method, rawUrl: request.rawUrl, headers: request.headers, body });
+          if (!result.ok) {
+            if (result.reason === 'signature_mismatch' && this.lock.fail(lockKey)) this.deps.onLockout?.(parsed.accessKey, request.clientAddress);
+            throw new AppError('authenticationFailed', result.message);
+          }
+          this.lock.succeed(lockKey);
+          return { accountId, via: 'aksk' };
+        },
+      };
     });
-    if (!pre.ok) throw new AppError('authenticationFailed', pre.message);
-    // A precheck passes only with a secret, and only a known, enabled key has one (above).
-    const accountId = (resolved as Extract<typeof resolved, { status: 'ok' }>).accountId;
-    return {
-      verify: (body) => {
-        const result = verifyPrechecked(pre, { method: request.method, rawUrl: request.rawUrl, headers: request.headers, body });
-        if (!result.ok) {
-          if (result.reason === 'signature_mismatch' && this.lock.fail(lockKey)) this.deps.onLockout?.(parsed.accessKey, request.clientAddress);
-          throw new AppError('authenticationFailed', result.message);
-        }
-        this.lock.succeed(lockKey);
-        return { accountId, via: 'aksk' };
-      },
-    };
   }
 
-  async authorizeProject(caller: Caller, projectId: string): Promise<Omit<Principal, 'appUserId'>> {
-    const project = await this.deps.identity.getProject(projectId);
+  authorizeProject(caller: Caller, projectId: string): MaybePromise<Omit<Principal, 'appUserId'>> {
+    return andThen(this.deps.identity.projectNow(projectId), (project) => this.authorized(caller, projectId, project));
+  }
+
+  private authorized(caller: Caller, projectId: string, project: Project | undefined): Omit<Principal, 'appUserId'> {
     if (!project || project.accountId !== caller.accountId) {
       throw new AppError('projectMismatch', `project ${projectId} is not the caller's`);
     }

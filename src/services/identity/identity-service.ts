@@ -8,6 +8,10 @@ import type { Clock } from '../../ports/clock.js';
 import { isoTime } from '../../domain/time.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { RecheckCache } from './recheck-cache.js';
+import { andThen, type MaybePromise } from '../../domain/maybe-promise.js';
+
+/** The account and clear secret of an AK, or why there is none. */
+export type ResolvedAccessKey = { status: 'ok'; accountId: string; secretKey: string } | { status: 'unknown' | 'disabled' };
 import type { SecretBox } from './secret-box.js';
 import { generateTokenKeyPair, TokenSigner, type TokenClaims } from './tokens.js';
 
@@ -106,8 +110,13 @@ export class IdentityService {
   }
 
   /** A project by id (a project never changes account or region; one just made is found at once). */
-  getProject(id: string): Promise<Project | undefined> {
-    return this.projectsById.get(id, () => this.store.getProject(id), (p) => p !== undefined);
+  async getProject(id: string): Promise<Project | undefined> {
+    return this.projectNow(id);
+  }
+
+  /** As `getProject`, answered at once (no promise) when remembered. */
+  projectNow(id: string): MaybePromise<Project | undefined> {
+    return this.projectsById.lookup(id, () => this.store.getProject(id), (p) => p !== undefined);
   }
 
   /** An account's projects, one per region. */
@@ -220,18 +229,22 @@ export class IdentityService {
   }
 
   /** For signature checks: the account and clear secret of an AK, or why there is none. */
-  async resolveAccessKey(accessKey: string): Promise<{ status: 'ok'; accountId: string; secretKey: string } | { status: 'unknown' | 'disabled' }> {
+  async resolveAccessKey(accessKey: string): Promise<ResolvedAccessKey> {
+    return this.accessKeyNow(accessKey);
+  }
+
+  /** As `resolveAccessKey`, answered at once (no promise) when the key and its user are remembered. */
+  accessKeyNow(accessKey: string): MaybePromise<ResolvedAccessKey> {
     // An unknown key is not remembered: one created a moment later works at once.
-    const credential = await this.credentials.get(accessKey, () => this.openedCredential(accessKey), (c) => c !== undefined);
-    if (!credential) return { status: 'unknown' };
-    if (!credential.enabled) return { status: 'disabled' };
-    // A key of a user stops with its user, and goes with it (whichever cache entry expires first).
-    if (credential.userId !== null) {
-      const user = await this.cachedUser(credential.userId);
-      if (!user) return { status: 'unknown' };
-      if (!user.enabled) return { status: 'disabled' };
-    }
-    return { status: 'ok', accountId: credential.accountId, secretKey: credential.secretKey };
+    const credential = this.credentials.lookup(accessKey, () => this.openedCredential(accessKey), (c) => c !== undefined);
+    return andThen(credential, (c): MaybePromise<ResolvedAccessKey> => {
+      if (!c) return { status: 'unknown' };
+      if (!c.enabled) return { status: 'disabled' };
+      const ok = { status: 'ok', accountId: c.accountId, secretKey: c.secretKey } as const;
+      // A key of a user stops with its user, and goes with it (whichever cache entry expires first).
+      if (c.userId === null) return ok;
+      return andThen(this.cachedUser(c.userId), (user) => (!user ? { status: 'unknown' } : !user.enabled ? { status: 'disabled' } : ok));
+    });
   }
 
   private async openedCredential(accessKey: string): Promise<(Credential & { secretKey: string }) | undefined> {
@@ -241,17 +254,23 @@ export class IdentityService {
 
   // --- tokens
 
-  private cachedUser(userId: string): Promise<User | undefined> {
-    return this.users.get(userId, () => this.store.getUser(userId));
+  private cachedUser(userId: string): MaybePromise<User | undefined> {
+    return this.users.lookup(userId, () => this.store.getUser(userId));
   }
 
   /** Why a genuine, unexpired token no longer speaks for its user, if it does not. */
   async revokedToken(claims: TokenClaims): Promise<string | undefined> {
-    const user = await this.cachedUser(claims.userId);
-    if (!user || user.accountId !== claims.accountId) return 'the user no longer exists';
-    if (!user.enabled) return 'the user is disabled';
-    if (claims.gen !== user.tokenGeneration) return "the user's password changed after the token was issued";
-    return undefined;
+    return this.revokedTokenNow(claims);
+  }
+
+  /** As `revokedToken`, answered at once (no promise) when the user is remembered. */
+  revokedTokenNow(claims: TokenClaims): MaybePromise<string | undefined> {
+    return andThen(this.cachedUser(claims.userId), (user) => {
+      if (!user || user.accountId !== claims.accountId) return 'the user no longer exists';
+      if (!user.enabled) return 'the user is disabled';
+      if (claims.gen !== user.tokenGeneration) return "the user's password changed after the token was issued";
+      return undefined;
+    });
   }
 
   /** Password authentication, scoped to one project (by id, or by name = region). */

@@ -1,3 +1,5 @@
+import type { MaybePromise } from '../../domain/maybe-promise.js';
+
 /**
  * What identity lookups answered recently, re-read once older than `ttlMs`: a change in the
  * identity store (a disabled key or user, a password change) is seen within that bound by
@@ -11,10 +13,19 @@ export class RecheckCache<V> {
 
   /** The value of `key` read at most `ttlMs` ago, else `load()`'s (kept unless `keep` says no). */
   async get(key: string, load: () => Promise<V>, keep: (value: V) => boolean = () => true): Promise<V> {
+    return this.lookup(key, load, keep);
+  }
+
+  /** As `get`, but a value read at most `ttlMs` ago is answered at once, without a promise. */
+  lookup(key: string, load: () => Promise<V>, keep: (value: V) => boolean = () => true): MaybePromise<V> {
     // Timed from before the read: the entry never outlives the bound counted from the store's answer.
     const now = this.o.nowMs();
     const hit = this.entries.get(key);
     if (hit && now >= hit.at && now - hit.at < this.o.ttlMs) return hit.value;
+    return this.load(key, now, load, keep);
+  }
+
+  private async load(key: string, now: number, load: () => Promise<V>, keep: (value: V) => boolean): Promise<V> {
     const value = await load();
     this.entries.delete(key);
     if (!keep(value)) return value;
