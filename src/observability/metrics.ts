@@ -71,7 +71,7 @@ export class Metrics {
   });
   readonly replicationFailures = new Counter({
     name: 'assetbridge_rule_replication_failures_total',
-    help: 'Replicas of replication rules that ended FAILED, by reason',
+    help: 'Replicas of replication rules that turned FAILED, by reason',
     labelNames: ['reason'],
     registers: [this.registry],
   });

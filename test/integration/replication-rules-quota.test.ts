@@ -40,6 +40,12 @@ describe('a quota refusal in region B', () => {
     // The counter moves just after the state is recorded (the state is what the polls above saw).
     const failures = async () => /assetbridge_rule_replication_failures_total\{reason="MSS\.10007001"[^}]*\} (\d+)\n/.exec(await (await fetch(`${r.a.endpoint}/metrics`)).text())?.[1];
     await expect.poll(failures, { timeout: 10_000 }).toBe('1');
+    // A newer version refused the same way: the replica stays FAILED and is not counted again.
+    expect((await r.a.client.call('PUT', `/digital-assets/${ids[2]}`, { body: { asset_description: 'changed after the refusal' } })).status).toBe(200);
+    const pending = async () => /assetbridge_rule_deliveries_pending\{[^}]*\} (\d+)\n/.exec(await (await fetch(`${r.a.endpoint}/metrics`)).text())?.[1] ?? '0';
+    await expect.poll(pending, { timeout: 10_000 }).toBe('0');
+    expect((await r.a.client.call('GET', `/digital-assets/${ids[2]}`)).body.replication_status[0]).toMatchObject({ state: 'FAILED' });
+    expect(await failures()).toBe('1');
     const metrics = await (await fetch(`${r.a.endpoint}/metrics`)).text();
     expect(metrics).toMatch(/assetbridge_rule_replication_lag_seconds_count\{[^}]*target_region="ap-southeast-3"[^}]*\} 2\n/);
     expect(metrics).toMatch(/assetbridge_rule_deliveries_pending/);

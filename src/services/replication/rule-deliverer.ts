@@ -65,7 +65,10 @@ export interface RuleDelivererOptions {
   pollMs?: number;
   /** A replica reached COMPLETED for a version: seconds since that version came to be in A. */
   onCompleted?: (targetRegion: string, lagSeconds: number) => void;
-  /** A replica ended FAILED (reason: B's, or the refusal's code). */
+  /**
+   * A replica turned FAILED (reason: B's, or the refusal's code). A replica already FAILED
+   * that fails again (a newer version refused the same way) is not counted twice.
+   */
   onFailed?: (reason: string) => void;
 }
 
@@ -330,7 +333,7 @@ export class RuleDeliverer {
     if (res.status !== 200) {
       const reason = reasonOf(res.body);
       await this.record(status, { ...base, state: 'FAILED', lastError: reason, completedTime: null });
-      this.o.onFailed?.(reason.split(':')[0] ?? 'refused');
+      if (status?.state !== 'FAILED') this.o.onFailed?.(reason.split(':')[0] ?? 'refused');
       await this.o.store.rules.finish(entry, this.owner);
       return;
     }
@@ -356,7 +359,7 @@ export class RuleDeliverer {
     this.asks.delete(key);
     if (answer.state === 'FAILED') {
       await this.record(status, { ...base, state: 'FAILED', lastError: answer.reason ?? 'failed', completedTime: null });
-      this.o.onFailed?.((answer.reason ?? 'failed').split(':')[0] ?? 'failed');
+      if (status?.state !== 'FAILED') this.o.onFailed?.((answer.reason ?? 'failed').split(':')[0] ?? 'failed');
     } else {
       const completed = answer.completed_time ?? this.nowIso();
       await this.record(status, { ...base, state: 'COMPLETED', lastError: null, completedTime: completed });
