@@ -15,6 +15,31 @@ const statusOfAssets = perShape((_length: number) =>
   preparedQuery((db: Kysely<Database>, projectId: string, ...assetIds: string[]) => statusQuery(db, projectId, assetIds)),
 );
 
+/** The outbox's writes of one delivery's answer and the replica-state read, compiled once (one per delivered asset). */
+const statusOf = preparedQuery((db: Kysely<Database>, projectId: string, assetId: string, ruleId: string) =>
+  db.selectFrom('replica_status').selectAll().where('project_id', '=', projectId).where('asset_id', '=', assetId).where('rule_id', '=', ruleId),
+);
+const finishOwned = preparedQuery((db: Kysely<Database>, ruleId: string, assetId: string, version: number, owner: string) =>
+  db.deleteFrom('rule_outbox').where('rule_id', '=', ruleId).where('asset_id', '=', assetId).where('version', '=', version).where('lease_owner', '=', owner).returning('version'),
+);
+const rescheduleOwned = perShape((failed: boolean) =>
+  preparedQuery((db: Kysely<Database>, ruleId: string, assetId: string, owner: string, version: number, dueAt: string, error: string | null) =>
+    db
+      .updateTable('rule_outbox')
+      .set({
+        lease_owner: null,
+        lease_expires_at: null,
+        // A newer change queued meanwhile is due now: it keeps its own due time.
+        due_at: sql<string>`CASE WHEN version = ${version} THEN ${dueAt} ELSE due_at END`,
+        attempts: failed ? sql<number>`attempts + 1` : sql<number>`attempts`,
+        last_error: error,
+      })
+      .where('rule_id', '=', ruleId)
+      .where('asset_id', '=', assetId)
+      .where('lease_owner', '=', owner),
+  ),
+);
+
 const toRule = (r: Selectable<ReplicationRulesTable>): ReplicationRule & { deletedAt: string | null } => ({
   ruleId: r.rule_id,
   projectId: r.project_id,
@@ -281,34 +306,15 @@ export class KyselyRuleStore implements RuleStore {
   }
 
   async finish(entry: OutboxEntry, owner: string): Promise<boolean> {
-    const res = await this.db
-      .deleteFrom('rule_outbox')
-      .where('rule_id', '=', entry.ruleId)
-      .where('asset_id', '=', entry.assetId)
-      .where('version', '=', entry.version)
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
-    if (res.numDeletedRows > 0n) return true;
+    const deleted = await finishOwned(this.db, this.engine, entry.ruleId, entry.assetId, entry.version, owner);
+    if (deleted.length > 0) return true;
     // A newer change came meanwhile: the entry stays queued, due now, for another worker.
     await this.db.updateTable('rule_outbox').set({ lease_owner: null, lease_expires_at: null }).where('rule_id', '=', entry.ruleId).where('asset_id', '=', entry.assetId).where('lease_owner', '=', owner).execute();
     return false;
   }
 
   async reschedule(entry: OutboxEntry, owner: string, dueAt: string, error: string | null): Promise<void> {
-    await this.db
-      .updateTable('rule_outbox')
-      .set({
-        lease_owner: null,
-        lease_expires_at: null,
-        // A newer change queued meanwhile is due now: it keeps its own due time.
-        due_at: sql<string>`CASE WHEN version = ${entry.version} THEN ${dueAt} ELSE due_at END`,
-        attempts: error === null ? sql<number>`attempts` : sql<number>`attempts + 1`,
-        last_error: error,
-      })
-      .where('rule_id', '=', entry.ruleId)
-      .where('asset_id', '=', entry.assetId)
-      .where('lease_owner', '=', owner)
-      .execute();
+    await rescheduleOwned(error !== null)(this.db, this.engine, entry.ruleId, entry.assetId, owner, entry.version, dueAt, error);
   }
 
   async pendingByTarget(): Promise<Map<string, number>> {
@@ -329,13 +335,7 @@ export class KyselyRuleStore implements RuleStore {
   }
 
   async getStatus(projectId: string, assetId: string, ruleId: string): Promise<ReplicaStatus | undefined> {
-    const row = await this.db
-      .selectFrom('replica_status')
-      .selectAll()
-      .where('project_id', '=', projectId)
-      .where('asset_id', '=', assetId)
-      .where('rule_id', '=', ruleId)
-      .executeTakeFirst();
+    const [row] = await statusOf(this.db, this.engine, projectId, assetId, ruleId);
     return row ? toStatus(row) : undefined;
   }
 

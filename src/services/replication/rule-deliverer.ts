@@ -295,7 +295,10 @@ export class RuleDeliverer {
     try {
       res = await this.o.transport.postBatch(endpoint, { items: batch.map((p) => p.body) });
     } catch (err) {
-      for (const p of batch) await this.retry(p.entry, p.rule, `region ${p.rule.targetRegion} unreachable: ${(err as Error).message}`, p.status, p.version);
+      const error = `region ${batch[0]?.rule.targetRegion ?? ''} unreachable: ${(err as Error).message}`;
+      await this.o.store.transaction(async (tx) => {
+        for (const p of batch) await this.retry(p.entry, p.rule, error, p.status, p.version, tx);
+      });
       return;
     }
     const code = (res.body as { error_code?: unknown } | null)?.error_code;
@@ -308,33 +311,49 @@ export class RuleDeliverer {
     }
     const items = (res.body as { items?: unknown } | null)?.items;
     if (res.status === 200 && (!Array.isArray(items) || items.length !== batch.length)) {
-      for (const p of batch) await this.retry(p.entry, p.rule, `region ${p.rule.targetRegion} answered a batch of ${batch.length} without an answer per item`, p.status, p.version);
+      const error = `region ${batch[0]?.rule.targetRegion ?? ''} answered a batch of ${batch.length} without an answer per item`;
+      await this.o.store.transaction(async (tx) => {
+        for (const p of batch) await this.retry(p.entry, p.rule, error, p.status, p.version, tx);
+      });
       return;
     }
-    for (const [i, p] of batch.entries()) {
-      if (res.status !== 200) {
-        // The request as a whole was refused or failed: every item takes that answer.
-        await this.settle(p, res);
-        continue;
+    // Every answer of the batch is recorded in one transaction (one commit, not several per
+    // item); what the answers tell the metrics is told once it committed.
+    const told: (() => void)[] = [];
+    await this.o.store.transaction(async (tx) => {
+      told.length = 0;
+      for (const [i, p] of batch.entries()) {
+        if (res.status !== 200) {
+          // The request as a whole was refused or failed: every item takes that answer.
+          await this.settle(p, res, tx, told);
+          continue;
+        }
+        const item = (items as unknown[])[i] as { status?: unknown } | null;
+        await this.settle(p, { status: typeof item?.status === 'number' ? item.status : 502, body: item }, tx, told);
       }
-      const item = (items as unknown[])[i] as { status?: unknown } | null;
-      await this.settle(p, { status: typeof item?.status === 'number' ? item.status : 502, body: item });
-    }
+    });
+    for (const tell of told) tell();
   }
 
   /** Records region B's answer to one delivery: where its replica stands, or a retry. */
-  private async settle(p: Prepared, res: { status: number; body: unknown }): Promise<void> {
+  private async settle(p: Prepared, res: { status: number; body: unknown }, store: MetadataStore = this.o.store, told?: (() => void)[]): Promise<void> {
     const { entry, rule, status, version } = p;
+    const rules = store.rules;
+    // The metrics hear of an answer once it is recorded (after the commit of a batch's answers).
+    const tell = (fn: () => void): void => {
+      if (told) told.push(fn);
+      else fn();
+    };
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
-      await this.retry(entry, rule, `region ${rule.targetRegion} answered ${res.status}: ${reasonOf(res.body)}`, status, version);
+      await this.retry(entry, rule, `region ${rule.targetRegion} answered ${res.status}: ${reasonOf(res.body)}`, status, version, store);
       return;
     }
     const base = { projectId: rule.projectId, assetId: entry.assetId, ruleId: rule.ruleId, targetRegion: rule.targetRegion, version, changedAt: entry.changedAt };
     if (res.status !== 200) {
       const reason = reasonOf(res.body);
-      await this.record(status, { ...base, state: 'FAILED', lastError: reason, completedTime: null });
-      if (status?.state !== 'FAILED') this.o.onFailed?.(reason.split(':')[0] ?? 'refused');
-      await this.o.store.rules.finish(entry, this.owner);
+      await this.record(store, status, { ...base, state: 'FAILED', lastError: reason, completedTime: null });
+      if (status?.state !== 'FAILED') tell(() => this.o.onFailed?.(reason.split(':')[0] ?? 'refused'));
+      await rules.finish(entry, this.owner);
       return;
     }
     const answer = res.body as DeliveryAnswer;
@@ -342,32 +361,32 @@ export class RuleDeliverer {
     if (answer.state === 'UNKNOWN') {
       // B does not hold the version it was asked about: it is delivered whole, now.
       this.asks.delete(key);
-      await this.record(status, { ...base, state: 'PENDING', lastError: null, completedTime: null });
-      await this.o.store.rules.reschedule(entry, this.owner, this.nowIso(), null);
+      await this.record(store, status, { ...base, state: 'PENDING', lastError: null, completedTime: null });
+      await rules.reschedule(entry, this.owner, this.nowIso(), null);
       return;
     }
     if (answer.state === 'COPYING') {
-      await this.record(status, { ...base, state: 'COPYING', lastError: null, completedTime: null });
+      await this.record(store, status, { ...base, state: 'COPYING', lastError: null, completedTime: null });
       const asked = this.asks.get(key) ?? 0;
       if (this.asks.size > 100_000) this.asks.clear();
       this.asks.set(key, asked + 1);
       // B says how long its queue of copies is: no sense asking before.
       const delay = Math.max(pollDelayMs(asked), Math.min(maxRetryAfterMs, typeof answer.retry_after_ms === 'number' ? answer.retry_after_ms : 0));
-      await this.o.store.rules.reschedule(entry, this.owner, isoTime(new Date(this.o.clock.now().getTime() + delay)), null);
+      await rules.reschedule(entry, this.owner, isoTime(new Date(this.o.clock.now().getTime() + delay)), null);
       return;
     }
     this.asks.delete(key);
     if (answer.state === 'FAILED') {
-      await this.record(status, { ...base, state: 'FAILED', lastError: answer.reason ?? 'failed', completedTime: null });
-      if (status?.state !== 'FAILED') this.o.onFailed?.((answer.reason ?? 'failed').split(':')[0] ?? 'failed');
+      await this.record(store, status, { ...base, state: 'FAILED', lastError: answer.reason ?? 'failed', completedTime: null });
+      if (status?.state !== 'FAILED') tell(() => this.o.onFailed?.((answer.reason ?? 'failed').split(':')[0] ?? 'failed'));
     } else {
       const completed = answer.completed_time ?? this.nowIso();
-      await this.record(status, { ...base, state: 'COMPLETED', lastError: null, completedTime: completed });
+      await this.record(store, status, { ...base, state: 'COMPLETED', lastError: null, completedTime: completed });
       if (status?.state !== 'COMPLETED' || status.version !== version) {
-        this.o.onCompleted?.(rule.targetRegion, Math.max(0, (Date.parse(completed) - Date.parse(entry.changedAt)) / 1000));
+        tell(() => this.o.onCompleted?.(rule.targetRegion, Math.max(0, (Date.parse(completed) - Date.parse(entry.changedAt)) / 1000)));
       }
     }
-    await this.o.store.rules.finish(entry, this.owner);
+    await rules.finish(entry, this.owner);
   }
 
   /** What the asset's state asks of this rule now: a delivery, or nothing. */
@@ -417,24 +436,24 @@ export class RuleDeliverer {
   }
 
   /** Due again after a backoff; a replica with a newer version waiting is PENDING again, with the error. */
-  private async retry(entry: OutboxEntry, rule: ReplicationRule, error: string, status?: ReplicaStatus, version?: number): Promise<void> {
+  private async retry(entry: OutboxEntry, rule: ReplicationRule, error: string, status?: ReplicaStatus, version?: number, store: MetadataStore = this.o.store): Promise<void> {
     const due = new Date(this.o.clock.now().getTime() + backoffMs(entry.attempts, this.o.retryMaxMs));
-    await this.o.store.rules.reschedule(entry, this.owner, isoTime(due), error);
+    await store.rules.reschedule(entry, this.owner, isoTime(due), error);
     if (status && version !== undefined && version > status.version) {
-      await this.record(status, { ...status, state: 'PENDING', version, changedAt: entry.changedAt, lastError: error, completedTime: null });
+      await this.record(store, status, { ...status, state: 'PENDING', version, changedAt: entry.changedAt, lastError: error, completedTime: null });
     } else if (status) {
-      await this.o.store.rules.putStatus({ ...status, lastError: error, updatedAt: this.nowIso() });
+      await store.rules.putStatus({ ...status, lastError: error, updatedAt: this.nowIso() });
     }
     this.o.logger.debug({ rule_id: rule.ruleId, asset_id: entry.assetId, error }, 'rule delivery will be tried again');
   }
 
   /** Writes the replica's state (not when nothing of it changed: a copy asked about again); one log line when it changes. */
-  private async record(previous: ReplicaStatus | undefined, next: Omit<ReplicaStatus, 'updatedAt'> & { state: ReplicaState }): Promise<void> {
+  private async record(store: MetadataStore, previous: ReplicaStatus | undefined, next: Omit<ReplicaStatus, 'updatedAt'> & { state: ReplicaState }): Promise<void> {
     const same =
       previous !== undefined && previous.state === next.state && previous.version === next.version && previous.lastError === next.lastError &&
       previous.completedTime === next.completedTime && previous.changedAt === next.changedAt && previous.targetRegion === next.targetRegion;
     if (same) return;
-    await this.o.store.rules.putStatus({ ...next, updatedAt: this.nowIso() });
+    await store.rules.putStatus({ ...next, updatedAt: this.nowIso() });
     if (previous?.state === next.state && previous.version === next.version) return;
     this.o.logger.info(
       { asset_id: next.assetId, rule_id: next.ruleId, target_region: next.targetRegion, from: previous?.state ?? null, to: next.state, version: next.version, last_error: next.lastError ?? undefined },
