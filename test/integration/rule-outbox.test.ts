@@ -96,4 +96,29 @@ describe('the rule outbox', () => {
     const [retried] = (await claim('w3', at(41))).filter((e) => e.ruleId === r.ruleId);
     expect(retried?.attempts).toBe(1);
   });
+
+  it('records the answers of one batch in one transaction: a rollback leaves every row as it was claimed; no error keeps the attempt count', async () => {
+    const r = rule({ filter: { assetTypes: [], tags: [], namePrefix: 'batch-' } });
+    await store.rules.insertRule(r);
+    const ids = [await activeAsset('batch-1'), await activeAsset('batch-2')];
+    const rows = (await claim('wb')).filter((e) => e.ruleId === r.ruleId);
+    expect(rows.map((e) => e.assetId).sort()).toEqual([...ids].sort());
+    const [first, second] = rows as [(typeof rows)[0], (typeof rows)[0]];
+    await expect(
+      store.transaction(async (tx) => {
+        expect(await tx.rules.finish(first, 'wb')).toBe(true);
+        await tx.rules.reschedule(second, 'wb', at(31), 'unreachable');
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    // Still leased to wb, neither finished nor rescheduled.
+    expect((await claim('wc', at(40))).filter((e) => e.ruleId === r.ruleId)).toEqual([]);
+    await store.transaction(async (tx) => {
+      expect(await tx.rules.finish(first, 'wb')).toBe(true);
+      await tx.rules.reschedule(second, 'wb', at(35), null);
+    });
+    const again = (await claim('wc', at(40))).filter((e) => e.ruleId === r.ruleId);
+    expect(again.map((e) => [e.assetId, e.attempts])).toEqual([[second.assetId, 0]]);
+    expect(await store.rules.finish(again[0]!, 'wb')).toBe(false);
+  });
 });
