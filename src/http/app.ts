@@ -8,6 +8,7 @@ import { registerConsole } from './plugins/console.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.js';
+import { lazyRequestLogger } from './plugins/request-logger.js';
 import { registerRequestTarget } from './plugins/request-target.js';
 import type { RouteDeps } from './routes/deps.js';
 import { iamRoutes, projectRoutes, registerBlobRoutes, registerOperationsRoutes } from './routes/index.js';
@@ -48,6 +49,7 @@ export async function buildApp(options: AppOptions): Promise<AppInstance> {
     // One access-log line per request comes from the request-context plugin instead.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: options.bodyLimitBytes,
     trustProxy: options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     routerOptions,

@@ -27,6 +27,7 @@ export function requestIdFor(req: IncomingMessage): string {
  */
 export function registerRequestContext(app: FastifyInstance, metrics: Metrics): void {
   const observe = requestObserver(metrics);
+  const log = app.log;
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
     const tally = { queries: 0 };
@@ -41,8 +42,11 @@ export function registerRequestContext(app: FastifyInstance, metrics: Metrics): 
     const operation = request.routeOptions.config.operation ?? 'unknown';
     const queries = request.queryTally?.queries ?? 0;
     observe(operation, reply.statusCode, reply.elapsedTime / 1000, queries);
-    request.log.info(
+    // The root logger, with the request id first: the line `request.log` would write, without
+    // making the request's child logger (`request-logger.ts`).
+    log.info(
       {
+        reqId: request.id,
         op: operation,
         method: request.method,
         // The query may carry a URL signature: never logged.
