@@ -77,6 +77,23 @@ describe('queries per request', () => {
     expect(summaryEight).toBe(summaryOne);
   });
 
+  it('counts each of many concurrent requests its own queries, none lost nor counted twice', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i += 1) ids.push(await assetWith(2, 'concurrent'));
+    const list = () => t.client.call('GET', '/digital-assets', { query: { tag: 'concurrent', limit: '4' } });
+    const one = await queriesOf('asset.list', list);
+    // The fewest of three batches (an identity lookup found expired adds queries to one batch).
+    const sums: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const before = await tally('asset.list');
+      const answers = await Promise.all(Array.from({ length: 16 }, () => list()));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      await expect.poll(async () => (await tally('asset.list')).count, { timeout: 10_000 }).toBe(before.count + 16);
+      sums.push((await tally('asset.list')).sum - before.sum);
+    }
+    expect(Math.min(...sums)).toBe(16 * one);
+  });
+
   it('CreateAsset writes a new asset without first reading or removing rows it cannot have', async () => {
     let n = 0;
     const create = (body: Record<string, unknown>) => () => t.client.call('POST', '/digital-assets', { body: { asset_name: `counted-${(n += 1)}`, asset_type: 'IMAGE', ...body } });
