@@ -70,6 +70,8 @@ let rssB = 0;
 let copyS3 = 0;
 let sdkS3 = 0;
 let rssB3 = 0;
+/** CPU seconds regions A and B3 spent during the copy into B3. */
+let copyS3Cpu = { a: { user: NaN, system: NaN }, b3: { user: NaN, system: NaN } };
 const bigBytes = bigFiles * (bigMiB * MiB + 1);
 const timed = async (fn) => { const t0 = performance.now(); await fn(); return (performance.now() - t0) / 1000; };
 if (withBig) {
@@ -99,7 +101,10 @@ if (withBig) {
 
   // 4. Region B3 on S3 vs the AWS SDK uploading the same files to the same server.
   if (withS3) {
+    const cpuS3 = { a: cpuSplit(d.pid('a')), b3: cpuSplit(d.pid('b3')) };
     copyS3 = await d.timedCopy(big.asset_id, 'b3');
+    const spentS3 = (name) => { const now = cpuSplit(d.pid(name)); return { user: now.user - cpuS3[name].user, system: now.system - cpuS3[name].system }; };
+    copyS3Cpu = { a: spentS3('a'), b3: spentS3('b3') };
     rssB3 = d.peakRss('b3');
     const client = new S3Client({ region: 'us-east-1', endpoint: s3endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
     sdkS3 = await timed(async () => {
@@ -166,6 +171,7 @@ if (withBig) {
   console.log(`  region B peak RSS (VmHWM): ${rssB.toFixed(0)} MiB (target <= 200)`);
   if (withS3) {
     console.log(`  copy into B3 (S3, s3rver): ${copyS3.toFixed(2)} s, ${mbs(copyS3).toFixed(1)} MB/s; peak RSS ${rssB3.toFixed(0)} MiB`);
+    console.log(`  CPU s per GiB during the copy into B3: region A ${perGiB(copyS3Cpu.a)}, region B3 ${perGiB(copyS3Cpu.b3)} (all threads; s3rver runs in this process)`);
     console.log(`  AWS SDK upload of the same files to the same s3rver: ${mbs(sdkS3).toFixed(1)} MB/s; copy ratio ${ratio(copyS3, sdkS3)} (target >= 0.8x)`);
   }
 }

@@ -6,7 +6,9 @@
 // p99 in ms. BENCH_DATABASE_URL=postgres://... puts the database on PostgreSQL (bench/database.mjs).
 // BENCH_EXPLAIN=1 also prints, for each case, the query plan of every statement ListAssets runs
 // (run in this process on the same database, with the same count as the HTTP answer), and
-// flags a table read without an index.
+// flags a table read without an index. BENCH_LIST_CASES=a,b runs only the cases whose name and
+// offset (as printed, e.g. `sort asset_order asc offset 1000`) contain one of the comma-separated
+// strings. Each line also names the request that took longest (`max #k`, 1 = the case's first).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,6 +33,7 @@ const freePort = () => new Promise((resolve) => { const s = createServer(); s.li
 const port = await freePort();
 const endpoint = `http://127.0.0.1:${port}`;
 const explain = process.env.BENCH_EXPLAIN === '1';
+const only = process.env.BENCH_LIST_CASES?.split(',').filter(Boolean);
 const benchDb = await benchDatabase(dir);
 const databaseUrl = benchDb.url;
 const shared = {
@@ -188,6 +191,7 @@ const p = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorte
 console.log(`${total} assets loaded in ${loadSeconds.toFixed(1)} s (${databaseUrl.split(':')[0]}); ${rounds} requests per case, limit=10`);
 for (const [name, query] of Object.entries(cases)) {
   for (const offset of [0, 1000]) {
+    if (only && !only.some((part) => `${name} offset ${offset}`.includes(part))) continue;
     const times = [];
     let count = 0;
     for (let i = 0; i < rounds; i++) {
@@ -195,10 +199,11 @@ for (const [name, query] of Object.entries(cases)) {
       times.push(r.ms);
       count = r.count;
     }
+    const slowest = times.indexOf(Math.max(...times)) + 1;
     times.sort((a, b) => a - b);
     currentCase = `${name}, offset ${offset}`;
     const plans = explain ? `\n${await plansOf({ ...query, limit: '10', offset: String(offset) }, count)}` : '';
-    console.log(`${name.padEnd(28)} offset ${String(offset).padStart(4)}  count ${String(count).padStart(6)}  p50 ${p(times, 0.5).toFixed(1).padStart(6)} ms  p99 ${p(times, 0.99).toFixed(1).padStart(6)} ms${plans}`);
+    console.log(`${name.padEnd(28)} offset ${String(offset).padStart(4)}  count ${String(count).padStart(6)}  p50 ${p(times, 0.5).toFixed(1).padStart(6)} ms  p99 ${p(times, 0.99).toFixed(1).padStart(6)} ms  max #${slowest}${plans}`);
   }
 }
 if (explain) console.log(unindexedCases.size === 0 ? 'every statement reads its tables through an index' : `read without an index: ${[...unindexedCases].join('; ')}`);

@@ -15,6 +15,7 @@ import * as m011 from './011-list-indexes.js';
 import * as m012 from './012-replication-rules.js';
 import * as m016 from './016-list-count-indexes.js';
 import * as m017 from './017-list-term-state.js';
+import * as m024 from './024-asset-order-list-indexes.js';
 
 /** Numbered migrations, compiled in (no folder scanning at run time). */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '012-replication-rules': m012,
   '016-list-count-indexes': m016,
   '017-list-term-state': m017,
+  '024-asset-order-list-indexes': m024,
 };
 
 export const migrationProvider: MigrationProvider = {
