@@ -295,10 +295,7 @@ export class RuleDeliverer {
     try {
       res = await this.o.transport.postBatch(endpoint, { items: batch.map((p) => p.body) });
     } catch (err) {
-      const error = `region ${batch[0]?.rule.targetRegion ?? ''} unreachable: ${(err as Error).message}`;
-      await this.o.store.transaction(async (tx) => {
-        for (const p of batch) await this.retry(p.entry, p.rule, error, p.status, p.version, tx);
-      });
+      await this.retryAll(batch, `region ${batch[0]?.rule.targetRegion ?? ''} unreachable: ${(err as Error).message}`);
       return;
     }
     const code = (res.body as { error_code?: unknown } | null)?.error_code;
@@ -311,10 +308,7 @@ export class RuleDeliverer {
     }
     const items = (res.body as { items?: unknown } | null)?.items;
     if (res.status === 200 && (!Array.isArray(items) || items.length !== batch.length)) {
-      const error = `region ${batch[0]?.rule.targetRegion ?? ''} answered a batch of ${batch.length} without an answer per item`;
-      await this.o.store.transaction(async (tx) => {
-        for (const p of batch) await this.retry(p.entry, p.rule, error, p.status, p.version, tx);
-      });
+      await this.retryAll(batch, `region ${batch[0]?.rule.targetRegion ?? ''} answered a batch of ${batch.length} without an answer per item`);
       return;
     }
     // Every answer of the batch is recorded in one transaction (one commit, not several per
@@ -433,6 +427,13 @@ export class RuleDeliverer {
     if (res.status !== 200) this.o.logger.warn({ rule_id: rule.ruleId, status: res.status, reason: reasonOf(res.body) }, 'region refused the end of a replication rule');
     await this.o.store.rules.finish(entry, this.owner);
     if (rule.deletedAt) await this.o.store.rules.removeRule(rule.ruleId);
+  }
+
+  /** Every delivery of a batch due again with the same error, recorded in one transaction. */
+  private async retryAll(batch: readonly Prepared[], error: string): Promise<void> {
+    await this.o.store.transaction(async (tx) => {
+      for (const p of batch) await this.retry(p.entry, p.rule, error, p.status, p.version, tx);
+    });
   }
 
   /** Due again after a backoff; a replica with a newer version waiting is PENDING again, with the error. */
