@@ -57,15 +57,16 @@ describe('assetbridge copies (operator, on a running region)', () => {
     expect((await d.clients.b.call('POST', '/digital-assets-by-replication-info', { body: info.body })).status).toBe(200);
     await waitForAsset(id, (a) => (a.replication?.bytes_done ?? 0) > 0);
 
-    const listed = await copies('ls', '--json');
+    // The listings run side by side: the copy (1 MiB/s) must still be running for all of them and
+    // for the cancel below, however slowly the CLI starts on a busy machine.
+    const [listed, text, otherProject, failedOnly] = await Promise.all([copies('ls', '--json'), copies('ls'), copies('ls', '--project', newId()), copies('ls', '--state', 'FAILED', '--json')]);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual([
       expect.objectContaining({ asset_id: id, project_id: d.projects.b, state: 'CREATING', source_region: regionNames.a, bytes_total: bytes.length, files_total: 1, attempts: 0, lease_owner: expect.any(String) }),
     ]);
-    const text = await copies('ls');
     expect(text.stdout).toMatch(new RegExp(`^${id}  ${d.projects.b}  CREATING .*0/1 files .*attempts 0  from ${regionNames.a}`));
-    expect((await copies('ls', '--project', newId())).stdout.trim()).toBe('(no copies)');
-    expect((await copies('ls', '--state', 'FAILED', '--json')).stdout.trim()).toBe('[]');
+    expect(otherProject.stdout.trim()).toBe('(no copies)');
+    expect(failedOnly.stdout.trim()).toBe('[]');
 
     const cancelled = await copies('cancel', id);
     expect(cancelled).toMatchObject({ code: 0, stdout: expect.stringContaining(`${id}: cancelled`) });
